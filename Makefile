@@ -1,0 +1,48 @@
+# Aula: `make run` serves the platform on SQLite; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test setup check-system translations extract-messages update-catalogs lint clean
+
+run: setup
+	AULA_ENV=development $(FLASK) db upgrade
+	AULA_ENV=development $(FLASK) demo setup
+	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) check-system translations
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Aula needs Python 3.11 or newer (found: $$($(PYTHON) --version))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create a virtual environment. On Debian: sudo apt-get install -y python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+check-system: $(STAMP)
+	@$(BIN)/python -m app.core.system_check
+
+# Compiled catalogs are build output, made from the .po files under version control.
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d app/translations
+
+# After changing user-facing text: refresh the catalogs, then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update -q -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

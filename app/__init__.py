@@ -1,0 +1,117 @@
+"""Aula: regional distance courses for a network of vocational training institutions."""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI and error pages."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_templates(app)
+    _register_cli(app)
+
+    from app.core.security import init_security_headers
+    from app.core.views import register_error_handlers
+
+    init_security_headers(app)
+    register_error_handlers(app)
+
+    @app.after_request
+    def commit_request(response):
+        # The request boundary commits once; an exception skips this and the session's
+        # teardown rolls back.
+        if response.status_code < 500:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.accounts.services import load_session
+    from app.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PROJECT_ROOT / "app" / "translations"),
+    )
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.admin_views import bp as accounts_admin
+    from app.accounts.views import bp as accounts
+    from app.core.views import admin_bp as core_admin
+    from app.core.views import bp as core
+
+    for blueprint in (core, core_admin, accounts, accounts_admin):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import institutions_cli, users_cli
+    from app.core.cli import demo_cli
+
+    for group in (users_cli, institutions_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+@lru_cache(maxsize=64)
+def _static_hash(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _init_templates(app: Flask) -> None:
+    from app.accounts.forms import LanguageForm, LogoutForm
+    from app.core.i18n import LANGUAGE_NAMES, country_name
+
+    def asset_url(filename: str) -> str:
+        """A static file's URL carrying its content hash, so it can be cached for a year."""
+        version = _static_hash(str(Path(app.static_folder) / filename))
+        return url_for("static", filename=filename, v=version)
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "current_locale": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+            "language_form": LanguageForm,
+            "logout_form": LogoutForm,
+            "asset_url": asset_url,
+            "country_name": lambda code: country_name(code, str(get_locale())),
+        }

@@ -1,0 +1,1 @@
+"""People: registration, sign-in, profiles, roles and the network's institutions."""

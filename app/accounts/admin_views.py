@@ -1,0 +1,85 @@
+"""Administrators' pages: people and their roles, the institutions list."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts import services
+from app.accounts.forms import InstitutionForm, RolesForm
+from app.accounts.models import Institution, Role, User
+from app.core.auth import admin_blueprint
+from app.extensions import db
+
+bp = admin_blueprint("accounts_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+PER_PAGE = 25
+
+
+@bp.get("/people")
+def people():
+    query = request.args.get("q", "")[:100]
+    role = request.args.get("role", "")
+    if role not in {"", Role.TUTOR, Role.ADMIN}:
+        role = ""
+    page = db.paginate(services.search_people(query, role), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    return render_template("accounts/admin/people.html", page=page, query=query, role=role)
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+def person(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = RolesForm(data=None if request.method == "POST" else {"tutor": user.is_tutor, "admin": user.is_admin})
+    if form.validate_on_submit():
+        try:
+            services.set_roles(current_user, user, tutor=form.tutor.data, admin=form.admin.data)
+        except services.LastAdministrator as error:
+            form.admin.errors.append(str(error))
+        else:
+            flash(_("Roles of %(name)s saved.", name=user.full_name), "success")
+            return redirect(url_for("accounts_admin.person", user_id=user.id))
+    return render_template("accounts/admin/person.html", person=user, form=form)
+
+
+@bp.get("/institutions")
+def institutions():
+    rows = db.session.scalars(
+        db.select(Institution).order_by(Institution.country_code, Institution.acronym)
+    ).all()
+    return render_template("accounts/admin/institutions.html", institutions=rows)
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+def new_institution():
+    return _edit_institution(None)
+
+
+@bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
+def edit_institution(institution_id):
+    return _edit_institution(db.session.get(Institution, institution_id) or abort(404))
+
+
+def _edit_institution(institution: Institution | None):
+    initial = None
+    if institution is not None and request.method == "GET":
+        initial = {
+            "acronym": institution.acronym,
+            "name": institution.name,
+            "country": institution.country_code,
+            "active": institution.active,
+        }
+    form = InstitutionForm(data=initial)
+    if form.validate_on_submit():
+        try:
+            services.save_institution(
+                institution,
+                acronym=form.acronym.data,
+                name=form.name.data,
+                country_code=form.country.data,
+                active=form.active.data,
+            )
+        except services.InstitutionError as error:
+            form.acronym.errors.append(str(error))
+        else:
+            flash(_("Institution saved."), "success")
+            return redirect(url_for("accounts_admin.institutions"))
+    return render_template("accounts/admin/institution_form.html", form=form, institution=institution)

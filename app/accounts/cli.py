@@ -1,0 +1,95 @@
+"""`flask users ...` and `flask institutions ...` commands."""
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app.accounts import services
+from app.accounts.models import Role
+from app.extensions import db
+
+ROLE_NAMES = {"admin": Role.ADMIN, "tutor": Role.TUTOR, "learner": Role.LEARNER}
+
+
+@click.group("users", help="Manage people's accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name as printed on certificates.")
+@click.option("--role", type=click.Choice(list(ROLE_NAMES)), default="learner", show_default=True)
+@click.option("--country", default="UY", show_default=True, help="ISO country code.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given.",
+)
+@with_appcontext
+def create_user(email, name, role, country, password):
+    """Create a confirmed account with the given role."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"not a valid email address: {error}") from error
+    try:
+        user = services.create_user(
+            email, name, ROLE_NAMES[role], password, country_code=country.upper()
+        )
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({role}).")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.option("--tutor/--no-tutor", default=None)
+@click.option("--admin/--no-admin", default=None)
+@with_appcontext
+def set_role(email, tutor, admin):
+    """Grant or remove the tutor and administrator roles."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    try:
+        services.set_roles(
+            user,
+            user,
+            tutor=user.is_tutor if tutor is None else tutor,
+            admin=user.is_admin if admin is None else admin,
+        )
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{user.email}: {', '.join(sorted(r.value for r in user.roles))}")
+
+
+@click.group("institutions", help="Manage the network's institutions.")
+def institutions_cli():
+    pass
+
+
+@institutions_cli.command("load")
+@click.argument(
+    "csv_path",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=services.DEFAULT_INSTITUTIONS_CSV,
+)
+@with_appcontext
+def load(csv_path):
+    """Add or update institutions from a CSV (acronym,name,country_code)."""
+    try:
+        added, updated = services.load_institutions(csv_path)
+    except services.InstitutionError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Institutions: {added} added, {updated} updated.")

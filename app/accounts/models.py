@@ -1,0 +1,151 @@
+"""Accounts, their sessions and the network's institutions."""
+
+import enum
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, String, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a person may do. Everyone is a learner; tutor and admin are granted."""
+
+    LEARNER = "learner"
+    TUTOR = "tutor"
+    ADMIN = "admin"
+
+
+class Represents(enum.StrEnum):
+    """The kind of organisation a person represents."""
+
+    VTI = "vti"
+    GOVERNMENT = "government"
+    EMPLOYERS = "employers"
+    WORKERS = "workers"
+    OTHER = "other"
+
+
+def _enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as text with a CHECK constraint: the same on SQLite and PostgreSQL.
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [member.value for member in e],
+        validate_strings=True,
+    )
+
+
+class Institution(db.Model):
+    """A member institution of the network, offered in the registration picker."""
+
+    __tablename__ = "institution"
+    __table_args__ = (
+        Index("uq_institution_acronym_country", "acronym", "country_code", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acronym: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"{self.acronym} — {self.name}"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("length(full_name) > 0", name="full_name_not_empty"),
+        CheckConstraint(
+            "institution_id IS NOT NULL OR length(institution_other) > 0",
+            name="has_institution",
+        ),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(String(2))
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institution.id", ondelete="RESTRICT"), index=True
+    )
+    institution_other: Mapped[str | None] = mapped_column(String(200))
+    represents: Mapped[Represents] = mapped_column(_enum_column(Represents, "represents"))
+    locale: Mapped[str] = mapped_column(String(5), default="es")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_tutor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    institution: Mapped[Institution | None] = relationship(lazy="joined")
+
+    # Set by the session loader: the key of the session this request belongs to.
+    current_session_key = None
+
+    def get_id(self) -> str | None:
+        # Flask-Login keeps this in the cookie: the session's key, never the user id,
+        # so that signing out (or a password change) ends the session for good.
+        return self.current_session_key
+
+    @property
+    def roles(self) -> set[Role]:
+        granted = {Role.LEARNER}
+        if self.is_tutor:
+            granted.add(Role.TUTOR)
+        if self.is_admin:
+            granted.add(Role.ADMIN)
+        return granted
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def institution_label(self) -> str:
+        if self.institution is not None:
+            return self.institution.acronym
+        return self.institution_other or ""
+
+
+class UserSession(db.Model):
+    """A signed-in session. The cookie holds the key; the table holds only its hash."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+def lower_email(value: str) -> str:
+    """Emails are compared and stored lower-cased."""
+    return value.strip().lower()
+
+
+__all__ = ["Institution", "Represents", "Role", "User", "UserSession", "lower_email"]

@@ -1,0 +1,42 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+# zxcvbn scores 0-4; below 2 the password is in the leaked-password lists or nearly so.
+MIN_STRENGTH = 2
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash; never raises for a wrong password."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with parameters other than today's."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+# A hash of a random password, verified against when the account does not exist so that
+# a login takes the same time whether or not the email is registered.
+DUMMY_HASH = _hasher.hash("not-a-password-anyone-has")
+
+
+def is_too_weak(password: str, user_inputs: list[str]) -> bool:
+    """Whether the password is common or guessable from the person's own details."""
+    # zxcvbn's cost grows with length; past 100 characters only a repeated pattern is weak,
+    # and the first 100 characters show that.
+    return zxcvbn(password[:100], user_inputs=user_inputs)["score"] < MIN_STRENGTH

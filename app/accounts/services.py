@@ -1,0 +1,417 @@
+"""Operations on accounts. Views and CLI commands call these; they flush, never commit."""
+
+import csv
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+
+from app.accounts import passwords, tokens
+from app.accounts.models import Institution, Represents, Role, User, UserSession, lower_email
+from app.core.db import utcnow
+from app.core.i18n import COUNTRY_TIMEZONES, is_country
+from app.core.mail import send_template_mail
+from app.extensions import db
+
+log = logging.getLogger("aula.security")
+
+DEFAULT_INSTITUTIONS_CSV = Path(__file__).parent / "seed" / "member_institutions.csv"
+SESSION_LIFETIME = timedelta(days=14)
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is for the person who broke it."""
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+class EmailNotConfirmed(AccountError):
+    pass
+
+
+class LastAdministrator(AccountError):
+    pass
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+@dataclass
+class Registration:
+    """What a person gives when they register."""
+
+    email: str
+    full_name: str
+    password: str
+    country_code: str
+    represents: Represents
+    institution_id: int | None
+    institution_other: str | None
+    locale: str
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL built on BASE_URL, for mails and documents."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def check_password_strength(password: str, user_inputs: list[str]) -> None:
+    """Raise WeakPassword when the password is common or built from the person's details."""
+    if passwords.is_too_weak(password, user_inputs):
+        raise WeakPassword(
+            _l("This password is too common or too easy to guess. Try a longer phrase.")
+        )
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == lower_email(email)))
+
+
+def register(data: Registration) -> User | None:
+    """Create an unconfirmed account and mail a confirmation link.
+
+    When the email is already registered nothing is created and the owner is told by mail,
+    so the page shown is the same either way and reveals nothing.
+    """
+    email = lower_email(data.email)
+    check_password_strength(data.password, [email, data.full_name])
+    existing = find_user_by_email(email)
+    if existing is not None:
+        send_template_mail(
+            existing.email,
+            existing.locale,
+            "accounts/mail/already_registered",
+            _l("Someone tried to register with your email"),
+            user=existing,
+            login_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.forgot_password"),
+        )
+        return None
+    user = User(
+        email=email,
+        full_name=data.full_name.strip(),
+        password_hash=passwords.hash_password(data.password),
+        country_code=data.country_code,
+        institution_id=data.institution_id,
+        institution_other=(data.institution_other or "").strip() or None,
+        represents=data.represents,
+        locale=data.locale,
+        timezone=COUNTRY_TIMEZONES.get(data.country_code, "UTC"),
+    )
+    db.session.add(user)
+    db.session.flush()
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    """Mail the link that confirms the account's email."""
+    send_template_mail(
+        user.email,
+        user.locale,
+        "accounts/mail/confirm",
+        _l("Confirm your Aula account"),
+        user=user,
+        confirm_url=external_url("accounts.confirm_email", token=tokens.make_confirm_token(user)),
+    )
+
+
+def confirm_email(user: User) -> None:
+    """Mark the email as confirmed (idempotent)."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials; raises InvalidCredentials or EmailNotConfirmed."""
+    user = find_user_by_email(email)
+    if user is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password)  # same time either way
+        raise InvalidCredentials(_l("Email or password is not correct."))
+    if not passwords.verify_password(user.password_hash, password):
+        log.info("failed login for user %s", user.id)
+        raise InvalidCredentials(_l("Email or password is not correct."))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    if user.email_confirmed_at is None:
+        send_confirmation(user)
+        raise EmailNotConfirmed(
+            _l("Please confirm your email first. We have sent you a new confirmation link.")
+        )
+    return user
+
+
+def start_session(user: User) -> str:
+    """Open a new session for the user and return its key (kept only in the cookie)."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(key_hash=UserSession.hash_key(key), user=user, expires_at=now + SESSION_LIFETIME)
+    )
+    # Expired sessions of this user are swept as new ones open.
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now)
+    )
+    db.session.flush()
+    user.current_session_key = key
+    log.info("login user %s", user.id)
+    return key
+
+
+def load_session(key: str) -> User | None:
+    """The user of a live session, or None (one query)."""
+    found = db.session.scalar(
+        select(UserSession).where(UserSession.key_hash == UserSession.hash_key(key))
+    )
+    if found is None or found.expires_at < utcnow():
+        return None
+    found.user.current_session_key = key
+    return found.user
+
+
+def end_session(key: str | None) -> None:
+    """Close one session (sign out)."""
+    if key:
+        db.session.execute(
+            delete(UserSession).where(UserSession.key_hash == UserSession.hash_key(key))
+        )
+
+
+def end_other_sessions(user: User, keep_key: str | None = None) -> None:
+    """Close every session of the user but the one given."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_key:
+        query = query.where(UserSession.key_hash != UserSession.hash_key(keep_key))
+    db.session.execute(query)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store a new password (after the policy check) and close the user's other sessions."""
+    check_password_strength(new_password, [user.email, user.full_name])
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_other_sessions(user, keep_key=user.current_session_key)
+    db.session.flush()
+    log.info("password changed for user %s", user.id)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password of a signed-in user who knows the current one."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise InvalidCredentials(_l("The current password is not correct."))
+    set_password(user, new_password)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; do nothing visible otherwise."""
+    user = find_user_by_email(email)
+    if user is None:
+        log.info("password reset asked for an unknown address")
+        return
+    send_template_mail(
+        user.email,
+        user.locale,
+        "accounts/mail/reset_password",
+        _l("Reset your Aula password"),
+        user=user,
+        reset_url=external_url("accounts.reset_password", token=tokens.make_reset_token(user)),
+    )
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set a new password from a reset link; the link proves the email, so confirm it too."""
+    user.current_session_key = None
+    set_password(user, new_password)
+    confirm_email(user)
+
+
+def update_profile(
+    user: User,
+    *,
+    full_name: str,
+    country_code: str,
+    institution_id: int | None,
+    institution_other: str | None,
+    represents: Represents,
+    locale: str,
+    timezone: str,
+) -> None:
+    """Save the editable parts of a profile."""
+    user.full_name = full_name.strip()
+    user.country_code = country_code
+    user.institution_id = institution_id
+    user.institution_other = None if institution_id else (institution_other or "").strip()
+    user.represents = represents
+    user.locale = locale
+    user.timezone = timezone
+    db.session.flush()
+
+
+def set_roles(actor: User, user: User, *, tutor: bool, admin: bool) -> None:
+    """Grant or remove the tutor and administrator roles."""
+    if user.is_admin and not admin and count_admins() <= 1:
+        raise LastAdministrator(
+            _l("This is the last administrator; grant the role to someone else first.")
+        )
+    if (user.is_tutor, user.is_admin) != (tutor, admin):
+        log.info(
+            "roles of user %s set to tutor=%s admin=%s by user %s", user.id, tutor, admin, actor.id
+        )
+    user.is_tutor = tutor
+    user.is_admin = admin
+    db.session.flush()
+
+
+def count_admins() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.is_admin)) or 0
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    role: Role,
+    password: str,
+    *,
+    country_code: str = "UY",
+    institution_other: str = "—",
+    check_strength: bool = True,
+) -> User:
+    """Create a confirmed account from the command line (administrators, tutors, demo users)."""
+    email = lower_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(_l("An account with this email already exists."))
+    if not full_name.strip():
+        raise AccountError(_l("A name is required."))
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        raise WeakPassword(_l("The password must have between 8 and 128 characters."))
+    if check_strength:
+        check_password_strength(password, [email, full_name])
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=passwords.hash_password(password),
+        country_code=country_code,
+        institution_other=institution_other,
+        represents=Represents.OTHER,
+        is_tutor=role == Role.TUTOR,
+        is_admin=role == Role.ADMIN,
+        email_confirmed_at=utcnow(),
+        timezone=COUNTRY_TIMEZONES.get(country_code, "UTC"),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def search_people(query: str = "", role: str = ""):
+    """A select of people matching a free-text query and a role, for pagination."""
+    stmt = select(User).order_by(User.full_name, User.id)
+    query = query.strip()
+    if query:
+        pattern = f"%{query.lower()}%"
+        stmt = stmt.outerjoin(User.institution).where(
+            or_(
+                func.lower(User.full_name).like(pattern),
+                User.email.like(pattern),
+                func.lower(User.institution_other).like(pattern),
+                func.lower(Institution.acronym).like(pattern),
+                func.lower(Institution.name).like(pattern),
+            )
+        )
+    if role == Role.TUTOR:
+        stmt = stmt.where(User.is_tutor)
+    elif role == Role.ADMIN:
+        stmt = stmt.where(User.is_admin)
+    return stmt
+
+
+# Institutions ---------------------------------------------------------------------------
+
+
+class InstitutionError(AccountError):
+    pass
+
+
+def active_institutions() -> list[Institution]:
+    return list(
+        db.session.scalars(
+            select(Institution).where(Institution.active).order_by(Institution.acronym)
+        )
+    )
+
+
+def save_institution(
+    institution: Institution | None, *, acronym: str, name: str, country_code: str, active: bool
+) -> Institution:
+    """Add an institution, or change one; acronym and country together are unique."""
+    acronym, name = acronym.strip(), name.strip()
+    clash = db.session.scalar(
+        select(Institution).where(
+            func.lower(Institution.acronym) == acronym.lower(),
+            Institution.country_code == country_code,
+        )
+    )
+    if clash is not None and clash is not institution:
+        raise InstitutionError(_l("An institution with this acronym already exists in this country."))
+    if institution is None:
+        institution = Institution()
+        db.session.add(institution)
+    institution.acronym = acronym
+    institution.name = name
+    institution.country_code = country_code
+    institution.active = active
+    db.session.flush()
+    return institution
+
+
+def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
+    """Add or update institutions from a CSV (acronym,name,country_code,...).
+
+    Every row is checked before anything changes. Returns (added, updated).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InstitutionError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise InstitutionError(f"{path}: {exc.strerror}") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = {"acronym", "name", "country_code"} - set(reader.fieldnames or [])
+    if missing:
+        raise InstitutionError(f"{path}: missing columns: {', '.join(sorted(missing))}")
+    rows, problems = [], []
+    for line, row in enumerate(reader, start=2):
+        acronym = (row.get("acronym") or "").strip()
+        name = (row.get("name") or "").strip()
+        country = (row.get("country_code") or "").strip().upper()
+        if not acronym or not name or len(acronym) > 40 or len(name) > 200:
+            problems.append(f"{path}:{line}: acronym and name are required (at most 40/200)")
+        elif not is_country(country):
+            problems.append(f"{path}:{line}: unknown country code {country!r}")
+        else:
+            rows.append((acronym, name, country))
+    if problems:
+        raise InstitutionError("\n".join(problems))
+    existing = {(i.acronym.lower(), i.country_code): i for i in db.session.scalars(select(Institution))}
+    added = updated = 0
+    for acronym, name, country in rows:
+        found = existing.get((acronym.lower(), country))
+        if found is None:
+            found = Institution(acronym=acronym, name=name, country_code=country, active=True)
+            db.session.add(found)
+            existing[(acronym.lower(), country)] = found
+            added += 1
+        elif found.name != name:
+            found.name = name
+            updated += 1
+    db.session.flush()
+    return added, updated

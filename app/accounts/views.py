@@ -1,0 +1,230 @@
+"""Registration, sign-in and sign-out, password reset, profile."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services, tokens
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from app.accounts.models import Represents
+from app.core.auth import safe_next_url
+from app.extensions import limiter
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _posted_email() -> str:
+    """The email a form posts, as the key of the per-account rate limit."""
+    return "account:" + services.lower_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    # Only attempts that did not succeed count against the limits.
+    return response.status_code != 302
+
+
+# Per address, then per account: guessing one password across many accounts or many
+# passwords for one account both run into a limit.
+login_limits = [
+    limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
+    limiter.limit(
+        "5 per minute;20 per hour", methods=["POST"], key_func=_posted_email, deduct_when=_failed
+    ),
+]
+mail_limits = [
+    limiter.limit("5 per minute;30 per hour", methods=["POST"]),
+    limiter.limit("3 per 15 minutes;10 per day", methods=["POST"], key_func=_posted_email),
+]
+
+
+def _limited(limits):
+    def decorate(view):
+        for limit in reversed(limits):
+            view = limit(view)
+        return view
+
+    return decorate
+
+
+def _start_session(user) -> None:
+    """Sign the user in on a brand-new session cookie (no fixation)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    services.start_session(user)
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limited(mail_limits)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.locale.data = form.locale.data or str(session.get("locale") or "")
+    if form.validate_on_submit():
+        data = services.Registration(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            password=form.password.data,
+            country_code=form.country.data,
+            represents=Represents(form.represents.data),
+            institution_id=form.institution_id,
+            institution_other=form.institution_other.data,
+            locale=form.locale.data,
+        )
+        try:
+            services.register(data)
+        except services.WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render_template("accounts/check_email.html", dev_mail=not current_app.config["SMTP_HOST"])
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token):
+    user = tokens.user_for_confirm_token(token)
+    if user is None:
+        flash(_("This confirmation link is not valid or has expired. Sign in to get a new one."), "error")
+        return redirect(url_for("accounts.login"))
+    services.confirm_email(user)
+    flash(_("Your email is confirmed. You can sign in now."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limited(login_limits)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            _start_session(user)
+            return redirect(safe_next_url(form.next.data) or url_for("core.index"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    # Any signed-in or signed-out visitor may post here; CSRF protects it either way.
+    if current_user.is_authenticated:
+        services.end_session(current_user.current_session_key)
+        logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limited(mail_limits)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(
+            _("If an account uses this address, we have sent it a link to reset the password. "
+              "The link works once, for one hour."),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limited(mail_limits[:1])
+def reset_password(token):
+    user = tokens.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is not valid, was already used or has expired. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user
+    form = ProfileForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "full_name": user.full_name,
+            "country": user.country_code,
+            "institution_other": user.institution_other,
+            "represents": user.represents.value,
+            "locale": user.locale,
+            "timezone": user.timezone,
+        }
+    )
+    if request.method == "GET":
+        form.select_institution(user.institution_id)
+    if form.validate_on_submit():
+        services.update_profile(
+            user,
+            full_name=form.full_name.data,
+            country_code=form.country.data,
+            institution_id=form.institution_id,
+            institution_other=form.institution_other.data,
+            represents=Represents(form.represents.data),
+            locale=form.locale.data,
+            timezone=form.timezone.data,
+        )
+        session["locale"] = form.locale.data
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.InvalidCredentials as error:
+            form.current_password.errors.append(str(error))
+        except services.WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Your password is changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)

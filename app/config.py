@@ -1,0 +1,100 @@
+"""Configuration read from the environment.
+
+`AULA_ENV` chooses the profile: `production` (the default, so a forgotten variable never
+weakens a live server), `development` (what `make run` sets) or `testing`.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; the message says which."""
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """Generate the development secret once and keep it in the instance folder."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the settings dictionary for the profile named by AULA_ENV."""
+    env = os.environ.get("AULA_ENV", "production").strip().lower()
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"AULA_ENV must be production, development or testing, not {env!r}")
+    instance = Path(instance_path)
+    production = env == "production"
+
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY must be set in production (for example: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        secret_key = _dev_secret_key(instance)
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'aula.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we install.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    redis_url = os.environ.get("REDIS_URL") or None
+    smtp_host = os.environ.get("SMTP_HOST") or None
+
+    return {
+        "AULA_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Mail: without SMTP_HOST, mail goes to the log and the development outbox.
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Aula <no-reply@aula.invalid>"),
+        # Sessions and cookies
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "__Host-aula" if production else "aula",
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=0),
+        "HSTS": production,
+        # Forms
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_PARTS": 200,
+        # Rate limits (Flask-Limiter); shared through Redis when it is configured.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Languages
+        "LANGUAGES": ("es", "pt", "en"),
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "EMAIL_CONFIRM_MAX_AGE": 7 * 24 * 3600,
+    }

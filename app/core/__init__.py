@@ -1,0 +1,1 @@
+"""What every area uses: database types, mail, security headers, languages, pagination."""

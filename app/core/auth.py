@@ -1,0 +1,39 @@
+"""Authorisation helpers: one rule each, shared by views and templates."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.extensions import login_manager
+
+
+def require_role(role: Role) -> None:
+    """Stop the request unless the signed-in user has the role (login first, then 403)."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.has_role(role):
+        abort(403)
+
+
+def admin_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
+    """A blueprint whose every route is for administrators only.
+
+    The access test relies on the name: blueprints named `*_admin` are administrators' pages.
+    """
+    if not name.endswith("_admin"):
+        raise ValueError("administrators' blueprints are named '<area>_admin'")
+    blueprint = Blueprint(name, import_name, **kwargs)
+    blueprint.before_request(lambda: require_role(Role.ADMIN))
+    return blueprint
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None (no open redirects)."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,28 @@
+"""Validators and form helpers every area's forms use."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+# Characters that have no place in a person's or an organisation's name, and that would
+# only be there to inject markup or formulas into pages, mails, CSV exports or certificates.
+_FORBIDDEN_IN_NAMES = re.compile(r"[<>{}\[\]\\|\"`=^~*#$%@;]|[\x00-\x1f\x7f]")
+
+
+class PlainName:
+    """A name as printed on certificates: letters required, no markup or control characters."""
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        if _FORBIDDEN_IN_NAMES.search(value):
+            raise ValidationError(
+                _l("Use letters, spaces, apostrophes, hyphens and full stops only.")
+            )
+        if value and not any(ch.isalpha() for ch in value):
+            raise ValidationError(_l("A name needs at least one letter."))
+
+
+def strip_filter(value):
+    """Trim surrounding whitespace from text input."""
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,81 @@
+"""Language and time-zone selection, and localised country names."""
+
+from functools import lru_cache
+
+from babel import Locale
+from flask import current_app, request, session
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
+
+# Countries of the network (DOMAIN.md), listed first in every country picker.
+NETWORK_COUNTRIES = (
+    "AR", "BO", "BR", "CL", "CO", "CR", "DO", "EC", "SV", "GT",
+    "HN", "JM", "MX", "PA", "PY", "PE", "ES", "UY",
+)  # fmt: skip
+
+# A sensible default time zone for a new account, by country.
+COUNTRY_TIMEZONES = {
+    "AR": "America/Argentina/Buenos_Aires", "BO": "America/La_Paz", "BR": "America/Sao_Paulo",
+    "CL": "America/Santiago", "CO": "America/Bogota", "CR": "America/Costa_Rica",
+    "DO": "America/Santo_Domingo", "EC": "America/Guayaquil", "SV": "America/El_Salvador",
+    "GT": "America/Guatemala", "HN": "America/Tegucigalpa", "JM": "America/Jamaica",
+    "MX": "America/Mexico_City", "PA": "America/Panama", "PY": "America/Asuncion",
+    "PE": "America/Lima", "ES": "Europe/Madrid", "UY": "America/Montevideo",
+}  # fmt: skip
+
+
+def select_locale() -> str:
+    """The user's preference, else the session's switcher, else Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def select_timezone() -> str | None:
+    """The signed-in user's time zone; UTC for everyone else."""
+    if current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+@lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    territories = Locale.parse(locale).territories
+    # Two-letter codes only: Babel also lists regions such as "419" (Latin America).
+    return {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+
+
+def country_name(code: str | None, locale: str) -> str:
+    """The country's name in the given language ('' when unknown)."""
+    if not code:
+        return ""
+    return _country_names(locale).get(code, code)
+
+
+def country_choices(locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Country options grouped for a <select>: the network's countries, then all others."""
+    names = _country_names(locale)
+    network = sorted(((c, names[c]) for c in NETWORK_COUNTRIES), key=lambda item: item[1])
+    others = sorted(
+        ((c, n) for c, n in names.items() if c not in NETWORK_COUNTRIES and c not in {"ZZ", "XK"}),
+        key=lambda item: item[1],
+    )
+    return [("network", network), ("others", others)]
+
+
+def is_country(code: str) -> bool:
+    """Whether the code names a country we list."""
+    return code in _country_names("en")
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[str]:
+    """The time zones offered in a profile: the network's, then UTC."""
+    return sorted(set(COUNTRY_TIMEZONES.values()) | {"Atlantic/Canary", "UTC"})

@@ -1,0 +1,99 @@
+"""Pages that belong to no area: home, health check, language switch, error pages."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.auth import admin_blueprint, safe_next_url
+from app.core.models import OutboxMessage
+from app.extensions import db
+
+bp = Blueprint("core", __name__, template_folder="templates")
+admin_bp = admin_blueprint("core_admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+def index():
+    return render_template("core/index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: database did not answer")
+        return {"status": "unavailable", "database": "down"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.post("/language")
+def switch_language():
+    from app.accounts.forms import LanguageForm  # the form lives with the other account forms
+
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+    return redirect(safe_next_url(form.next.data) or url_for("core.index"))
+
+
+@admin_bp.get("/")
+def admin_home():
+    return render_template("core/admin_home.html")
+
+
+@admin_bp.get("/outbox")
+def outbox():
+    """Mail kept instead of sent when no SMTP server is configured."""
+    messages = db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)
+    ).all()
+    return render_template(
+        "core/outbox.html", messages=messages, smtp=bool(current_app.config["SMTP_HOST"])
+    )
+
+
+ERROR_MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this page accepts.")),
+    429: (_l("Too many attempts"), _l("Too many attempts. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. Try again later.")),
+}
+
+
+def render_error(code: int, message=None):
+    title, default_message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": str(message or default_message)}, code
+    return (
+        render_template("core/error.html", code=code, title=title, message=message or default_message),
+        code,
+    )
+
+
+def register_error_handlers(app) -> None:
+    """Translated error pages for the codes a visitor can meet."""
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, _l("This form has expired or was not sent from this site. Reload it and try again.")
+        )
+
+    for code in ERROR_MESSAGES:
+        if code == 500:
+            continue
+        app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
