@@ -35,10 +35,11 @@ translations: $(STAMP)
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -q -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel update -q -N --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
+	$(BIN)/python scripts/fill_source_catalog.py app/translations/en/LC_MESSAGES/messages.po
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests

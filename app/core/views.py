@@ -84,6 +84,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        current_app.logger.info("CSRF refusal on %s: %s", request.path, error.description)
         return render_error(
             400, _l("This form has expired or was not sent from this site. Reload it and try again.")
         )

@@ -1,0 +1,157 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL through TEST_DATABASE_URL), factories
+for people, and a client helper that signs in through the real login form with CSRF."""
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+# Settings come from the environment, as in production; set them before the app loads.
+os.environ["AULA_ENV"] = "testing"
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("SMTP_HOST", None)
+
+from app import create_app  # noqa: E402
+from app.accounts import services  # noqa: E402
+from app.accounts.models import Role, User  # noqa: E402
+from app.core.db import utcnow  # noqa: E402
+from app.core.models import OutboxMessage  # noqa: E402
+from app.extensions import db, limiter  # noqa: E402
+
+TEST_PASSWORD = "lapiz naranja montaña 7"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server does: its own app context, `g` and
+    database session, never the test's (Flask would otherwise reuse the pushed one)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    os.environ["DATABASE_URL"] = database_url
+    application = create_app({"TESTING": True})
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        db.drop_all()
+        db.create_all()  # tests only; migrations are tested on their own database
+    return application
+
+
+@pytest.fixture(autouse=True)
+def clean_state(app):
+    """Each test starts with empty tables and fresh rate-limit counters."""
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
+    db.session.commit()
+    db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def institutions(app):
+    services.load_institutions()
+    db.session.commit()
+    return services.active_institutions()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role=Role.TUTOR, email=..., confirmed=True)."""
+    counter = {"n": 0}
+
+    def factory(role=Role.LEARNER, email=None, full_name=None, password=TEST_PASSWORD,
+                confirmed=True, locale="es"):
+        counter["n"] += 1
+        user = services.create_user(
+            email or f"person{counter['n']}@example.org",
+            full_name or f"Person Number {counter['n']}",
+            role,
+            password,
+            check_strength=False,
+        )
+        user.locale = locale
+        if not confirmed:
+            user.email_confirmed_at = None
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def csrf_token(client, url="/login"):
+    """The CSRF token of the client's session, read from a page's form."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url, data, form_page=None, **kwargs):
+    """Post a form the way a browser does: with the CSRF token of the page it came from."""
+    token = csrf_token(client, form_page or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def login(client, user, password=TEST_PASSWORD):
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign a new user with the given role in on the test client and return the user."""
+
+    def sign_in(role=Role.LEARNER, **kwargs):
+        user = make_user(role=role, **kwargs)
+        login(client, user)
+        return user
+
+    return sign_in
+
+
+def outbox(recipient=None):
+    query = db.select(OutboxMessage).order_by(OutboxMessage.id)
+    if recipient:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return list(db.session.scalars(query))
+
+
+def count_users():
+    return db.session.scalar(db.select(db.func.count()).select_from(User))
+
+
+def link_in(message, path_prefix):
+    """The first link in a mail body whose path starts with the prefix."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body)
+    assert match, f"no {path_prefix} link in: {message.body}"
+    return match.group(1)
+
+
+__all__ = ["TEST_PASSWORD", "count_users", "csrf_token", "link_in", "login", "outbox",
+           "post_form", "utcnow"]

@@ -1,0 +1,108 @@
+"""Every URL rule, walked as an anonymous visitor, a learner, a tutor and an administrator.
+
+New routes fall under this test automatically: a route is for signed-in people unless it is
+listed in PUBLIC_ENDPOINTS; blueprints named `*_admin` are for administrators and `*_tutor`
+for tutors. A route with a URL argument this file cannot fill fails the test until it can.
+"""
+
+import pytest
+from flask import url_for
+
+from app.accounts.models import Role
+from tests.conftest import csrf_token
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "core.index",
+    "core.healthz",
+    "core.switch_language",
+    "accounts.register",
+    "accounts.check_email",
+    "accounts.confirm_email",
+    "accounts.login",
+    "accounts.logout",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+}
+
+VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
+
+
+def expected_access(endpoint: str, visitor: Role | None) -> str:
+    """'open', 'login' (redirect to sign in) or 'forbidden', by the rules above."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return "open"
+    if visitor is None:
+        return "login"
+    blueprint = endpoint.split(".")[0]
+    if blueprint.endswith("_admin"):
+        return "open" if visitor == Role.ADMIN else "forbidden"
+    if blueprint.endswith("_tutor"):
+        return "open" if visitor in (Role.TUTOR, Role.ADMIN) else "forbidden"
+    return "open"
+
+
+def url_arguments(rule, sample) -> dict:
+    values = {}
+    for argument in rule.arguments:
+        if argument not in sample:
+            pytest.fail(f"test_access does not know how to fill <{argument}> of {rule.rule}")
+        values[argument] = sample[argument]
+    return values
+
+
+def all_rules(app):
+    return sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint)
+
+
+@pytest.fixture
+def sample(institutions, make_user):
+    """Values for every URL argument the routes use, pointing at real rows."""
+    someone = make_user(email="someone@example.org")
+    return {
+        "filename": "aula.css",
+        "user_id": someone.id,
+        "institution_id": institutions[0].id,
+        "token": "not-a-valid-token",
+    }
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: v.value if v else "anonymous")
+def test_every_rule_gives_each_visitor_what_it_should(app, client, sample, login_as, visitor):
+    if visitor is not None:
+        login_as(visitor)
+    token = csrf_token(client, "/")
+    checked = 0
+    for rule in all_rules(app):
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_arguments(rule, sample))
+        if "GET" in rule.methods:
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        expected = expected_access(rule.endpoint, visitor)
+        location = response.headers.get("Location", "")
+        where = f"{rule.endpoint} ({url}) as {visitor or 'anonymous'}: {response.status_code}"
+        if expected == "login":
+            assert response.status_code == 302 and location.startswith("/login"), where
+        elif expected == "forbidden":
+            assert response.status_code == 403, where
+        else:
+            assert response.status_code < 400, where
+            assert not location.startswith("/login?"), where
+        checked += 1
+        if rule.endpoint == "accounts.logout":
+            # Signing out clears the session, so sign back in and take the new form token.
+            if visitor is not None:
+                login_as(visitor)
+            token = csrf_token(client, "/")
+    assert checked == len(list(app.url_map.iter_rules()))
+
+
+def test_admin_blueprints_refuse_learners_even_for_posts(client, sample, login_as):
+    login_as(Role.LEARNER)
+    token = csrf_token(client, "/")
+    response = client.post(
+        f"/admin/people/{sample['user_id']}", data={"csrf_token": token, "admin": "y"}
+    )
+    assert response.status_code == 403
