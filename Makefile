@@ -31,14 +31,14 @@ check-system: $(STAMP)
 
 # Compiled catalogs are build output, made from the .po files under version control.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d app/translations
+	@$(BIN)/pybabel -q compile -d app/translations
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
+	$(BIN)/pybabel -q extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -q -N --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q update -N --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations
 	$(BIN)/python scripts/fill_source_catalog.py app/translations/en/LC_MESSAGES/messages.po
 
 lint: $(STAMP)

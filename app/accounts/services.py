@@ -379,15 +379,18 @@ def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
     Every row is checked before anything changes. Returns (added, updated).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InstitutionError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        raw = path.read_bytes()
     except OSError as exc:
         raise InstitutionError(f"{path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InstitutionError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
     reader = csv.DictReader(text.splitlines())
     missing = {"acronym", "name", "country_code"} - set(reader.fieldnames or [])
     if missing:
-        raise InstitutionError(f"{path}: missing columns: {', '.join(sorted(missing))}")
+        raise InstitutionError(f"{path}:1: missing columns: {', '.join(sorted(missing))}")
     rows, problems = [], []
     for line, row in enumerate(reader, start=2):
         acronym = (row.get("acronym") or "").strip()

@@ -36,6 +36,7 @@ def setup():
             )
         else:
             services.set_password(admin, password)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
         password_file.write_text(password)
         password_file.chmod(0o600)
     db.session.commit()

@@ -2,8 +2,8 @@
 
 from functools import lru_cache
 
-from babel import Locale
-from flask import current_app, request, session
+from babel import Locale, default_locale
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
@@ -28,6 +28,10 @@ COUNTRY_TIMEZONES = {
 def select_locale() -> str:
     """The user's preference, else the session's switcher, else Accept-Language."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Command line and jobs: the operator's shell language when we speak it.
+        shell = (default_locale() or "").split("_")[0]
+        return shell if shell in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
@@ -40,7 +44,7 @@ def select_locale() -> str:
 
 def select_timezone() -> str | None:
     """The signed-in user's time zone; UTC for everyone else."""
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
     return None
 

@@ -1,0 +1,150 @@
+"""The migrations: one head, they build from nothing the schema the models describe (what
+`flask db check` verifies), and they go back down and up again.
+
+They run on a fresh database of their own, never on the session database that the other
+tests fill with `create_all`: a file in tmp_path on SQLite, or a `<name>_migrations`
+database on the server given by TEST_DATABASE_URL on PostgreSQL.
+"""
+
+import logging.config
+import os
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
+
+from app import PROJECT_ROOT, create_app
+from app.extensions import db
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS))
+
+
+def head_revision() -> str:
+    return script_directory().get_current_head()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """The URL of an empty database, made for one test and dropped after it."""
+    server_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not server_url.startswith(("postgresql", "postgres:")):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    # The server is reached through the test database, which exists; the fresh one is beside it.
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    name = f"{url.database}_migrations"
+    quoted = server.dialect.identifier_preparer.quote(name)
+    with server.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        server.dispose()
+
+
+@pytest.fixture
+def migration_app(fresh_database_url, monkeypatch):
+    """An app on the fresh database, its context pushed for the test."""
+    # migrations/env.py calls logging.config.fileConfig, which would disable every logger
+    # that exists (aula.security among them) and replace the root handlers for the rest of
+    # the test run; the migrations' own logging is not under test.
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *args, **kwargs: None)
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with application.app_context():
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # no open connection may keep the database from being dropped
+
+
+def application_tables() -> set[str]:
+    with db.engine.connect() as connection:
+        return set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+def database_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_differences() -> list:
+    """What `flask db check` reports: how the models differ from the migrated database."""
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_there_is_a_single_head_revision():
+    heads = script_directory().get_heads()
+    assert len(heads) == 1, f"several heads, merge them: {heads}"
+
+
+def test_every_revision_chains_back_to_the_base():
+    revisions = list(script_directory().walk_revisions())
+    assert revisions, "no migrations"
+    bases = [revision.revision for revision in revisions if revision.down_revision is None]
+    assert len(bases) == 1, f"several base revisions: {bases}"
+
+
+def test_upgrade_builds_every_model_table_on_an_empty_database(migration_app):
+    assert application_tables() == set()
+    assert database_revision() is None
+
+    upgrade()
+
+    assert application_tables() == set(db.metadata.tables)
+    assert database_revision() == head_revision()
+
+
+def test_the_models_match_the_migrations(migration_app):
+    upgrade()
+
+    assert schema_differences() == [], (
+        "the models and the migrations differ; generate a migration with `flask db migrate`"
+    )
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_works_again(migration_app):
+    upgrade()
+
+    downgrade(revision="base")
+
+    assert application_tables() == set()
+    assert database_revision() is None
+
+    upgrade()
+
+    assert application_tables() == set(db.metadata.tables)
+    assert database_revision() == head_revision()
+    assert schema_differences() == []
+
+
+def test_each_revision_goes_down_and_up_again(migration_app):
+    """Step by step from the base: every revision's downgrade undoes its upgrade."""
+    chain = [revision.revision for revision in script_directory().walk_revisions()][::-1]
+    for revision in chain:
+        before = application_tables()
+        upgrade(revision=revision)
+        after = application_tables()
+
+        downgrade(revision="-1")
+        assert application_tables() == before, f"downgrade of {revision} left tables behind"
+
+        upgrade(revision=revision)
+        assert application_tables() == after
+        assert database_revision() == revision
+    assert schema_differences() == []
