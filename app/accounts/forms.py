@@ -76,9 +76,10 @@ class ProfileFields(FlaskForm):
     institution = SelectField(
         _l("Institution"), validators=[DataRequired()], validate_choice=False
     )
+    # No Optional(): it would stop the chain before validate_institution_other runs.
     institution_other = StringField(
         _l("Institution, if not listed"),
-        validators=[Optional(), Length(max=200), PlainName()],
+        validators=[Length(max=200), PlainName()],
         filters=[strip_filter],
     )
     represents = RadioField(

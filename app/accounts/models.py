@@ -70,7 +70,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("length(full_name) > 0", name="full_name_not_empty"),
         CheckConstraint(
-            "institution_id IS NOT NULL OR length(institution_other) > 0",
+            "institution_id IS NOT NULL OR coalesce(length(institution_other), 0) > 0",
             name="has_institution",
         ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),

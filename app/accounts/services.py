@@ -249,7 +249,7 @@ def update_profile(
     user.full_name = full_name.strip()
     user.country_code = country_code
     user.institution_id = institution_id
-    user.institution_other = None if institution_id else (institution_other or "").strip()
+    user.institution_other = None if institution_id else (institution_other or "").strip() or None
     user.represents = represents
     user.locale = locale
     user.timezone = timezone

@@ -49,11 +49,19 @@ def select_timezone() -> str | None:
     return None
 
 
+# Two-letter codes in Babel's list that are not countries (groupings, pseudo-locales).
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
 @lru_cache(maxsize=8)
 def _country_names(locale: str) -> dict[str, str]:
     territories = Locale.parse(locale).territories
     # Two-letter codes only: Babel also lists regions such as "419" (Latin America).
-    return {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+    return {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
 
 
 def country_name(code: str | None, locale: str) -> str:
@@ -68,14 +76,14 @@ def country_choices(locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
     names = _country_names(locale)
     network = sorted(((c, names[c]) for c in NETWORK_COUNTRIES), key=lambda item: item[1])
     others = sorted(
-        ((c, n) for c, n in names.items() if c not in NETWORK_COUNTRIES and c not in {"ZZ", "XK"}),
+        ((c, n) for c, n in names.items() if c not in NETWORK_COUNTRIES),
         key=lambda item: item[1],
     )
     return [("network", network), ("others", others)]
 
 
 def is_country(code: str) -> bool:
-    """Whether the code names a country we list."""
+    """Whether the code names a country the pickers offer."""
     return code in _country_names("en")
 
 

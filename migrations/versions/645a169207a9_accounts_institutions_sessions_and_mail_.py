@@ -59,7 +59,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('email = lower(email)', name=op.f('ck_user_account_email_lowercase')),
-    sa.CheckConstraint('institution_id IS NOT NULL OR length(institution_other) > 0', name=op.f('ck_user_account_has_institution')),
+    sa.CheckConstraint('institution_id IS NOT NULL OR coalesce(length(institution_other), 0) > 0', name=op.f('ck_user_account_has_institution')),
     sa.CheckConstraint('length(full_name) > 0', name=op.f('ck_user_account_full_name_not_empty')),
     sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_user_account_institution_id_institution'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
