@@ -13,6 +13,7 @@ run: setup
 	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup
+	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) check-system translations

@@ -84,8 +84,14 @@ def make_user(app):
     """Factory: make_user(role=Role.TUTOR, email=..., confirmed=True)."""
     counter = {"n": 0}
 
-    def factory(role=Role.LEARNER, email=None, full_name=None, password=TEST_PASSWORD,
-                confirmed=True, locale="es"):
+    def factory(
+        role=Role.LEARNER,
+        email=None,
+        full_name=None,
+        password=TEST_PASSWORD,
+        confirmed=True,
+        locale="es",
+    ):
         counter["n"] += 1
         user = services.create_user(
             email or f"person{counter['n']}@example.org",
@@ -153,5 +159,13 @@ def link_in(message, path_prefix):
     return match.group(1)
 
 
-__all__ = ["TEST_PASSWORD", "count_users", "csrf_token", "link_in", "login", "outbox",
-           "post_form", "utcnow"]
+__all__ = [
+    "TEST_PASSWORD",
+    "count_users",
+    "csrf_token",
+    "link_in",
+    "login",
+    "outbox",
+    "post_form",
+    "utcnow",
+]

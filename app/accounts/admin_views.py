@@ -21,14 +21,18 @@ def people():
     role = request.args.get("role", "")
     if role not in {"", Role.TUTOR, Role.ADMIN}:
         role = ""
-    page = db.paginate(services.search_people(query, role), per_page=PER_PAGE, max_per_page=PER_PAGE)
+    page = db.paginate(
+        services.search_people(query, role), per_page=PER_PAGE, max_per_page=PER_PAGE
+    )
     return render_template("accounts/admin/people.html", page=page, query=query, role=role)
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 def person(user_id):
     user = db.session.get(User, user_id) or abort(404)
-    form = RolesForm(data=None if request.method == "POST" else {"tutor": user.is_tutor, "admin": user.is_admin})
+    form = RolesForm(
+        data=None if request.method == "POST" else {"tutor": user.is_tutor, "admin": user.is_admin}
+    )
     if form.validate_on_submit():
         try:
             services.set_roles(current_user, user, tutor=form.tutor.data, admin=form.admin.data)
@@ -82,4 +86,6 @@ def _edit_institution(institution: Institution | None):
         else:
             flash(_("Institution saved."), "success")
             return redirect(url_for("accounts_admin.institutions"))
-    return render_template("accounts/admin/institution_form.html", form=form, institution=institution)
+    return render_template(
+        "accounts/admin/institution_form.html", form=form, institution=institution
+    )

@@ -19,7 +19,6 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    Optional,
     ValidationError,
 )
 
@@ -58,7 +57,11 @@ def _password_field(label):
 def _email_field():
     return EmailField(
         _l("Email"),
-        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(message=_l("Enter a valid email address.")),
+        ],
         filters=[strip_filter],
     )
 
@@ -73,9 +76,7 @@ class ProfileFields(FlaskForm):
         description=_l("Exactly as it must appear on your certificates."),
     )
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
-    institution = SelectField(
-        _l("Institution"), validators=[DataRequired()], validate_choice=False
-    )
+    institution = SelectField(_l("Institution"), validators=[DataRequired()], validate_choice=False)
     # No Optional(): it would stop the chain before validate_institution_other runs.
     institution_other = StringField(
         _l("Institution, if not listed"),
@@ -201,7 +202,9 @@ class InstitutionForm(FlaskForm):
         filters=[strip_filter],
     )
     name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200), PlainName()], filters=[strip_filter]
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200), PlainName()],
+        filters=[strip_filter],
     )
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
     active = BooleanField(_l("Offered in the registration form"), default=True)

@@ -155,7 +155,9 @@ def start_session(user: User) -> str:
     key = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
-        UserSession(key_hash=UserSession.hash_key(key), user=user, expires_at=now + SESSION_LIFETIME)
+        UserSession(
+            key_hash=UserSession.hash_key(key), user=user, expires_at=now + SESSION_LIFETIME
+        )
     )
     # Expired sessions of this user are swept as new ones open.
     db.session.execute(
@@ -361,7 +363,9 @@ def save_institution(
         )
     )
     if clash is not None and clash is not institution:
-        raise InstitutionError(_l("An institution with this acronym already exists in this country."))
+        raise InstitutionError(
+            _l("An institution with this acronym already exists in this country.")
+        )
     if institution is None:
         institution = Institution()
         db.session.add(institution)
@@ -404,7 +408,9 @@ def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
             rows.append((acronym, name, country))
     if problems:
         raise InstitutionError("\n".join(problems))
-    existing = {(i.acronym.lower(), i.country_code): i for i in db.session.scalars(select(Institution))}
+    existing = {
+        (i.acronym.lower(), i.country_code): i for i in db.session.scalars(select(Institution))
+    }
     added = updated = 0
     for acronym, name, country in rows:
         found = existing.get((acronym.lower(), country))

@@ -1,6 +1,15 @@
 """Registration, sign-in and sign-out, password reset, profile."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -94,14 +103,19 @@ def register():
 
 @bp.get("/register/check-email")
 def check_email():
-    return render_template("accounts/check_email.html", dev_mail=not current_app.config["SMTP_HOST"])
+    return render_template(
+        "accounts/check_email.html", dev_mail=not current_app.config["SMTP_HOST"]
+    )
 
 
 @bp.get("/confirm/<token>")
 def confirm_email(token):
     user = tokens.user_for_confirm_token(token)
     if user is None:
-        flash(_("This confirmation link is not valid or has expired. Sign in to get a new one."), "error")
+        flash(
+            _("This confirmation link is not valid or has expired. Sign in to get a new one."),
+            "error",
+        )
         return redirect(url_for("accounts.login"))
     services.confirm_email(user)
     flash(_("Your email is confirmed. You can sign in now."), "success")
@@ -148,8 +162,10 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         flash(
-            _("If an account uses this address, we have sent it a link to reset the password. "
-              "The link works once, for one hour."),
+            _(
+                "If an account uses this address, we have sent it a link to reset the password. "
+                "The link works once, for one hour."
+            ),
             "success",
         )
         return redirect(url_for("accounts.login"))
@@ -161,7 +177,10 @@ def forgot_password():
 def reset_password(token):
     user = tokens.user_for_reset_token(token)
     if user is None:
-        flash(_("This reset link is not valid, was already used or has expired. Ask for a new one."), "error")
+        flash(
+            _("This reset link is not valid, was already used or has expired. Ask for a new one."),
+            "error",
+        )
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():

@@ -73,7 +73,9 @@ def render_error(code: int, message=None):
     if request.accept_mimetypes.best == "application/json":
         return {"error": str(message or default_message)}, code
     return (
-        render_template("core/error.html", code=code, title=title, message=message or default_message),
+        render_template(
+            "core/error.html", code=code, title=title, message=message or default_message
+        ),
         code,
     )
 
@@ -86,7 +88,8 @@ def register_error_handlers(app) -> None:
     def csrf_error(error):
         current_app.logger.info("CSRF refusal on %s: %s", request.path, error.description)
         return render_error(
-            400, _l("This form has expired or was not sent from this site. Reload it and try again.")
+            400,
+            _l("This form has expired or was not sent from this site. Reload it and try again."),
         )
 
     for code in ERROR_MESSAGES:

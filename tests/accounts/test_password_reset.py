@@ -26,7 +26,9 @@ def test_reset_by_link_sets_the_password_and_works_once(client, make_user):
 
     # The same link a second time is refused and changes nothing.
     other = "third phrase never stored here"
-    response = post_form(client, link, {"password": other, "confirm_password": other}, form_page="/")
+    response = post_form(
+        client, link, {"password": other, "confirm_password": other}, form_page="/"
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/forgot-password"
     db.session.expire_all()
     assert tokens.user_for_reset_token(link.rsplit("/", 1)[1]) is None

@@ -60,7 +60,9 @@ def test_an_institution_not_listed_can_be_typed(client, institutions):
     assert user.institution_other == "Escuela Taller Sur"
 
 
-def test_registering_a_taken_email_looks_the_same_and_creates_nothing(client, institutions, make_user):
+def test_registering_a_taken_email_looks_the_same_and_creates_nothing(
+    client, institutions, make_user
+):
     owner = make_user(email="taken@example.org")
     fresh = post_form(client, "/register", registration(institutions, email="new@example.org"))
     again = post_form(client, "/register", registration(institutions, email="TAKEN@example.org"))

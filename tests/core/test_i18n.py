@@ -62,7 +62,9 @@ def test_catalog_translates_every_message_in_the_code(language, source_msgids):
 def test_catalog_has_no_stale_messages(language, source_msgids):
     po_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(language) if m.id}
     stale = sorted(po_ids - source_msgids)
-    assert not stale, f"{language}: messages no longer in the code (run make update-catalogs): {stale}"
+    assert not stale, (
+        f"{language}: messages no longer in the code (run make update-catalogs): {stale}"
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -91,11 +93,26 @@ def test_compiled_catalog_is_up_to_date(language):
 
 # Pages -------------------------------------------------------------------------------
 
-ANONYMOUS_PAGES = ["/", "/login", "/register", "/forgot-password", "/register/check-email",
-                   "/no-such-page"]
-SIGNED_IN_PAGES = ["/", "/account/profile", "/account/password", "/admin/", "/admin/people",
-                   "/admin/people/{user_id}", "/admin/institutions", "/admin/institutions/new",
-                   "/admin/institutions/{institution_id}", "/admin/outbox"]
+ANONYMOUS_PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/register/check-email",
+    "/no-such-page",
+]
+SIGNED_IN_PAGES = [
+    "/",
+    "/account/profile",
+    "/account/password",
+    "/admin/",
+    "/admin/people",
+    "/admin/people/{user_id}",
+    "/admin/institutions",
+    "/admin/institutions/new",
+    "/admin/institutions/{institution_id}",
+    "/admin/outbox",
+]
 
 
 def visible_text(page: str) -> str:
@@ -111,9 +128,9 @@ def english_leftovers(page: str, language: str) -> list[str]:
     for message in catalog(language):
         if not message.id or isinstance(message.id, tuple) or "%(" in message.id:
             continue
-        if message.string and message.string != message.id and len(message.id) >= 8:
-            if message.id in text and message.string not in text:
-                leftovers.append(message.id)
+        translated = message.string and message.string != message.id and len(message.id) >= 8
+        if translated and message.id in text and message.string not in text:
+            leftovers.append(message.id)
     return leftovers
 
 
@@ -153,8 +170,9 @@ def test_language_comes_from_preference_then_switcher_then_browser(client, make_
 
 def test_the_switcher_saves_a_signed_in_users_preference(client, login_as):
     user = login_as(Role.LEARNER, locale="es")
-    response = post_form(client, "/language", {"locale": "pt", "next": "/account/profile"},
-                         form_page="/")
+    response = post_form(
+        client, "/language", {"locale": "pt", "next": "/account/profile"}, form_page="/"
+    )
     assert response.headers["Location"] == "/account/profile"
     db.session.expire_all()
     assert db.session.get(type(user), user.id).locale == "pt"

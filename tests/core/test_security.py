@@ -109,8 +109,12 @@ def test_login_redirects_only_to_local_paths(client, make_user):
     token = csrf_token(client, "/login")
     response = client.post(
         "/login",
-        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token,
-              "next": "https://evil.example/steal"},
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/steal",
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -121,7 +125,11 @@ def test_login_keeps_a_local_next_path(client, make_user):
     token = csrf_token(client, "/login")
     response = client.post(
         "/login",
-        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token,
-              "next": "/account/profile"},
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "csrf_token": token,
+            "next": "/account/profile",
+        },
     )
     assert response.headers["Location"] == "/account/profile"
