@@ -39,6 +39,16 @@ REPRESENTS_LABELS = {
 }
 
 
+def country_select_choices() -> dict:
+    """Countries for a <select>: a prompt, the network's countries, then all others."""
+    network, others = (group for _name, group in country_choices(str(get_locale())))
+    return {
+        None: [("", _l("Choose a country"))],
+        str(_l("Countries of the network")): network,
+        str(_l("Other countries")): others,
+    }
+
+
 def _password_field(label):
     return PasswordField(
         label,
@@ -96,11 +106,7 @@ class ProfileFields(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = country_choices(str(get_locale()))
-        self.country.choices = {
-            str(_l("Countries of the network")): groups[0][1],
-            str(_l("Other countries")): groups[1][1],
-        }
+        self.country.choices = country_select_choices()
         self._institutions = {str(i.id): i for i in active_institutions()}
         self.institution.choices = (
             [("", _l("Choose your institution"))]
@@ -212,11 +218,7 @@ class InstitutionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = country_choices(str(get_locale()))
-        self.country.choices = {
-            str(_l("Countries of the network")): groups[0][1],
-            str(_l("Other countries")): groups[1][1],
-        }
+        self.country.choices = country_select_choices()
 
     def validate_country(self, field):
         if not is_country(field.data or ""):

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -80,7 +81,7 @@ def register():
         return redirect(url_for("core.index"))
     form = RegistrationForm()
     if request.method == "GET":
-        form.locale.data = form.locale.data or str(session.get("locale") or "")
+        form.locale.data = str(get_locale())
     if form.validate_on_submit():
         data = services.Registration(
             email=form.email.data,
