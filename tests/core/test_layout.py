@@ -1,0 +1,86 @@
+"""The base layout: light, accessible, and the same on every page."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from app.accounts.models import Role
+from tests.conftest import post_form
+
+PAGES = ["/", "/login", "/register", "/forgot-password", "/account/profile",
+         "/account/password", "/admin/people", "/admin/institutions/new"]  # fmt: skip
+
+
+class PageOutline(HTMLParser):
+    """Collects what the accessibility checks need from a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.labels_for, self.controls, self.stylesheets = [], set(), [], []
+        self.fieldset_depth, self.headings = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "label" and attrs.get("for"):
+            self.labels_for.add(attrs["for"])
+        if tag in {"input", "select", "textarea"} and attrs.get("type") not in {
+            "hidden", "submit", "button"
+        }:  # fmt: skip
+            self.controls.append(attrs)
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            self.stylesheets.append(attrs["href"])
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+
+
+def outline(html):
+    parser = PageOutline()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture
+def pages(client, login_as, institutions):
+    login_as(Role.ADMIN)
+    fetched = {url: client.get(url) for url in PAGES[4:]}
+    post_form(client, "/logout", {}, form_page="/")
+    fetched.update({url: client.get(url) for url in PAGES[:4]})
+    return fetched
+
+
+def test_every_page_with_its_css_weighs_under_30_kb(client, pages):
+    for url, response in pages.items():
+        html = response.get_data()
+        css = sum(len(client.get(href).get_data()) for href in outline(html.decode()).stylesheets)
+        assert b"<script" not in html, url
+        assert len(html) + css < 30 * 1024, (url, len(html), css)
+
+
+def test_every_page_has_landmarks_a_skip_link_and_ordered_headings(pages):
+    for url, response in pages.items():
+        page = outline(response.get_data(as_text=True))
+        tags = {tag for tag, _ in page.tags}
+        assert {"header", "nav", "main", "footer"} <= tags, url
+        main = next(attrs for tag, attrs in page.tags if tag == "main")
+        skip = next(attrs for tag, attrs in page.tags if tag == "a")
+        assert skip["href"] == f"#{main['id']}", url
+        assert page.headings and page.headings[0] == 1, url
+        assert all(b - a <= 1 for a, b in zip(page.headings, page.headings[1:], strict=False)), url
+
+
+def test_every_form_control_has_a_label(pages):
+    for url, response in pages.items():
+        page = outline(response.get_data(as_text=True))
+        for control in page.controls:
+            assert control.get("id") in page.labels_for, (url, control)
+
+
+def test_static_files_are_cached_for_a_long_time_under_a_content_hash(client):
+    page = outline(client.get("/").get_data(as_text=True))
+    href = page.stylesheets[0]
+    assert re.search(r"\?v=[0-9a-f]{12}$", href)
+    response = client.get(href)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
