@@ -95,7 +95,8 @@ def _static_hash(path: str) -> str:
 
 
 def _init_templates(app: Flask) -> None:
-    from app.accounts.forms import LanguageForm, LogoutForm
+    from app.accounts.forms import LogoutForm
+    from app.core.forms import LanguageForm
     from app.core.i18n import LANGUAGE_NAMES, country_name
 
     def asset_url(filename: str) -> str:

@@ -80,7 +80,6 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "__Host-aula" if production else "aula",
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
-        "REMEMBER_COOKIE_DURATION": timedelta(days=0),
         "HSTS": production,
         # Forms
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,

@@ -187,11 +187,6 @@ class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
 
 
-class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
-    next = HiddenField()
-
-
 # Administration ---------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ import csv
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -21,7 +20,6 @@ from app.extensions import db
 log = logging.getLogger("aula.security")
 
 DEFAULT_INSTITUTIONS_CSV = Path(__file__).parent / "seed" / "member_institutions.csv"
-SESSION_LIFETIME = timedelta(days=14)
 
 
 class AccountError(Exception):
@@ -156,7 +154,9 @@ def start_session(user: User) -> str:
     now = utcnow()
     db.session.add(
         UserSession(
-            key_hash=UserSession.hash_key(key), user=user, expires_at=now + SESSION_LIFETIME
+            key_hash=UserSession.hash_key(key),
+            user=user,
+            expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME"],
         )
     )
     # Expired sessions of this user are swept as new ones open.

@@ -3,7 +3,11 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
 from wtforms.validators import ValidationError
+
+from app.core.i18n import LANGUAGE_NAMES
 
 # Characters that have no place in a person's or an organisation's name, and that would
 # only be there to inject markup or formulas into pages, mails, CSV exports or certificates.
@@ -26,3 +30,10 @@ class PlainName:
 def strip_filter(value):
     """Trim surrounding whitespace from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+class LanguageForm(FlaskForm):
+    """The language switcher in every page's header."""
+
+    locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    next = HiddenField()

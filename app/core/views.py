@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.auth import admin_blueprint, safe_next_url
+from app.core.forms import LanguageForm
 from app.core.models import OutboxMessage
 from app.extensions import db
 
@@ -31,8 +32,6 @@ def healthz():
 
 @bp.post("/language")
 def switch_language():
-    from app.accounts.forms import LanguageForm  # the form lives with the other account forms
-
     form = LanguageForm()
     if form.validate_on_submit():
         session["locale"] = form.locale.data
