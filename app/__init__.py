@@ -4,12 +4,12 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, Response, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import load_config
+from app.config import PRODUCTION_SETUP_ERROR, load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,14 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    if not app.config["SECRET_KEY"]:
+
+        @app.before_request
+        def refuse_without_secret_key():
+            # Plain text: every page template needs the secret for its form tokens.
+            app.logger.error(PRODUCTION_SETUP_ERROR)
+            return Response(PRODUCTION_SETUP_ERROR, status=500, mimetype="text/plain")
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -9,9 +9,17 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or wrong; the message says which."""
+
+
+PRODUCTION_SETUP_ERROR = (
+    "SECRET_KEY must be set in production (for example: "
+    "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+)
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -41,14 +49,15 @@ def load_config(instance_path: str) -> dict:
     instance = Path(instance_path)
     production = env == "production"
 
-    secret_key = os.environ.get("SECRET_KEY")
+    secret_key = os.environ.get("SECRET_KEY") or None
     if not secret_key:
-        if production:
-            raise ConfigError(
-                "SECRET_KEY must be set in production (for example: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
-        secret_key = _dev_secret_key(instance)
+        if not production:
+            secret_key = _dev_secret_key(instance)
+        elif click.get_current_context(silent=True) is None:
+            # Serving (gunicorn imports wsgi.py): refuse to start without the secret.
+            raise ConfigError(PRODUCTION_SETUP_ERROR)
+        # else a `flask ...` command in production: migrations and account administration
+        # need no secret; create_app() makes any request served this way fail loudly.
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'aula.db'}"
     if database_url.startswith("postgres://"):

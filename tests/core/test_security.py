@@ -104,6 +104,21 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app()
 
 
+def test_production_commands_run_without_a_secret_key_but_serve_nothing(app, monkeypatch, tmp_path):
+    """`flask db upgrade` needs no secret; a request served without one fails loudly."""
+    import click
+
+    monkeypatch.setenv("AULA_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/production.db")
+    with click.Context(click.Command("db")):
+        production = create_app()
+    assert production.config["SECRET_KEY"] is None
+    response = production.test_client().get("/login")
+    assert response.status_code == 500
+    assert b"SECRET_KEY must be set" in response.data
+
+
 def test_login_redirects_only_to_local_paths(client, make_user):
     user = make_user()
     token = csrf_token(client, "/login")
