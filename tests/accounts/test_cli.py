@@ -161,24 +161,17 @@ def test_users_create_refuses_an_unknown_role(app):
 # users set-role -------------------------------------------------------------------------
 
 
-def test_users_set_role_grants_the_tutor_role_and_leaves_admin_alone(app, make_user):
+@pytest.mark.parametrize(
+    ("flag", "expected"), [("--tutor", (True, False)), ("--admin", (False, True))]
+)
+def test_users_set_role_grants_one_role_and_leaves_the_other(app, make_user, flag, expected):
     user = make_user(role=Role.LEARNER, email="luis@example.org")
 
-    result = run(app, "users", "set-role", "Luis@Example.org", "--tutor")
+    result = run(app, "users", "set-role", "Luis@Example.org", flag)
 
     assert result.exit_code == 0, result.output
     db.session.refresh(user)
-    assert (user.is_tutor, user.is_admin) == (True, False)
-
-
-def test_users_set_role_grants_the_admin_role(app, make_user):
-    user = make_user(role=Role.LEARNER, email="luis@example.org")
-
-    result = run(app, "users", "set-role", "luis@example.org", "--admin")
-
-    assert result.exit_code == 0, result.output
-    db.session.refresh(user)
-    assert (user.is_tutor, user.is_admin) == (False, True)
+    assert (user.is_tutor, user.is_admin) == expected
 
 
 def test_users_set_role_removes_roles(app, make_user):
