@@ -59,8 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app.accounts.services import load_session
+    from app.core.db import install_sqlite_pragmas
     from app.core.i18n import select_locale, select_timezone
 
+    install_sqlite_pragmas()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -82,18 +84,21 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_views import bp as accounts_admin
     from app.accounts.views import bp as accounts
+    from app.catalog.views import bp as catalog
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.learning.views import bp as learning
 
-    for blueprint in (core, core_admin, accounts, accounts_admin):
+    for blueprint in (core, core_admin, accounts, accounts_admin, catalog, learning):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
+    from app.catalog.cli import content_cli
     from app.core.cli import demo_cli
 
-    for group in (users_cli, institutions_cli, demo_cli):
+    for group in (users_cli, institutions_cli, content_cli, demo_cli):
         app.cli.add_command(group)
 
 
@@ -104,8 +109,8 @@ def _static_hash(path: str) -> str:
 
 def _init_templates(app: Flask) -> None:
     from app.accounts.forms import LogoutForm
-    from app.core.forms import LanguageForm
-    from app.core.i18n import LANGUAGE_NAMES, country_name
+    from app.core.forms import ActionForm, LanguageForm
+    from app.core.i18n import LANGUAGE_NAMES, country_name, localise
 
     def asset_url(filename: str) -> str:
         """A static file's URL carrying its content hash, so it can be cached for a year."""
@@ -121,6 +126,8 @@ def _init_templates(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "language_form": LanguageForm,
             "logout_form": LogoutForm,
+            "action_form": ActionForm,
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
+            "tr": lambda texts, course: localise(texts, course.language),
         }

@@ -4,6 +4,7 @@ for people, and a client helper that signs in through the real login form with C
 import contextvars
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -77,6 +78,23 @@ def institutions(app):
     services.load_institutions()
     db.session.commit()
     return services.active_institutions()
+
+
+PACKAGES = Path(__file__).parent / "catalog" / "packages"
+
+
+@pytest.fixture
+def small_course(app):
+    """The complete small example course, imported (its guide rendered by WeasyPrint)."""
+    from app.catalog.content.importer import import_courses
+    from app.catalog.content.loader import load_package
+    from app.catalog.models import Course
+
+    courses, problems = load_package(PACKAGES / "small-example")
+    assert not problems, problems
+    import_courses(courses)
+    db.session.commit()
+    return db.session.scalar(db.select(Course).where(Course.slug == "small-example"))
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, String, false, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -28,19 +28,6 @@ class Represents(enum.StrEnum):
     EMPLOYERS = "employers"
     WORKERS = "workers"
     OTHER = "other"
-
-
-def _enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as text with a CHECK constraint: the same on SQLite and PostgreSQL.
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [member.value for member in e],
-        validate_strings=True,
-    )
 
 
 class Institution(db.Model):
@@ -85,7 +72,7 @@ class User(UserMixin, db.Model):
         ForeignKey("institution.id", ondelete="RESTRICT"), index=True
     )
     institution_other: Mapped[str | None] = mapped_column(String(200))
-    represents: Mapped[Represents] = mapped_column(_enum_column(Represents, "represents"))
+    represents: Mapped[Represents] = mapped_column(enum_column(Represents, "represents"))
     locale: Mapped[str] = mapped_column(String(5), default="es")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_tutor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

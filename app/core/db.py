@@ -1,8 +1,9 @@
 """Column types and helpers shared by every area's models."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -30,3 +31,52 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as text with a CHECK constraint: the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [member.value for member in e],
+        validate_strings=True,
+    )
+
+
+def insert_or_ignore(model, **values) -> bool:
+    """INSERT a row unless a unique constraint already holds one like it; True if inserted.
+
+    The database decides, atomically, so concurrent requests cannot both insert.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys (cascades), let readers and a writer work side by side."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+
+def install_sqlite_pragmas() -> None:
+    """Apply _sqlite_pragmas to every new SQLite connection (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)

@@ -37,3 +37,7 @@ class LanguageForm(FlaskForm):
 
     locale = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A one-button form (enrol, mark as done): only the CSRF token."""

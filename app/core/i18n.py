@@ -91,3 +91,27 @@ def is_country(code: str) -> bool:
 def timezone_choices() -> list[str]:
     """The time zones offered in a profile: the network's, then UTC."""
     return sorted(set(COUNTRY_TIMEZONES.values()) | {"Atlantic/Canary", "UTC"})
+
+
+class Localised(str):
+    """Text in the reader's language, or in the fallback language (then `fallback` is set)."""
+
+    language: str
+    fallback: bool
+
+
+def localise(texts: dict[str, str] | None, main_language: str, locale: str | None = None):
+    """Pick the text for the current language, falling back to the main language."""
+    from flask_babel import get_locale
+
+    locale = locale or str(get_locale())
+    texts = texts or {}
+    if texts.get(locale):
+        chosen, language = texts[locale], locale
+    else:
+        language = main_language if texts.get(main_language) else next(iter(texts), main_language)
+        chosen = texts.get(language, "")
+    result = Localised(chosen)
+    result.language = language
+    result.fallback = language != locale
+    return result

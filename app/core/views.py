@@ -1,14 +1,28 @@
 """Pages that belong to no area: home, health check, language switch, error pages."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import undefer
 
 from app.core.auth import admin_blueprint, safe_next_url
 from app.core.forms import LanguageForm
-from app.core.models import OutboxMessage
+from app.core.models import OutboxMessage, StoredFile
+from app.core.storage import INLINE_TYPES
 from app.extensions import db
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -28,6 +42,32 @@ def healthz():
         current_app.logger.exception("health check: database did not answer")
         return {"status": "unavailable", "database": "down"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/files/<sha256>/<filename>")
+def stored_file(sha256, filename):
+    """A stored file by content hash: cached for a year; pictures inline, all else downloaded."""
+    found = db.session.scalar(
+        select(StoredFile).where(StoredFile.sha256 == sha256).options(undefer(StoredFile.data))
+    )
+    if found is None or found.filename != filename:
+        abort(404)
+    inline = found.content_type in INLINE_TYPES
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", found.filename
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header with an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.post("/language")

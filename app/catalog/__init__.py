@@ -1,0 +1,1 @@
+"""Courses: the content format, its import, and the catalog learners browse."""

@@ -1,0 +1,1 @@
+"""Course packages as files (YAML + Markdown): their format, validation and rendering."""

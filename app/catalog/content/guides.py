@@ -1,0 +1,64 @@
+"""Practical guides: Markdown rendered to an A4 PDF by WeasyPrint at import.
+
+The renderer reads nothing but the package's own files: every URL goes through a fetcher
+that serves package paths and refuses everything else (network, file system).
+"""
+
+from html import escape
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetchingError
+
+from app.catalog.content import markdown
+
+GUIDE_CSS = """
+@page { size: A4; margin: 2cm 2cm 2.2cm; @bottom-right { content: counter(page); font-size: 9pt; } }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
+       color: #1c2430; }
+h1 { font-size: 20pt; color: #0b5cad; margin: 0 0 .6em; }
+h2 { font-size: 14pt; color: #0b5cad; margin: 1.2em 0 .4em; }
+h3 { font-size: 12pt; margin: 1em 0 .3em; }
+table { border-collapse: collapse; width: 100%; margin: .6em 0; }
+th, td { border: 1px solid #9aa7b6; padding: 4px 6px; vertical-align: top; font-size: 9.5pt; }
+th { background: #eef2f7; }
+img { max-width: 100%; }
+.course { color: #4a5566; font-size: 9pt; margin-bottom: 1.5em; }
+"""
+
+PACKAGE_SCHEME = "package:"
+
+
+def render_guide_pdf(
+    title: str, course_title: str, text: str, files: dict[str, bytes], base: str
+) -> bytes:
+    """The guide as PDF bytes; `files` are the package's files, `base` the Markdown's folder."""
+
+    def rewrite(kind, target):
+        if kind == "image" and "://" not in target:
+            return PACKAGE_SCHEME + _join(base, target)
+        return target
+
+    body = markdown.render(text, rewrite)
+
+    def fetch(url: str):
+        if url.startswith(PACKAGE_SCHEME) and url[len(PACKAGE_SCHEME) :] in files:
+            return {"string": files[url[len(PACKAGE_SCHEME) :]]}
+        raise URLFetchingError(f"guides may only use the package's own files, not {url!r}")
+
+    document = (
+        f"<!doctype html><html><head><meta charset='utf-8'><style>{GUIDE_CSS}</style></head>"
+        f"<body><h1>{escape(title)}</h1><p class='course'>{escape(course_title)}</p>"
+        f"{body}</body></html>"
+    )
+    return HTML(string=document, url_fetcher=fetch).write_pdf()
+
+
+def _join(base: str, target: str) -> str:
+    parts = [p for p in base.split("/") if p]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)

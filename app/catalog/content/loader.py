@@ -1,0 +1,314 @@
+"""Read a package folder, validate all of it, and report every problem with file and line.
+
+A package is a folder holding one course (with `course.yaml`) or several course folders.
+Nothing here touches the database: the importer takes what `load_package` returns.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from app.catalog.content import markdown, schema
+
+COURSE_FILE = "course.yaml"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.file}: {self.message}"
+        )
+
+
+@dataclass
+class LoadedCourse:
+    """A validated course: its declaration, the folder it came from, and its files' bytes."""
+
+    spec: schema.Course
+    root: Path
+    files: dict[str, bytes] = field(default_factory=dict)  # package path -> content
+
+    def text(self, path: str) -> str:
+        return self.files[path].decode("utf-8")
+
+
+def localised(value: schema.LocalText | None, main: str) -> dict[str, str]:
+    """Text as {language: text}; a plain string is in the course's main language."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {main: value}
+    return dict(value)
+
+
+def load_package(path: Path) -> tuple[list[LoadedCourse], list[Problem]]:
+    """Every course under `path`, or the problems that stop the package from importing."""
+    path = Path(path)
+    if (path / COURSE_FILE).is_file():
+        folders = [path]
+    elif path.is_dir():
+        folders = sorted(p for p in path.iterdir() if (p / COURSE_FILE).is_file())
+        if not folders:
+            return [], [Problem(str(path), None, f"no {COURSE_FILE} here or in its sub-folders")]
+    else:
+        return [], [Problem(str(path), None, "no such folder")]
+
+    courses, problems, seen = [], [], {}
+    for folder in folders:
+        course, found = _load_course(folder)
+        problems += found
+        if course is None:
+            continue
+        slug = course.spec.slug
+        if slug in seen:
+            problems.append(
+                Problem(
+                    str(folder / COURSE_FILE),
+                    1,
+                    f"duplicate course slug {slug!r} (also in {seen[slug]})",
+                )
+            )
+            continue
+        seen[slug] = folder
+        courses.append(course)
+    return courses, problems
+
+
+def _load_course(folder: Path) -> tuple[LoadedCourse | None, list[Problem]]:
+    file = str(folder / COURSE_FILE)
+    try:
+        raw = YAML(typ="rt").load((folder / COURSE_FILE).read_text(encoding="utf-8"))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        return None, [Problem(file, line, f"bad YAML: {error.problem or error.context}")]
+    except UnicodeDecodeError:
+        return None, [Problem(file, None, "not UTF-8 text")]
+    if not isinstance(raw, dict):
+        return None, [Problem(file, 1, "course.yaml must be a mapping of fields")]
+    try:
+        spec = schema.Course.model_validate(_plain(raw))
+    except ValidationError as error:
+        return None, [
+            Problem(file, _line_of(raw, e["loc"]), f"{_where(e['loc'])}{_message(e)}")
+            for e in error.errors()
+        ]
+    course = LoadedCourse(spec=spec, root=folder)
+    problems = _check_course(course, raw, file)
+    return (None if problems else course), problems
+
+
+def _check_course(course: LoadedCourse, raw, file: str) -> list[Problem]:
+    """Checks beyond the schema: unique slugs, files present, internal links resolve."""
+    spec, problems = course.spec, []
+    item_slugs, module_slugs = set(), set()
+    for m, module in enumerate(spec.modules):
+        if module.slug in module_slugs:
+            problems.append(
+                Problem(
+                    file,
+                    _line_of(raw, ("modules", m, "slug")),
+                    f"duplicate module slug {module.slug!r}",
+                )
+            )
+        module_slugs.add(module.slug)
+        for i, item in enumerate(module.items):
+            if item.slug in item_slugs:
+                problems.append(
+                    Problem(
+                        file,
+                        _line_of(raw, ("modules", m, "items", i, "slug")),
+                        f"duplicate item slug {item.slug!r}",
+                    )
+                )
+            item_slugs.add(item.slug)
+
+    def need(rel: str, loc: tuple) -> str | None:
+        """Read a file the course refers to; record a problem if it is missing or unsafe."""
+        clean = clean_path(rel)
+        if clean is None:
+            problems.append(
+                Problem(
+                    file,
+                    _line_of(raw, loc),
+                    f"file path {rel!r} must stay inside the course folder",
+                )
+            )
+            return None
+        target = course.root / clean
+        if not target.is_file():
+            problems.append(Problem(file, _line_of(raw, loc), f"missing file {clean}"))
+            return None
+        if target.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Problem(file, _line_of(raw, loc), f"file {clean} is larger than 20 MB"))
+            return None
+        course.files.setdefault(clean, target.read_bytes())
+        return clean
+
+    markdown_files = []
+    for m, module in enumerate(spec.modules):
+        for i, item in enumerate(module.items):
+            loc = ("modules", m, "items", i)
+            for attribute in ("body", "source", "brief"):
+                value = getattr(item, attribute, None)
+                for language, rel in localised(value, spec.language).items():
+                    sub = (attribute,) if isinstance(value, str) else (attribute, language)
+                    if not rel.endswith(".md"):
+                        problems.append(
+                            Problem(
+                                file,
+                                _line_of(raw, loc + sub),
+                                f"{attribute} must name a Markdown (.md) file",
+                            )
+                        )
+                    elif (found := need(rel, loc + sub)) is not None:
+                        markdown_files.append(found)
+            if item.kind == "resource":
+                need(item.file, loc + ("file",))
+            for s, still in enumerate(getattr(item, "stills", [])):
+                found = need(still.file, loc + ("stills", s, "file"))
+                if found and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
+                    problems.append(
+                        Problem(
+                            file,
+                            _line_of(raw, loc + ("stills", s, "file")),
+                            f"{found} is not a picture",
+                        )
+                    )
+
+    for rel in markdown_files:
+        problems += _check_markdown(course, rel, item_slugs, need)
+    return problems
+
+
+def _check_markdown(course, rel, item_slugs, need) -> list[Problem]:
+    file = str(course.root / rel)
+    try:
+        text = course.text(rel)
+    except UnicodeDecodeError:
+        return [Problem(file, None, "not UTF-8 text")]
+    problems = []
+    base = PurePosixPath(rel).parent
+    for ref in markdown.references(text):
+        target = ref.target
+        if target.startswith("item:"):
+            if target[5:] not in item_slugs:
+                problems.append(
+                    Problem(
+                        file, ref.line, f"broken internal link {target!r}: no item with that slug"
+                    )
+                )
+        elif target.startswith(("http://", "https://", "mailto:", "#")):
+            continue
+        elif ":" in target.split("/")[0]:
+            problems.append(
+                Problem(
+                    file,
+                    ref.line,
+                    f"link {target!r}: only http, https, mailto and item: links are allowed",
+                )
+            )
+        elif target:
+            before = len(problems)
+            path = str(base / target)
+            missing = []
+            found = need(path, ()) if clean_path(path) else None
+            if found is None:
+                missing.append(target)
+            if missing and len(problems) == before:
+                problems.append(
+                    Problem(file, ref.line, f"broken link {target!r}: no such file in the package")
+                )
+            if (
+                found
+                and ref.kind == "image"
+                and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES
+            ):
+                problems.append(Problem(file, ref.line, f"{target} is not a picture"))
+    # Problems `need` recorded point at course.yaml with no line; make them point here.
+    return [
+        Problem(file, p.line, p.message) if p.file.endswith(COURSE_FILE) and p.line is None else p
+        for p in problems
+    ]
+
+
+def clean_path(rel: str) -> str | None:
+    """The path normalised inside the course folder, or None if it would leave it."""
+    if not rel or rel.startswith(("/", "\\")) or "\\" in rel or "\x00" in rel:
+        return None
+    parts = []
+    for part in PurePosixPath(rel).parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts) or None
+
+
+def _plain(node):
+    """ruamel's round-trip nodes as plain dicts and lists, for pydantic."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(raw, loc) -> int | None:
+    """The 1-based line of the deepest node on the path that the YAML file has."""
+    node, line = raw, 1
+    for key in loc:
+        try:
+            if isinstance(node, dict) and key in node:
+                line = node.lc.key(key)[0] + 1
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                line = node.lc.item(key)[0] + 1
+                node = node[key]
+            else:
+                break
+        except (AttributeError, KeyError, TypeError):
+            break
+    return line
+
+
+ITEM_KINDS = {"lesson", "quiz", "resource", "guide", "study_visit", "capstone"}
+
+
+def _where(loc) -> str:
+    # pydantic puts the union's tag (an item kind) and class names in the path; drop them.
+    parts = [
+        str(p) for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in ITEM_KINDS))
+    ]
+    return ("/".join(parts) + ": ") if parts else ""
+
+
+def _message(error) -> str:
+    if error["type"] == "missing":
+        return "missing field"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "union_tag_invalid":
+        return (
+            f"unknown kind {error['input'].get('kind')!r}"
+            if isinstance(error["input"], dict)
+            else error["msg"]
+        )
+    return error["msg"].removeprefix("Value error, ")

@@ -1,0 +1,73 @@
+"""The catalog: every course with what it offers, and each course's page."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Course, CourseKind, ItemKind, Module
+from app.extensions import db
+from app.learning.policy import enrolment_open
+
+bp = Blueprint("catalog", __name__, template_folder="templates")
+
+ITEM_KIND_NAMES = {
+    ItemKind.LESSON: _l("lesson"),
+    ItemKind.QUIZ: _l("quiz"),
+    ItemKind.RESOURCE: _l("resource"),
+    ItemKind.GUIDE: _l("practical guide"),
+    ItemKind.STUDY_VISIT: _l("study visit"),
+    ItemKind.CAPSTONE: _l("capstone project"),
+}
+
+
+@bp.app_context_processor
+def catalog_names():
+    return {"item_kind_names": ITEM_KIND_NAMES}
+
+
+@bp.get("/courses")
+def catalog():
+    kind = request.args.get("kind", "")
+    language = request.args.get("language", "")
+    kind = kind if kind in {k.value for k in CourseKind} else ""
+    language = language if language in ("es", "pt", "en") else ""
+    courses = db.session.scalars(select(Course).order_by(Course.position, Course.id)).all()
+    shown = [
+        c
+        for c in courses
+        if (not kind or c.kind == kind) and (not language or language in c.languages)
+    ]
+    return render_template(
+        "catalog/catalog.html",
+        courses=shown,
+        total=len(courses),
+        kind=kind,
+        language=language,
+        open_for={c.id: enrolment_open(c) for c in shown},
+        enrolled=_enrolled_course_ids(),
+    )
+
+
+@bp.get("/courses/<course_slug>")
+def course(course_slug):
+    found = db.session.scalar(
+        select(Course)
+        .where(Course.slug == course_slug)
+        .options(selectinload(Course.modules).selectinload(Module.items))
+    ) or abort(404)
+    return render_template(
+        "catalog/course.html",
+        course=found,
+        open=enrolment_open(found),
+        enrolled=found.id in _enrolled_course_ids(),
+    )
+
+
+def _enrolled_course_ids() -> set[int]:
+    if not current_user.is_authenticated:
+        return set()
+    from app.learning.services import enrolled_course_ids
+
+    return enrolled_course_ids(current_user)

@@ -1,0 +1,1 @@
+"""A learner's side of courses: enrolment, the course player, progress, quizzes, completion."""

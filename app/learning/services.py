@@ -1,0 +1,252 @@
+"""Enrolment, progress, quizzes and completion. Views and other areas call these."""
+
+from blinker import Namespace
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.catalog.models import Course, Item, ItemKind
+from app.core.db import insert_or_ignore, utcnow
+from app.extensions import db
+from app.learning.models import Enrollment, ItemProgress, QuizAttempt
+from app.learning.policy import enrolment_open
+
+signals = Namespace()
+# Sent once per enrolment, when its course is complete; the Certificates work listens.
+course_completed = signals.signal("course-completed")
+
+
+class LearningError(Exception):
+    """A rule about learning was broken; the message is for the learner."""
+
+
+class EnrolmentClosed(LearningError):
+    pass
+
+
+class NoAttemptsLeft(LearningError):
+    pass
+
+
+class AttemptOutOfDate(LearningError):
+    pass
+
+
+def find_enrollment(user: User, course: Course) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    )
+
+
+def enrol(user: User, course: Course) -> Enrollment:
+    """Enrol the learner (idempotent: a second request returns the same enrolment)."""
+    existing = find_enrollment(user, course)
+    if existing is not None:
+        return existing
+    if not enrolment_open(course):
+        raise EnrolmentClosed(_l("Enrolment in this course is not open."))
+    # A concurrent request may enrol the same learner first; either way there is one row.
+    insert_or_ignore(Enrollment, user_id=user.id, course_id=course.id, enrolled_at=utcnow())
+    return find_enrollment(user, course)
+
+
+def done_item_ids(enrollment: Enrollment) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(ItemProgress.item_id).where(ItemProgress.enrollment_id == enrollment.id)
+        )
+    )
+
+
+def mark_done(enrollment: Enrollment, item: Item) -> None:
+    """Record an item as done (once), then see whether the course is complete."""
+    if item.course_id != enrollment.course_id:
+        raise ValueError("item of another course")
+    insert_or_ignore(ItemProgress, enrollment_id=enrollment.id, item_id=item.id, done_at=utcnow())
+    record_completion_if_due(enrollment)
+
+
+def record_completion_if_due(enrollment: Enrollment) -> bool:
+    """Record the completion moment exactly once when the rule holds; True if this call did."""
+    required = db.session.scalar(
+        select(func.count())
+        .select_from(Item)
+        .where(Item.course_id == enrollment.course_id, Item.required)
+    )
+    done = db.session.scalar(
+        select(func.count())
+        .select_from(ItemProgress)
+        .join(Item, Item.id == ItemProgress.item_id)
+        .where(ItemProgress.enrollment_id == enrollment.id, Item.required)
+    )
+    if not required or done < required:
+        return False
+    # One UPDATE guarded by `completed_at IS NULL`: of concurrent callers, exactly one wins.
+    result = db.session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.completed_at.is_(None))
+        .values(completed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(enrollment)
+    course_completed.send(enrollment)
+    return True
+
+
+# Quizzes ------------------------------------------------------------------------------
+
+
+def attempts_of(enrollment: Enrollment, item: Item) -> list[QuizAttempt]:
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.item_id == item.id)
+            .order_by(QuizAttempt.number)
+        )
+    )
+
+
+def attempts_left(item: Item, attempts: list[QuizAttempt]) -> int | None:
+    """How many attempts remain (None: no limit)."""
+    limit = item.content["max_attempts"]
+    return None if limit == 0 else max(0, limit - len(attempts))
+
+
+def grade(item: Item, answers: dict[str, list[str]]) -> list[bool]:
+    """Whether each question was answered correctly; answers are checked here, never in the page."""
+    results = []
+    for index, question in enumerate(item.content["questions"]):
+        given = answers.get(str(index), [])
+        kind = question["kind"]
+        if kind in ("single", "multiple"):
+            correct = {str(i) for i, c in enumerate(question["choices"]) if c["correct"]}
+            results.append(set(given) == correct)
+        elif kind == "true_false":
+            results.append(given == [str(question["answer"]).lower()])
+        else:
+            try:
+                value = float(given[0].replace(",", ".")) if given else None
+            except ValueError:
+                value = None
+            results.append(
+                value is not None
+                and abs(value - float(question["answer"])) <= question["tolerance"]
+            )
+    return results
+
+
+def submit_quiz(
+    enrollment: Enrollment, item: Item, number: int, answers: dict[str, list[str]]
+) -> QuizAttempt:
+    """Grade and record attempt `number`. The same form sent twice returns the first attempt."""
+    if item.kind != ItemKind.QUIZ or item.course_id != enrollment.course_id:
+        raise ValueError("not a quiz of this course")
+    attempts = attempts_of(enrollment, item)
+    for attempt in attempts:
+        if attempt.number == number:
+            return attempt  # a double submission: the attempt already counted
+    if number != len(attempts) + 1:
+        raise AttemptOutOfDate(_l("This quiz page was out of date. Here is the current one."))
+    if attempts_left(item, attempts) == 0:
+        raise NoAttemptsLeft(_l("You have used every attempt at this quiz."))
+    results = grade(item, answers)
+    score = round(100 * sum(results) / len(results))
+    # The same attempt number arriving twice at once lands once: the first one counts.
+    insert_or_ignore(
+        QuizAttempt,
+        enrollment_id=enrollment.id,
+        item_id=item.id,
+        number=number,
+        answers=answers,
+        results=results,
+        score=score,
+        passed=score >= item.content["pass_mark"],
+        submitted_at=utcnow(),
+    )
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.enrollment_id == enrollment.id,
+            QuizAttempt.item_id == item.id,
+            QuizAttempt.number == number,
+        )
+    )
+    if attempt.passed:
+        mark_done(enrollment, item)
+    return attempt
+
+
+def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
+    """The attempt that counts: the best score."""
+    return max(attempts, key=lambda a: (a.score, -a.number), default=None)
+
+
+def learner_data_for_items(item_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For each item: (learners who did it, quiz attempts made), for the importer's warnings."""
+    if not item_ids:
+        return {}
+    progress = dict(
+        db.session.execute(
+            select(ItemProgress.item_id, func.count())
+            .where(ItemProgress.item_id.in_(item_ids))
+            .group_by(ItemProgress.item_id)
+        ).all()
+    )
+    attempts = dict(
+        db.session.execute(
+            select(QuizAttempt.item_id, func.count())
+            .where(QuizAttempt.item_id.in_(item_ids))
+            .group_by(QuizAttempt.item_id)
+        ).all()
+    )
+    return {i: (progress.get(i, 0), attempts.get(i, 0)) for i in item_ids}
+
+
+def enrolled_course_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == user.id))
+    )
+
+
+def dashboard_rows(user: User) -> list[dict]:
+    """Each enrolment with its progress and next item, in a fixed number of queries."""
+    enrollments = list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.user_id == user.id)
+            .options(selectinload(Enrollment.course))
+            .order_by(Enrollment.enrolled_at.desc())
+        )
+    )
+    if not enrollments:
+        return []
+    course_ids = [e.course_id for e in enrollments]
+    items = db.session.execute(
+        select(Item.id, Item.course_id, Item.slug, Item.title, Item.required)
+        .where(Item.course_id.in_(course_ids))
+        .order_by(Item.course_id, Item.position)
+    ).all()
+    done = set(
+        db.session.execute(
+            select(ItemProgress.enrollment_id, ItemProgress.item_id).where(
+                ItemProgress.enrollment_id.in_([e.id for e in enrollments])
+            )
+        ).all()
+    )
+    rows = []
+    for enrollment in enrollments:
+        own = [i for i in items if i.course_id == enrollment.course_id]
+        required = [i for i in own if i.required]
+        finished = [i for i in required if (enrollment.id, i.id) in done]
+        upcoming = next((i for i in own if (enrollment.id, i.id) not in done), None)
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "course": enrollment.course,
+                "percent": round(100 * len(finished) / len(required)) if required else 0,
+                "next": upcoming,
+            }
+        )
+    return rows

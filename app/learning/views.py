@@ -1,0 +1,160 @@
+"""The course player, quizzes and the learner's dashboard."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Course, ItemKind, Module
+from app.extensions import db
+from app.learning import services
+from app.learning.models import Enrollment
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+
+def load_course(course_slug) -> Course:
+    return db.session.scalar(
+        select(Course)
+        .where(Course.slug == course_slug)
+        .options(selectinload(Course.modules).selectinload(Module.items))
+    ) or abort(404)
+
+
+def own_enrollment(course: Course) -> Enrollment | None:
+    """The signed-in learner's enrolment in the course (never anyone else's)."""
+    return services.find_enrollment(current_user, course)
+
+
+@bp.post("/courses/<course_slug>/enrol")
+@login_required
+def enrol(course_slug):
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug)) or abort(404)
+    try:
+        services.enrol(current_user, course)
+    except services.LearningError as error:
+        flash(str(error), "error")
+        return redirect(url_for("catalog.course", course_slug=course.slug))
+    flash(_("You are enrolled. Welcome to the course!"), "success")
+    return redirect(url_for("learning.course_home", course_slug=course.slug))
+
+
+@bp.get("/learn/<course_slug>")
+@login_required
+def course_home(course_slug):
+    course = load_course(course_slug)
+    enrollment = own_enrollment(course)
+    if enrollment is None:
+        flash(_("Enrol in the course to start it."), "info")
+        return redirect(url_for("catalog.course", course_slug=course.slug))
+    done = services.done_item_ids(enrollment)
+    items = [item for module in course.modules for item in module.items]
+    upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
+    return render_template(
+        "learning/course_home.html",
+        course=course,
+        enrollment=enrollment,
+        done=done,
+        upcoming=upcoming,
+    )
+
+
+@bp.get("/learn/<course_slug>/<item_slug>")
+@login_required
+def item(course_slug, item_slug):
+    course = load_course(course_slug)
+    enrollment = own_enrollment(course)
+    if enrollment is None:
+        flash(_("Enrol in the course to start it."), "info")
+        return redirect(url_for("catalog.course", course_slug=course.slug))
+    items = [i for module in course.modules for i in module.items]
+    current = next((i for i in items if i.slug == item_slug), None) or abort(404)
+    index = items.index(current)
+    attempts = services.attempts_of(enrollment, current) if current.kind == ItemKind.QUIZ else []
+    return render_template(
+        "learning/item.html",
+        course=course,
+        enrollment=enrollment,
+        item=current,
+        done=services.done_item_ids(enrollment),
+        previous=items[index - 1] if index > 0 else None,
+        following=items[index + 1] if index + 1 < len(items) else None,
+        attempts=attempts,
+        latest=attempts[-1] if attempts else None,
+        best=services.best_attempt(attempts),
+        attempts_left=services.attempts_left(current, attempts)
+        if attempts is not None and current.kind == ItemKind.QUIZ
+        else None,
+    )
+
+
+@bp.post("/learn/<course_slug>/<item_slug>/done")
+@login_required
+def mark_done(course_slug, item_slug):
+    course, enrollment, current = _enrolled_item(course_slug, item_slug)
+    if current.kind in (ItemKind.QUIZ, ItemKind.CAPSTONE):
+        abort(400)  # a quiz counts when passed, a capstone when its review passes
+    services.mark_done(enrollment, current)
+    if enrollment.completed_at is not None:
+        flash(_("You have completed the course. Congratulations!"), "success")
+    following = _next_item(course, current)
+    target = following.slug if following else None
+    if target:
+        return redirect(url_for("learning.item", course_slug=course.slug, item_slug=target))
+    return redirect(url_for("learning.course_home", course_slug=course.slug))
+
+
+@bp.post("/learn/<course_slug>/<item_slug>/quiz")
+@login_required
+def submit_quiz(course_slug, item_slug):
+    course, enrollment, current = _enrolled_item(course_slug, item_slug)
+    if current.kind != ItemKind.QUIZ:
+        abort(404)
+    from app.core.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        number = int(request.form.get("attempt", ""))
+    except ValueError:
+        number = 0  # not from our form: answered as an out-of-date page
+    questions = current.content["questions"]
+    answers = {
+        str(i): [value[:50] for value in request.form.getlist(f"q{i}")[:20]]
+        for i in range(len(questions))
+    }
+    try:
+        attempt = services.submit_quiz(enrollment, current, number, answers)
+    except services.LearningError as error:
+        flash(str(error), "error")
+    else:
+        if attempt.passed:
+            flash(_("Passed with %(score)s%%.", score=attempt.score), "success")
+        else:
+            flash(_("Not passed: %(score)s%%.", score=attempt.score), "error")
+        if enrollment.completed_at is not None:
+            flash(_("You have completed the course. Congratulations!"), "success")
+    return redirect(
+        url_for("learning.item", course_slug=course.slug, item_slug=current.slug) + "#result"
+    )
+
+
+def _enrolled_item(course_slug, item_slug):
+    course = load_course(course_slug)
+    enrollment = own_enrollment(course) or abort(403)
+    items = [i for module in course.modules for i in module.items]
+    current = next((i for i in items if i.slug == item_slug), None) or abort(404)
+    return course, enrollment, current
+
+
+def _next_item(course, current):
+    items = [i for module in course.modules for i in module.items]
+    index = items.index(current)
+    return items[index + 1] if index + 1 < len(items) else None
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    return render_template("learning/dashboard.html", rows=services.dashboard_rows(current_user))
