@@ -9,6 +9,7 @@ FLASK  := $(BIN)/flask --app wsgi
 
 run: setup
 	AULA_ENV=development $(FLASK) db upgrade
+	AULA_ENV=development $(FLASK) content import course_content
 	AULA_ENV=development $(FLASK) demo setup
 	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 

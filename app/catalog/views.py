@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Course, CourseKind, ItemKind, Module
+from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
 from app.extensions import db
 from app.learning.policy import enrolment_open
 
@@ -55,7 +55,7 @@ def course(course_slug):
     found = db.session.scalar(
         select(Course)
         .where(Course.slug == course_slug)
-        .options(selectinload(Course.modules).selectinload(Module.items))
+        .options(selectinload(Course.modules).selectinload(Module.items).defer(Item.content))
     ) or abort(404)
     return render_template(
         "catalog/course.html",

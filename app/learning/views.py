@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Course, ItemKind, Module
+from app.catalog.models import Course, Item, ItemKind, Module
 from app.extensions import db
 from app.learning import services
 from app.learning.models import Enrollment
@@ -18,7 +18,8 @@ def load_course(course_slug) -> Course:
     return db.session.scalar(
         select(Course)
         .where(Course.slug == course_slug)
-        .options(selectinload(Course.modules).selectinload(Module.items))
+        # The outline needs titles only: each item's content loads when it is shown.
+        .options(selectinload(Course.modules).selectinload(Module.items).defer(Item.content))
     ) or abort(404)
 
 
