@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.learning.services import enrol
 from tests.conftest import post_form
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,8 @@ def test_compiled_catalog_is_up_to_date(language):
 # Pages -------------------------------------------------------------------------------
 
 ANONYMOUS_PAGES = [
+    "/courses",
+    "/courses/small-example",
     "/",
     "/login",
     "/register",
@@ -112,6 +115,11 @@ SIGNED_IN_PAGES = [
     "/admin/institutions/new",
     "/admin/institutions/{institution_id}",
     "/admin/outbox",
+    "/dashboard",
+    "/learn/small-example",
+    "/learn/small-example/welcome",
+    "/learn/small-example/guide",
+    "/learn/small-example/basics-quiz",
 ]
 
 
@@ -135,11 +143,13 @@ def english_leftovers(page: str, language: str) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["es", "pt"])
-def test_every_page_renders_translated(client, institutions, login_as, language):
+def test_every_page_renders_translated(client, institutions, login_as, language, small_course):
     pages = []
     for url in ANONYMOUS_PAGES:
         pages.append((url, client.get(url, headers={"Accept-Language": language})))
     admin = login_as(Role.ADMIN, locale=language)
+    enrol(admin, small_course)
+    db.session.commit()
     for url in SIGNED_IN_PAGES:
         url = url.format(user_id=admin.id, institution_id=institutions[0].id)
         pages.append((url, client.get(url)))

@@ -79,6 +79,7 @@ def import_courses(courses: list[LoadedCourse], *, force: bool = False) -> Impor
             course = existing.get(loaded.spec.slug)
             fingerprint = package_hash(loaded)
             if course is not None and course.package_hash == fingerprint:
+                course.position = position  # the package's order may still have changed
                 report.unchanged.append(course.slug)
                 continue
             if course is None:
