@@ -1,15 +1,12 @@
 """Practical guides: Markdown rendered to an A4 PDF by WeasyPrint at import.
 
-The renderer reads nothing but the package's own files: every URL goes through a fetcher
-that serves package paths and refuses everything else (network, file system).
+The renderer reads nothing but the package's own files (see app.core.pdf).
 """
 
 from html import escape
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetchingError
-
 from app.catalog.content import markdown
+from app.core.pdf import SCHEME, render_pdf
 
 GUIDE_CSS = """
 @page { size: A4; margin: 2cm 2cm 2.2cm; @bottom-right { content: counter(page); font-size: 9pt; } }
@@ -25,8 +22,6 @@ img { max-width: 100%; }
 .course { color: #4a5566; font-size: 9pt; margin-bottom: 1.5em; }
 """
 
-PACKAGE_SCHEME = "package:"
-
 
 def render_guide_pdf(
     title: str, course_title: str, text: str, files: dict[str, bytes], base: str
@@ -35,22 +30,18 @@ def render_guide_pdf(
 
     def rewrite(kind, target):
         if kind == "image" and "://" not in target:
-            return PACKAGE_SCHEME + _join(base, target)
+            return SCHEME + _join(base, target)
         return target
 
-    body = markdown.render(text, rewrite)
-
-    def fetch(url: str):
-        if url.startswith(PACKAGE_SCHEME) and url[len(PACKAGE_SCHEME) :] in files:
-            return {"string": files[url[len(PACKAGE_SCHEME) :]]}
-        raise URLFetchingError(f"guides may only use the package's own files, not {url!r}")
+    # The document's own pictures use the package: scheme, which only our fetcher serves.
+    body = markdown.render(text, rewrite, extra_schemes=frozenset({SCHEME.rstrip(":")}))
 
     document = (
         f"<!doctype html><html><head><meta charset='utf-8'><style>{GUIDE_CSS}</style></head>"
         f"<body><h1>{escape(title)}</h1><p class='course'>{escape(course_title)}</p>"
         f"{body}</body></html>"
     )
-    return HTML(string=document, url_fetcher=fetch).write_pdf()
+    return render_pdf(document, files)
 
 
 def _join(base: str, target: str) -> str:

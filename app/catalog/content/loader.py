@@ -40,6 +40,7 @@ class LoadedCourse:
     spec: schema.Course
     root: Path
     files: dict[str, bytes] = field(default_factory=dict)  # package path -> content
+    slug_line: int = 1
 
     def text(self, path: str) -> str:
         return self.files[path].decode("utf-8")
@@ -77,7 +78,7 @@ def load_package(path: Path) -> tuple[list[LoadedCourse], list[Problem]]:
             problems.append(
                 Problem(
                     str(folder / COURSE_FILE),
-                    1,
+                    course.slug_line,
                     f"duplicate course slug {slug!r} (also in {seen[slug]})",
                 )
             )
@@ -106,7 +107,7 @@ def _load_course(folder: Path) -> tuple[LoadedCourse | None, list[Problem]]:
             Problem(file, _line_of(raw, e["loc"]), f"{_where(e['loc'])}{_message(e)}")
             for e in error.errors()
         ]
-    course = LoadedCourse(spec=spec, root=folder)
+    course = LoadedCourse(spec=spec, root=folder, slug_line=_line_of(raw, ("slug",)))
     problems = _check_course(course, raw, file)
     return (None if problems else course), problems
 
@@ -275,6 +276,8 @@ def _line_of(raw, loc) -> int | None:
     """The 1-based line of the deepest node on the path that the YAML file has."""
     node, line = raw, 1
     for key in loc:
+        if isinstance(key, str) and (key[:1].isupper() or key in ITEM_KINDS):
+            continue  # pydantic's union tag or model name: not a key in the file
         try:
             if isinstance(node, dict) and key in node:
                 line = node.lc.key(key)[0] + 1

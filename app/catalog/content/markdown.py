@@ -1,5 +1,6 @@
 """Markdown to safe HTML: markdown-it-py renders (raw HTML off), nh3 sanitises."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,20 +25,44 @@ class Reference:
     line: int
 
 
+# markdown-it drops links with these schemes without a word; find them to report them.
+_REFUSED_LINK = re.compile(
+    r"\]\(\s*<?\s*((?:javascript|vbscript|data|file):[^)\s]*)", re.IGNORECASE
+)
+
+
 def references(text: str) -> list[Reference]:
-    """Every link and image target in the Markdown, for checking before import."""
+    """Every link and image target in the Markdown, with its own line, for checking."""
+    lines = text.splitlines()
     found = []
     for block in _md.parse(text):
-        line = block.map[0] + 1 if block.map else 1
+        start, end = block.map if block.map else (0, len(lines))
         for token in block.children or []:
             if token.type == "link_open":
-                found.append(Reference("link", token.attrGet("href") or "", line))
+                target = token.attrGet("href") or ""
+                found.append(Reference("link", target, _line_of(lines, target, start, end)))
             elif token.type == "image":
-                found.append(Reference("image", token.attrGet("src") or "", line))
+                target = token.attrGet("src") or ""
+                found.append(Reference("image", target, _line_of(lines, target, start, end)))
+    for number, line in enumerate(lines, start=1):
+        for match in _REFUSED_LINK.finditer(line):
+            found.append(Reference("link", match.group(1), number))
     return found
 
 
-def render(text: str, rewrite: Callable[[str, str], str] | None = None) -> str:
+def _line_of(lines: list[str], target: str, start: int, end: int) -> int:
+    """The line within a block where the target is written (the block's first line if unsure)."""
+    for number in range(start, min(end, len(lines))):
+        if target and target in lines[number]:
+            return number + 1
+    return start + 1
+
+
+def render(
+    text: str,
+    rewrite: Callable[[str, str], str] | None = None,
+    extra_schemes: frozenset[str] = frozenset(),
+) -> str:
     """Render Markdown to sanitised HTML; `rewrite(kind, target)` maps link/image targets."""
     tokens = _md.parse(text)
     for block in tokens:
@@ -52,15 +77,15 @@ def render(text: str, rewrite: Callable[[str, str], str] | None = None) -> str:
             elif rewrite and token.type == "image":
                 token.attrSet("src", rewrite("image", token.attrGet("src") or ""))
     html = _md.renderer.render(tokens, _md.options, {})
-    return sanitise(html)
+    return sanitise(html, extra_schemes)
 
 
-def sanitise(html: str) -> str:
+def sanitise(html: str, extra_schemes: frozenset[str] = frozenset()) -> str:
     """Keep only harmless markup: no script, no event handlers, no javascript: URLs."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto"} | extra_schemes,
         link_rel="noopener noreferrer",
     )
