@@ -59,10 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app.accounts.services import load_session
-    from app.core.db import install_sqlite_pragmas
+    from app.core.db import install_after_commit_hooks, install_sqlite_pragmas
     from app.core.i18n import select_locale, select_timezone
 
     install_sqlite_pragmas()
+    install_after_commit_hooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

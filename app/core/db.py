@@ -80,3 +80,33 @@ def install_sqlite_pragmas() -> None:
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def after_commit(callback) -> None:
+    """Run `callback()` once the current transaction commits; forget it if it rolls back.
+
+    Callbacks run outside any transaction: they may queue work or send signals, but must not
+    use the session.
+    """
+    from app.extensions import db
+
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def _forget_after_commit(session) -> None:
+    session.info.pop("after_commit", None)
+
+
+def install_after_commit_hooks() -> None:
+    """Wire after_commit() into every SQLAlchemy session (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _run_after_commit):
+        event.listen(Session, "after_commit", _run_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_commit)

@@ -7,13 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Course, Item, ItemKind
-from app.core.db import insert_or_ignore, utcnow
+from app.core.db import after_commit, insert_or_ignore, utcnow
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from app.learning.policy import enrolment_open
 
 signals = Namespace()
-# Sent once per enrolment, when its course is complete; the Certificates work listens.
+# Sent once per enrolment, after the commit that records its completion, with the
+# enrolment's id as sender; the Certificates work listens.
 course_completed = signals.signal("course-completed")
 
 
@@ -63,6 +64,12 @@ def mark_done(enrollment: Enrollment, item: Item) -> None:
     """Record an item as done (once), then see whether the course is complete."""
     if item.course_id != enrollment.course_id:
         raise ValueError("item of another course")
+    # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
+    # finishing two different last items then count one after the other, so neither misses
+    # the other's row and the completion is never lost.
+    db.session.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
+    )
     insert_or_ignore(ItemProgress, enrollment_id=enrollment.id, item_id=item.id, done_at=utcnow())
     record_completion_if_due(enrollment)
 
@@ -92,7 +99,9 @@ def record_completion_if_due(enrollment: Enrollment) -> bool:
     if result.rowcount != 1:
         return False
     db.session.refresh(enrollment)
-    course_completed.send(enrollment)
+    # Announced once the completion is committed, never for one that rolls back.
+    enrollment_id = enrollment.id
+    after_commit(lambda: course_completed.send(enrollment_id))
     return True
 
 
