@@ -57,9 +57,15 @@ def course(course_slug):
         .where(Course.slug == course_slug)
         .options(selectinload(Course.modules).selectinload(Module.items).defer(Item.content))
     ) or abort(404)
+    guides = db.session.scalars(
+        select(Item)
+        .where(Item.course_id == found.id, Item.kind == ItemKind.GUIDE)
+        .order_by(Item.position)
+    ).all()
     return render_template(
         "catalog/course.html",
         course=found,
+        guides=guides,
         open=enrolment_open(found),
         enrolled=found.id in _enrolled_course_ids(),
     )
