@@ -5,25 +5,12 @@ expected line numbers are computed from the files as written.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 from app.catalog.content.loader import load_package
+from tests.catalog.helpers import EXAMPLE, copy_example, edit
 
-EXAMPLE = Path(__file__).parent / "packages" / "small-example"
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): (?P<message>.+)$", re.MULTILINE)
-
-
-def copy_example(where: Path, name: str = "course") -> Path:
-    target = where / name
-    shutil.copytree(EXAMPLE, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not in {path} exactly once"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:

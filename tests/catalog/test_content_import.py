@@ -3,7 +3,6 @@
 import hashlib
 import io
 import re
-import shutil
 import socket
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,24 +14,12 @@ from app.core.models import StoredFile
 from app.extensions import db
 from app.learning import services
 from app.learning.models import ItemProgress, QuizAttempt
+from tests.catalog.helpers import EXAMPLE, copy_example, edit
 from tests.conftest import login
 
-EXAMPLE = Path(__file__).parent / "packages" / "small-example"
 ITEM_SLUGS = ["welcome", "checklist", "guide", "basics-quiz"]
 FILES_URL = re.compile(r"/files/(?P<sha>[0-9a-f]{64})/(?P<name>[^\"'\s<>]+)")
 LESSON_DIV = re.compile(r'<div class="lesson"[^>]*>(.*?)</div>', re.DOTALL)
-
-
-def copy_example(where: Path, name: str = "course") -> Path:
-    target = where / name
-    shutil.copytree(EXAMPLE, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not in {path} exactly once"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def run_import(app, path: Path, *options: str):

@@ -9,7 +9,8 @@ from app.accounts.models import Role
 from tests.conftest import post_form
 
 PAGES = ["/", "/login", "/register", "/forgot-password", "/account/profile",
-         "/account/password", "/admin/people", "/admin/institutions/new"]  # fmt: skip
+         "/account/password", "/admin/people", "/admin/institutions/new",
+         "/courses", "/courses/small-example"]  # fmt: skip
 
 
 class PageOutline(HTMLParser):
@@ -42,7 +43,7 @@ def outline(html):
 
 
 @pytest.fixture
-def pages(client, login_as, institutions):
+def pages(client, login_as, institutions, small_course):
     login_as(Role.ADMIN)
     fetched = {url: client.get(url) for url in PAGES[4:]}
     post_form(client, "/logout", {}, form_page="/")
@@ -56,6 +57,13 @@ def test_every_page_with_its_css_weighs_under_30_kb(client, pages):
         css = sum(len(client.get(href).get_data()) for href in outline(html.decode()).stylesheets)
         assert b"<script" not in html, url
         assert len(html) + css < 30 * 1024, (url, len(html), css)
+
+
+def test_every_page_has_a_plain_text_title(pages):
+    for url, response in pages.items():
+        title = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S)
+        assert title and title.group(1).strip(), url
+        assert "<" not in title.group(1) and len(title.group(1)) < 200, url
 
 
 def test_every_page_has_landmarks_a_skip_link_and_ordered_headings(pages):
