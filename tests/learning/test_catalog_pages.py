@@ -9,7 +9,7 @@ from app.accounts.models import Role
 from app.catalog.models import CourseKind
 from app.extensions import db
 from app.learning.models import Enrollment
-from tests.conftest import csrf_token
+from tests.conftest import TEST_PASSWORD, csrf_token, post_form
 from tests.learning.helpers import (
     SMALL,
     build_course,
@@ -160,12 +160,23 @@ def test_a_self_paced_course_page_shows_outline_outcomes_and_the_enrol_button(
     assert "Enrol in this course" in html
 
 
-def test_an_anonymous_visitor_sees_the_enrol_button_and_is_sent_to_sign_in(client, courses):
+def test_an_anonymous_visitor_signs_in_and_comes_back_to_enrol(client, courses, make_user):
     html = client.get(f"/courses/{SMALL}").get_data(as_text=True)
-    assert f'action="/courses/{SMALL}/enrol"' in html
+    assert f'action="/courses/{SMALL}/enrol"' not in html  # no form that would lead nowhere
+    assert f'href="/login?next=/courses/{SMALL}"' in html
+    # Posting anyway is refused until signed in, and enrols nobody.
     response = enrol_by_form(client)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert count_rows(Enrollment) == 0
+    # Signing in from the link returns to the course page, which now offers enrolment.
+    user = make_user()
+    response = post_form(
+        client,
+        "/login",
+        {"email": user.email, "password": TEST_PASSWORD, "next": f"/courses/{SMALL}"},
+    )
+    assert response.headers["Location"] == f"/courses/{SMALL}"
+    assert f'action="/courses/{SMALL}/enrol"' in client.get(f"/courses/{SMALL}").get_data(True)
 
 
 def test_a_tutor_led_course_page_has_no_enrol_button(client, login_as, courses):
