@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup check-system translations extract-messages update-catalogs lint clean
+.PHONY: run test setup browser-tools check-system translations extract-messages update-catalogs lint clean
 
 run: setup
 	AULA_ENV=development $(FLASK) db upgrade
@@ -13,9 +13,21 @@ run: setup
 	AULA_ENV=development $(FLASK) demo setup
 	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup browser-tools
 	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Browser tests need Debian's Chromium and axe-core; without them they are skipped, loudly.
+browser-tools:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "!!! could not install chromium: the browser tests will be skipped"; \
+	  else echo "!!! chromium is missing (sudo apt-get install chromium): the browser tests will be skipped"; fi; }
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null \
+	  && npm ci --silent --no-audit --no-fund; } \
+	  || echo "!!! npm is missing: the browser tests will be skipped"
 
 setup: $(STAMP) check-system translations
 

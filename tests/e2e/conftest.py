@@ -1,0 +1,159 @@
+"""Browser journeys: a real gunicorn server on its own database, driven in Debian's Chromium.
+
+Where Chromium or Playwright is missing the whole folder is skipped with a loud message;
+`make test` installs both where it can (Debian's `chromium` package, `playwright` from PyPI).
+"""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+PHONE = {"width": 360, "height": 780}
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - reported loudly below
+    sync_playwright = None
+
+MISSING = [
+    what
+    for what, ok in (
+        (f"Chromium at {CHROMIUM} (Debian package 'chromium')", Path(CHROMIUM).exists()),
+        ("the playwright package", sync_playwright is not None),
+        ("axe-core (npm install)", AXE.exists()),
+    )
+    if not ok
+]
+if MISSING:
+    message = "BROWSER TESTS SKIPPED: missing " + ", ".join(MISSING)
+    print(f"\n{'!' * 78}\n{message}\n{'!' * 78}", file=sys.stderr)
+    pytest.skip(message, allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, database: Path):
+        self.url = url
+        self.database = database
+
+    def query(self, sql: str, *args):
+        """Read the server's database directly (what a test cannot see through the UI)."""
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(sql, args).fetchall()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("live")
+    database = folder / "aula.db"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "AULA_ENV": "testing",
+        "SECRET_KEY": "browser-tests-secret",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("REDIS_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for command in (
+        ["db", "upgrade"],
+        ["institutions", "load"],
+        ["content", "import", "course_content"],
+    ):
+        subprocess.run(
+            flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        )
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200:  # noqa: S310
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.terminate()
+        pytest.fail(f"the server did not start; see {folder / 'server.log'}")
+    yield LiveServer(url, database)
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, request):
+    """A fresh browser context the size of a phone, speaking Spanish."""
+    context = browser.new_context(viewport=PHONE, locale="es-ES", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        snapshot(page, f"FAILED-{request.node.name}")
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report
+
+
+def snapshot(page, name: str) -> Path:
+    """Keep a full-page screenshot as a test artefact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page) -> None:
+    """axe-core on the page as shown: no serious or critical violation."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+             .filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => `${v.id} (${v.impact}): `
+                  + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
+    )
+    assert violations == [], f"{page.url}: {violations}"
+
+
+__all__ = ["assert_accessible", "snapshot"]

@@ -1,0 +1,102 @@
+"""Journey (a): a learner registers in Spanish, takes a self-paced course and completes it.
+
+The certificate download joins this journey with the Certificates work.
+"""
+
+import re
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from tests.e2e.conftest import assert_accessible, snapshot
+
+COURSE = Path(__file__).resolve().parents[2] / "course_content" / "green-jobs"
+EMAIL = "lucia.fernandez@example.org"
+PASSWORD = "taller de energía solar 2026"
+
+
+def course_items():
+    """The course's items in order, with what a learner must do on each."""
+    spec = YAML(typ="safe").load((COURSE / "course.yaml").read_text(encoding="utf-8"))
+    return [item for module in spec["modules"] for item in module["items"]]
+
+
+def answer_quiz(page, item):
+    """Answer every question correctly, as a learner who studied would."""
+    for index, question in enumerate(item["questions"]):
+        kind = question["kind"]
+        if kind in ("single", "multiple"):
+            for choice, option in enumerate(question["choices"]):
+                if option.get("correct"):
+                    page.check(f"#q{index}-{choice}")
+        elif kind == "true_false":
+            page.check(f"#q{index}-{'t' if question['answer'] else 'f'}")
+        else:
+            page.fill(f"#q{index}-n", str(question["answer"]).replace(".", ","))
+
+
+def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone, live_server):
+    page = phone
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert_accessible(page)
+    snapshot(page, "a1-home")
+
+    page.get_by_role("link", name="Registrarse").first.click()
+    page.get_by_label("Nombre completo").fill("Lucía Fernández")
+    page.get_by_label("Correo electrónico", exact=True).fill(EMAIL)
+    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    page.get_by_label("Repita la contraseña").fill(PASSWORD)
+    page.get_by_label("País").select_option("UY")
+    page.get_by_label("Institución", exact=True).select_option(
+        label="INEFOP — National Institute for Employment and Vocational Training"
+    )
+    page.get_by_label("Una institución de formación profesional").check()
+    assert_accessible(page)
+    snapshot(page, "a2-register")
+    page.get_by_role("button", name="Crear mi cuenta").click()
+    page.wait_for_url("**/register/check-email")
+
+    (body,) = live_server.query(
+        "SELECT body FROM outbox_message WHERE recipient = ? ORDER BY id DESC LIMIT 1", EMAIL
+    )[0]
+    confirm = re.search(r"https?://\S+/confirm/\S+", body).group(0)
+    page.goto(confirm)
+    page.get_by_label("Correo electrónico").fill(EMAIL)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+    page.goto("/courses")
+    assert_accessible(page)
+    snapshot(page, "a3-catalog")
+    page.get_by_role("link", name="Formación profesional y empleos verdes").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Inscribirme en este curso").click()
+    page.wait_for_url("**/learn/green-jobs")
+
+    checked = set()
+    for item in course_items():
+        page.goto(f"/learn/green-jobs/{item['slug']}")
+        if item["kind"] not in checked:
+            assert_accessible(page)
+            snapshot(page, f"a4-{item['kind']}")
+            checked.add(item["kind"])
+        if item["kind"] == "quiz":
+            answer_quiz(page, item)
+            page.get_by_role("button", name="Enviar mis respuestas").click()
+            assert page.locator("#result").get_by_text("aprobado").count() >= 1
+        else:
+            page.get_by_role("button", name=re.compile("Marcar como completado")).click()
+    assert "¡Felicitaciones!" in page.content() or "Felicitaciones" in page.content()
+
+    page.goto("/dashboard")
+    assert_accessible(page)
+    snapshot(page, "a5-dashboard")
+    assert page.locator("progress").get_attribute("value") == "100"
+    ((completed,),) = live_server.query(
+        "SELECT e.completed_at FROM enrollment e JOIN user_account u ON u.id = e.user_id "
+        "WHERE u.email = ?",
+        EMAIL,
+    )
+    assert completed is not None
