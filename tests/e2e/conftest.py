@@ -35,10 +35,20 @@ MISSING = [
     )
     if not ok
 ]
-if MISSING:
-    message = "BROWSER TESTS SKIPPED: missing " + ", ".join(MISSING)
-    print(f"\n{'!' * 78}\n{message}\n{'!' * 78}", file=sys.stderr)
-    pytest.skip(message, allow_module_level=True)
+SKIP_MESSAGE = "BROWSER TESTS SKIPPED: missing " + ", ".join(MISSING) if MISSING else ""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_available():
+    if MISSING:
+        pytest.skip(SKIP_MESSAGE)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MISSING:
+        terminalreporter.write_line("!" * 78, red=True)
+        terminalreporter.write_line(SKIP_MESSAGE, red=True, bold=True)
+        terminalreporter.write_line("!" * 78, red=True)
 
 
 def _free_port() -> int:
