@@ -46,9 +46,6 @@ class Course(db.Model):
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
-    items: Mapped[list["Item"]] = relationship(
-        order_by="Item.position", viewonly=True, overlaps="items"
-    )
 
 
 class Module(db.Model):

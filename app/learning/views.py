@@ -23,6 +23,19 @@ def load_course(course_slug) -> Course:
     ) or abort(404)
 
 
+def ordered_items(course: Course) -> list[Item]:
+    """The course's items in study order (from the modules already loaded)."""
+    return [item for module in course.modules for item in module.items]
+
+
+def neighbours(items: list[Item], current: Item) -> tuple[Item | None, Item | None]:
+    """The items before and after `current`."""
+    index = items.index(current)
+    return (items[index - 1] if index else None), (
+        items[index + 1] if index + 1 < len(items) else None
+    )
+
+
 def own_enrollment(course: Course) -> Enrollment | None:
     """The signed-in learner's enrolment in the course (never anyone else's)."""
     return services.find_enrollment(current_user, course)
@@ -50,7 +63,7 @@ def course_home(course_slug):
         flash(_("Enrol in the course to start it."), "info")
         return redirect(url_for("catalog.course", course_slug=course.slug))
     done = services.done_item_ids(enrollment)
-    items = [item for module in course.modules for item in module.items]
+    items = ordered_items(course)
     upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
     return render_template(
         "learning/course_home.html",
@@ -69,53 +82,48 @@ def item(course_slug, item_slug):
     if enrollment is None:
         flash(_("Enrol in the course to start it."), "info")
         return redirect(url_for("catalog.course", course_slug=course.slug))
-    items = [i for module in course.modules for i in module.items]
+    items = ordered_items(course)
     current = next((i for i in items if i.slug == item_slug), None) or abort(404)
-    index = items.index(current)
-    attempts = services.attempts_of(enrollment, current) if current.kind == ItemKind.QUIZ else []
+    previous, following = neighbours(items, current)
+    is_quiz = current.kind == ItemKind.QUIZ
+    attempts = services.attempts_of(enrollment, current) if is_quiz else []
     return render_template(
         "learning/item.html",
         course=course,
         enrollment=enrollment,
         item=current,
         done=services.done_item_ids(enrollment),
-        previous=items[index - 1] if index > 0 else None,
-        following=items[index + 1] if index + 1 < len(items) else None,
+        previous=previous,
+        following=following,
         attempts=attempts,
         latest=attempts[-1] if attempts else None,
         best=services.best_attempt(attempts),
-        attempts_left=services.attempts_left(current, attempts)
-        if attempts is not None and current.kind == ItemKind.QUIZ
-        else None,
+        attempts_left=services.attempts_left(current, attempts) if is_quiz else None,
     )
 
 
 @bp.post("/learn/<course_slug>/<item_slug>/done")
 @login_required
 def mark_done(course_slug, item_slug):
-    course, enrollment, current = _enrolled_item(course_slug, item_slug)
+    course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
     if current.kind in (ItemKind.QUIZ, ItemKind.CAPSTONE):
         abort(400)  # a quiz counts when passed, a capstone when its review passes
     services.mark_done(enrollment, current)
     if enrollment.completed_at is not None:
         flash(_("You have completed the course. Congratulations!"), "success")
-    following = _next_item(course, current)
-    target = following.slug if following else None
-    if target:
-        return redirect(url_for("learning.item", course_slug=course.slug, item_slug=target))
+    _previous, following = neighbours(items, current)
+    if following:
+        return redirect(url_for("learning.item", course_slug=course.slug, item_slug=following.slug))
     return redirect(url_for("learning.course_home", course_slug=course.slug))
 
 
 @bp.post("/learn/<course_slug>/<item_slug>/quiz")
 @login_required
 def submit_quiz(course_slug, item_slug):
-    course, enrollment, current = _enrolled_item(course_slug, item_slug)
+    course, enrollment, _items, current = _enrolled_item(course_slug, item_slug)
     if current.kind != ItemKind.QUIZ:
         abort(404)
-    from app.core.forms import ActionForm
-
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    # CSRF was checked app-wide (CSRFProtect) before this view ran.
     try:
         number = int(request.form.get("attempt", ""))
     except ValueError:
@@ -142,17 +150,12 @@ def submit_quiz(course_slug, item_slug):
 
 
 def _enrolled_item(course_slug, item_slug):
+    """The course, the learner's own enrolment (403 without one), its items and the item."""
     course = load_course(course_slug)
     enrollment = own_enrollment(course) or abort(403)
-    items = [i for module in course.modules for i in module.items]
+    items = ordered_items(course)
     current = next((i for i in items if i.slug == item_slug), None) or abort(404)
-    return course, enrollment, current
-
-
-def _next_item(course, current):
-    items = [i for module in course.modules for i in module.items]
-    index = items.index(current)
-    return items[index + 1] if index + 1 < len(items) else None
+    return course, enrollment, items, current
 
 
 @bp.get("/dashboard")

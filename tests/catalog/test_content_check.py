@@ -393,3 +393,14 @@ def test_bad_module_slug_is_reported_on_its_line(app, tmp_path):
     yaml_file = course / "course.yaml"
     edit(yaml_file, "- slug: basics", "- slug: Basics")
     assert_reported(app, course, yaml_file, line_of(yaml_file, "slug: Basics"), "slug")
+
+
+def test_a_missing_picture_is_reported_once_at_the_lesson_line(app, tmp_path):
+    course = copy_example(tmp_path)
+    lesson = course / "lessons" / "welcome.en.md"
+    with lesson.open("a", encoding="utf-8") as handle:
+        handle.write("\n![Map](../files/nothing.png)\n")
+    _courses, problems = load_package(course)
+    assert [(Path(p.file).name, p.line) for p in problems] == [
+        ("welcome.en.md", line_of(lesson, "nothing.png"))
+    ]

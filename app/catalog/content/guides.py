@@ -6,6 +6,7 @@ The renderer reads nothing but the package's own files (see app.core.pdf).
 from html import escape
 
 from app.catalog.content import markdown
+from app.catalog.content.loader import clean_path
 from app.core.pdf import SCHEME, render_pdf
 
 GUIDE_CSS = """
@@ -30,7 +31,7 @@ def render_guide_pdf(
 
     def rewrite(kind, target):
         if kind == "image" and "://" not in target:
-            return SCHEME + _join(base, target)
+            return SCHEME + (clean_path(f"{base}/{target}") or "")
         return target
 
     # The document's own pictures use the package: scheme, which only our fetcher serves.
@@ -42,14 +43,3 @@ def render_guide_pdf(
         f"{body}</body></html>"
     )
     return render_pdf(document, files)
-
-
-def _join(base: str, target: str) -> str:
-    parts = [p for p in base.split("/") if p]
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece not in ("", "."):
-            parts.append(piece)
-    return "/".join(parts)

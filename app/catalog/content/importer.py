@@ -154,22 +154,12 @@ def _markdown_html(course: Course, loaded: LoadedCourse, files: dict[str, str]) 
                 return url_for("learning.item", course_slug=course.slug, item_slug=target[5:])
             if "://" in target or target.startswith(("mailto:", "#")) or not target:
                 return target
-            path = _normalise(base / target)
+            path = clean_path(str(base / target))
             stored = store_file(loaded.files[path], PurePosixPath(path).name)
             return url_for("core.stored_file", sha256=stored.sha256, filename=stored.filename)
 
         rendered[language] = markdown.render(loaded.text(rel), rewrite)
     return rendered
-
-
-def _normalise(path: PurePosixPath) -> str:
-    parts = []
-    for part in path.parts:
-        if part == "..":
-            parts.pop()
-        elif part not in ("", "."):
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _item_content(course: Course, loaded: LoadedCourse, spec) -> dict:

@@ -138,26 +138,11 @@ def _check_course(course: LoadedCourse, raw, file: str) -> list[Problem]:
             item_slugs.add(item.slug)
 
     def need(rel: str, loc: tuple) -> str | None:
-        """Read a file the course refers to; record a problem if it is missing or unsafe."""
-        clean = clean_path(rel)
-        if clean is None:
-            problems.append(
-                Problem(
-                    file,
-                    _line_of(raw, loc),
-                    f"file path {rel!r} must stay inside the course folder",
-                )
-            )
-            return None
-        target = course.root / clean
-        if not target.is_file():
-            problems.append(Problem(file, _line_of(raw, loc), f"missing file {clean}"))
-            return None
-        if target.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Problem(file, _line_of(raw, loc), f"file {clean} is larger than 20 MB"))
-            return None
-        course.files.setdefault(clean, target.read_bytes())
-        return clean
+        """Read a file course.yaml names; record a problem at `loc` if it cannot be."""
+        found, error = _read_file(course, rel)
+        if error:
+            problems.append(Problem(file, _line_of(raw, loc), error))
+        return found
 
     markdown_files = []
     for m, module in enumerate(spec.modules):
@@ -191,11 +176,25 @@ def _check_course(course: LoadedCourse, raw, file: str) -> list[Problem]:
                     )
 
     for rel in markdown_files:
-        problems += _check_markdown(course, rel, item_slugs, need)
+        problems += _check_markdown(course, rel, item_slugs)
     return problems
 
 
-def _check_markdown(course, rel, item_slugs, need) -> list[Problem]:
+def _read_file(course: LoadedCourse, rel: str) -> tuple[str | None, str | None]:
+    """Load a package file into `course.files`: (its clean path, None) or (None, the problem)."""
+    clean = clean_path(rel)
+    if clean is None:
+        return None, f"file path {rel!r} must stay inside the course folder"
+    target = course.root / clean
+    if not target.is_file():
+        return None, f"missing file {clean}"
+    if target.stat().st_size > MAX_FILE_BYTES:
+        return None, f"file {clean} is larger than 20 MB"
+    course.files.setdefault(clean, target.read_bytes())
+    return clean, None
+
+
+def _check_markdown(course, rel, item_slugs) -> list[Problem]:
     file = str(course.root / rel)
     try:
         text = course.text(rel)
@@ -223,27 +222,12 @@ def _check_markdown(course, rel, item_slugs, need) -> list[Problem]:
                 )
             )
         elif target:
-            before = len(problems)
-            path = str(base / target)
-            missing = []
-            found = need(path, ()) if clean_path(path) else None
-            if found is None:
-                missing.append(target)
-            if missing and len(problems) == before:
-                problems.append(
-                    Problem(file, ref.line, f"broken link {target!r}: no such file in the package")
-                )
-            if (
-                found
-                and ref.kind == "image"
-                and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES
-            ):
+            found, error = _read_file(course, str(base / target))
+            if error:
+                problems.append(Problem(file, ref.line, f"broken link {target!r}: {error}"))
+            elif ref.kind == "image" and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
                 problems.append(Problem(file, ref.line, f"{target} is not a picture"))
-    # Problems `need` recorded point at course.yaml with no line; make them point here.
-    return [
-        Problem(file, p.line, p.message) if p.file.endswith(COURSE_FILE) and p.line is None else p
-        for p in problems
-    ]
+    return problems
 
 
 def clean_path(rel: str) -> str | None:
