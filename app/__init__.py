@@ -89,8 +89,23 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
     from app.learning.views import bp as learning
+    from app.reports.views import bp as reports_admin
+    from app.seasons.admin_views import bp as seasons_admin
+    from app.seasons.tutor_views import bp as seasons_tutor
+    from app.seasons.views import bp as seasons
 
-    for blueprint in (core, core_admin, accounts, accounts_admin, catalog, learning):
+    for blueprint in (
+        core,
+        core_admin,
+        accounts,
+        accounts_admin,
+        catalog,
+        learning,
+        seasons,
+        seasons_admin,
+        seasons_tutor,
+        reports_admin,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -98,8 +113,9 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
     from app.catalog.cli import content_cli
     from app.core.cli import demo_cli
+    from app.seasons.cli import seasons_cli
 
-    for group in (users_cli, institutions_cli, content_cli, demo_cli):
+    for group in (users_cli, institutions_cli, content_cli, demo_cli, seasons_cli):
         app.cli.add_command(group)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.core.models import StoredFile
 from app.extensions import db
-from app.learning.services import enrol
 from tests.conftest import csrf_token
+from tests.seasons.factories import enrol
 
 PUBLIC_ENDPOINTS = {
     "static",

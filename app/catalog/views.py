@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
 from app.extensions import db
-from app.learning.policy import enrolment_open
+from app.seasons import services as seasons
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -45,7 +45,7 @@ def catalog():
         total=len(courses),
         kind=kind,
         language=language,
-        open_for={c.id: enrolment_open(c) for c in shown},
+        open_for=seasons.enrollable_course_ids(),
         enrolled=_enrolled_course_ids(),
     )
 
@@ -62,12 +62,21 @@ def course(course_slug):
         .where(Item.course_id == found.id, Item.kind == ItemKind.GUIDE)
         .order_by(Item.position)
     ).all()
+    offerings = seasons.current_offerings(found)
+    enrollment = waiting = None
+    if current_user.is_authenticated:
+        from app.learning.services import find_enrollment
+
+        enrollment = find_enrollment(current_user, found)
+        waiting = seasons.waiting_positions(current_user, offerings)
     return render_template(
         "catalog/course.html",
         course=found,
         guides=guides,
-        open=enrolment_open(found),
-        enrolled=found.id in _enrolled_course_ids(),
+        offerings=offerings,
+        enrollment=enrollment,
+        waiting=waiting or {},
+        enrolment_open=seasons.enrolment_open,
     )
 
 

@@ -29,6 +29,26 @@ def admin_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
     return blueprint
 
 
+def require_tutor_or_admin() -> None:
+    """Stop the request unless the signed-in user leads cohorts or administers the platform."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not (current_user.is_tutor or current_user.is_admin):
+        abort(403)
+
+
+def tutor_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
+    """A blueprint for tutors (and administrators); each route still checks the cohort.
+
+    The access test relies on the name: blueprints named `*_tutor` are tutors' pages.
+    """
+    if not name.endswith("_tutor"):
+        raise ValueError("tutors' blueprints are named '<area>_tutor'")
+    blueprint = Blueprint(name, import_name, **kwargs)
+    blueprint.before_request(require_tutor_or_admin)
+    return blueprint
+
+
 def safe_next_url(target: str | None) -> str | None:
     """The target if it is a path on this site, else None (no open redirects)."""
     if not target or "\\" in target or any(ord(c) < 32 for c in target):

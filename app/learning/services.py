@@ -2,7 +2,7 @@
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -10,7 +10,7 @@ from app.catalog.models import Course, Item, ItemKind
 from app.core.db import after_commit, insert_or_ignore, utcnow
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
-from app.learning.policy import enrolment_open
+from app.seasons.models import Season, SeasonState
 
 signals = Namespace()
 # Sent once per enrolment, after the commit that records its completion, with the
@@ -22,7 +22,7 @@ class LearningError(Exception):
     """A rule about learning was broken; the message is for the learner."""
 
 
-class EnrolmentClosed(LearningError):
+class SeasonClosed(LearningError):
     pass
 
 
@@ -35,21 +35,62 @@ class AttemptOutOfDate(LearningError):
 
 
 def find_enrollment(user: User, course: Course) -> Enrollment | None:
+    """The learner's enrolment in the course in its latest season (the one they work in)."""
     return db.session.scalar(
-        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        select(Enrollment)
+        .join(Season, Season.id == Enrollment.season_id)
+        .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        .order_by(Season.starts_on.desc(), Enrollment.id.desc())
+        .limit(1)
     )
 
 
-def enrol(user: User, course: Course) -> Enrollment:
-    """Enrol the learner (idempotent: a second request returns the same enrolment)."""
-    existing = find_enrollment(user, course)
-    if existing is not None:
-        return existing
-    if not enrolment_open(course):
-        raise EnrolmentClosed(_l("Enrolment in this course is not open."))
-    # A concurrent request may enrol the same learner first; either way there is one row.
-    insert_or_ignore(Enrollment, user_id=user.id, course_id=course.id, enrolled_at=utcnow())
-    return find_enrollment(user, course)
+def enrollment_in_season(user_id: int, course_id: int, season_id: int) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.user_id == user_id,
+            Enrollment.course_id == course_id,
+            Enrollment.season_id == season_id,
+        )
+    )
+
+
+def create_enrollment(
+    user_id: int, course_id: int, season_id: int, cohort_id: int | None = None
+) -> tuple[Enrollment, bool]:
+    """The learner's place in the course this season, and whether this call created it.
+
+    The Seasons area decides whether enrolment is open and holds the seats; this only
+    writes the row. Of concurrent calls for one learner, course and season, one inserts.
+    """
+    created = insert_or_ignore(
+        Enrollment,
+        user_id=user_id,
+        course_id=course_id,
+        season_id=season_id,
+        cohort_id=cohort_id,
+        enrolled_at=utcnow(),
+    )
+    return enrollment_in_season(user_id, course_id, season_id), created
+
+
+def remove_enrollment(enrollment: Enrollment) -> None:
+    """Delete the enrolment with its progress and attempts (a withdrawal)."""
+    db.session.execute(delete(Enrollment).where(Enrollment.id == enrollment.id))
+    db.session.expire_all()
+
+
+def is_read_only(enrollment: Enrollment) -> bool:
+    """Whether the enrolment's season is closed: what was done stays readable, nothing moves."""
+    return enrollment.season.state == SeasonState.CLOSED
+
+
+def count_enrollments(season_id: int, course_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Enrollment)
+        .where(Enrollment.season_id == season_id, Enrollment.course_id == course_id)
+    )
 
 
 def done_item_ids(enrollment: Enrollment) -> set[int]:
@@ -60,10 +101,16 @@ def done_item_ids(enrollment: Enrollment) -> set[int]:
     )
 
 
+def check_writable(enrollment: Enrollment) -> None:
+    if is_read_only(enrollment):
+        raise SeasonClosed(_l("This season is closed: your work stays here to read."))
+
+
 def mark_done(enrollment: Enrollment, item: Item) -> None:
     """Record an item as done (once), then see whether the course is complete."""
     if item.course_id != enrollment.course_id:
         raise ValueError("item of another course")
+    check_writable(enrollment)
     # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
     # finishing two different last items then count one after the other, so neither misses
     # the other's row and the completion is never lost.
@@ -153,6 +200,7 @@ def submit_quiz(
     """Grade and record attempt `number`. The same form sent twice returns the first attempt."""
     if item.kind != ItemKind.QUIZ or item.course_id != enrollment.course_id:
         raise ValueError("not a quiz of this course")
+    check_writable(enrollment)
     attempts = attempts_of(enrollment, item)
     for attempt in attempts:
         if attempt.number == number:
@@ -225,7 +273,11 @@ def dashboard_rows(user: User) -> list[dict]:
         db.session.scalars(
             select(Enrollment)
             .where(Enrollment.user_id == user.id)
-            .options(selectinload(Enrollment.course))
+            .options(
+                selectinload(Enrollment.course),
+                selectinload(Enrollment.season),
+                selectinload(Enrollment.cohort),
+            )
             .order_by(Enrollment.enrolled_at.desc())
         )
     )

@@ -10,6 +10,7 @@ from app.catalog.models import Course, Item, ItemKind, Module
 from app.extensions import db
 from app.learning import services
 from app.learning.models import Enrollment
+from app.seasons.services import can_withdraw
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -41,19 +42,6 @@ def own_enrollment(course: Course) -> Enrollment | None:
     return services.find_enrollment(current_user, course)
 
 
-@bp.post("/courses/<course_slug>/enrol")
-@login_required
-def enrol(course_slug):
-    course = db.session.scalar(select(Course).where(Course.slug == course_slug)) or abort(404)
-    try:
-        services.enrol(current_user, course)
-    except services.LearningError as error:
-        flash(str(error), "error")
-        return redirect(url_for("catalog.course", course_slug=course.slug))
-    flash(_("You are enrolled. Welcome to the course!"), "success")
-    return redirect(url_for("learning.course_home", course_slug=course.slug))
-
-
 @bp.get("/learn/<course_slug>")
 @login_required
 def course_home(course_slug):
@@ -71,6 +59,8 @@ def course_home(course_slug):
         enrollment=enrollment,
         done=done,
         upcoming=upcoming,
+        read_only=services.is_read_only(enrollment),
+        can_withdraw=can_withdraw(enrollment),
     )
 
 
@@ -99,6 +89,7 @@ def item(course_slug, item_slug):
         latest=attempts[-1] if attempts else None,
         best=services.best_attempt(attempts),
         attempts_left=services.attempts_left(current, attempts) if is_quiz else None,
+        read_only=services.is_read_only(enrollment),
     )
 
 
@@ -108,7 +99,11 @@ def mark_done(course_slug, item_slug):
     course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
     if current.kind in (ItemKind.QUIZ, ItemKind.CAPSTONE):
         abort(400)  # a quiz counts when passed, a capstone when its review passes
-    services.mark_done(enrollment, current)
+    try:
+        services.mark_done(enrollment, current)
+    except services.LearningError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learning.item", course_slug=course.slug, item_slug=current.slug))
     if enrollment.completed_at is not None:
         flash(_("You have completed the course. Congratulations!"), "success")
     _previous, following = neighbours(items, current)

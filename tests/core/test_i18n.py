@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.learning.services import enrol
 from tests.conftest import post_form
+from tests.seasons.factories import enrol
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("es", "pt", "en")

@@ -12,6 +12,7 @@ from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from tests.conftest import csrf_token
+from tests.seasons.factories import offering_for
 
 SEASON = Path(__file__).resolve().parents[2] / "course_content"
 SMALL = "small-example"
@@ -118,7 +119,8 @@ def lesson_slugs(course):
 
 def enrol_directly(user, course, done_items=0):
     """An enrolment row (whatever the course kind) with progress on its first items."""
-    enrollment = Enrollment(user_id=user.id, course_id=course.id)
+    season = offering_for(course).season
+    enrollment = Enrollment(user_id=user.id, course_id=course.id, season_id=season.id)
     db.session.add(enrollment)
     db.session.flush()
     items = db.session.scalars(
@@ -180,8 +182,16 @@ def done_slugs(user, course_slug=SMALL):
 
 
 def enrol_by_form(client, course_slug=SMALL):
+    """Enrol through the course page's form, in the course's offering in the open season."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    offering = offering_for(course)
+    db.session.commit()
     token = csrf_token(client, f"/courses/{course_slug}")
-    return client.post(f"/courses/{course_slug}/enrol", data={"csrf_token": token})
+    return client.post(enrol_url(offering), data={"csrf_token": token})
+
+
+def enrol_url(offering):
+    return f"/offerings/{offering.id}/enrol"
 
 
 def mark_done_by_form(client, item_slug, course_slug=SMALL):

@@ -26,6 +26,7 @@ from tests.learning.helpers import (
     mark_done_by_form,
     submit_quiz,
 )
+from tests.seasons.factories import enrol
 
 
 @pytest.fixture
@@ -200,7 +201,7 @@ def test_concurrent_last_items_complete_the_course_exactly_once(
     app, make_user, small_course, receipts, round_
 ):
     user = make_user()
-    enrollment = services.enrol(user, small_course)
+    enrollment = enrol(user, small_course)
     services.mark_done(enrollment, item_by_slug(SMALL, "welcome"))
     services.mark_done(enrollment, item_by_slug(SMALL, "checklist"))
     quiz = item_by_slug(SMALL, "basics-quiz")

@@ -1,0 +1,1 @@
+"""Participation figures: who took part, from where, and how far they got."""

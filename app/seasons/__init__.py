@@ -1,0 +1,1 @@
+"""Seasons of courses, cohorts with seats and tutors, enrolment and waiting lists."""
