@@ -10,10 +10,13 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.accounts.models import Role
+from app.catalog.models import CourseKind
 from app.core.models import StoredFile
 from app.extensions import db
-from tests.conftest import csrf_token
-from tests.seasons.factories import enrol
+from app.seasons.models import Cohort
+from tests.conftest import csrf_token, login
+from tests.learning.helpers import build_course
+from tests.seasons.factories import enrol, make_cohort
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -71,7 +74,16 @@ def sample(institutions, make_user, small_course):
     """
     someone = make_user(email="someone@example.org")
     stored = db.session.scalar(select(StoredFile))
+    tutored = build_course("access-tutored", kind=CourseKind.TUTOR_LED, languages=["es"])
+    cohort = make_cohort(tutored, seats=5)
+    # Someone holds a seat, so the sample cohort outlives a delete attempt in the walk.
+    place = enrol(someone, tutored, cohort)
+    db.session.commit()
     return {
+        "season_id": cohort.offering.season_id,
+        "offering_id": cohort.offering_id,
+        "cohort_id": cohort.id,
+        "enrollment_id": place.id,
         "filename": "aula.css",
         "user_id": someone.id,
         "institution_id": institutions[0].id,
@@ -90,6 +102,9 @@ def test_every_rule_gives_each_visitor_what_it_should(
     if visitor is not None:
         user = login_as(visitor)
         enrol(user, small_course)  # object-level checks are tested on their own
+        if visitor == Role.TUTOR:
+            cohort = db.session.get(Cohort, sample["cohort_id"])
+            cohort.tutors.append(user)
         db.session.commit()
     token = csrf_token(client, "/")
     checked = 0
@@ -114,7 +129,7 @@ def test_every_rule_gives_each_visitor_what_it_should(
         if rule.endpoint == "accounts.logout":
             # Signing out clears the session, so sign back in and take the new form token.
             if visitor is not None:
-                login_as(visitor)
+                login(client, user)
             token = csrf_token(client, "/")
     assert checked == len(list(app.url_map.iter_rules()))
 

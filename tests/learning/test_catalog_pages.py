@@ -4,9 +4,10 @@ and (for self-paced courses) the enrol button; tutor-led courses cannot be enrol
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.catalog.models import CourseKind
+from app.catalog.models import Course, CourseKind
 from app.extensions import db
 from app.learning.models import Enrollment
 from tests.conftest import TEST_PASSWORD, csrf_token, post_form
@@ -18,6 +19,7 @@ from tests.learning.helpers import (
     flashes,
     main_of,
 )
+from tests.seasons.factories import offering_for
 
 TUTORED = "tutored-course"
 ENGLISH = "english-only"
@@ -47,7 +49,19 @@ def courses(small_course):
         items_per_module=1,
         position=2,
     )
+    # The open season offers the two self-paced courses; the tutor-led one has no cohort yet.
+    offering_for(small_course)
+    offering_for(course_by_slug(ENGLISH))
     db.session.commit()
+
+
+def course_by_slug(slug):
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def enrol_action(slug=SMALL):
+    offering = offering_for(course_by_slug(slug))
+    return f'action="/offerings/{offering.id}/enrol"'
 
 
 def cards(html):
@@ -156,13 +170,13 @@ def test_a_self_paced_course_page_shows_outline_outcomes_and_the_enrol_button(
     positions = [html.find(t) for t in titles]
     assert all(p > 0 for p in positions), positions
     assert positions == sorted(positions), "outline items out of order"
-    assert f'action="/courses/{SMALL}/enrol"' in html
+    assert enrol_action() in html
     assert "Enrol in this course" in html
 
 
 def test_an_anonymous_visitor_signs_in_and_comes_back_to_enrol(client, courses, make_user):
     html = client.get(f"/courses/{SMALL}").get_data(as_text=True)
-    assert f'action="/courses/{SMALL}/enrol"' not in html  # no form that would lead nowhere
+    assert enrol_action() not in html  # no form that would lead nowhere
     assert f'href="/login?next=/courses/{SMALL}"' in html
     # Posting anyway is refused until signed in, and enrols nobody.
     response = enrol_by_form(client)
@@ -176,7 +190,7 @@ def test_an_anonymous_visitor_signs_in_and_comes_back_to_enrol(client, courses, 
         {"email": user.email, "password": TEST_PASSWORD, "next": f"/courses/{SMALL}"},
     )
     assert response.headers["Location"] == f"/courses/{SMALL}"
-    assert f'action="/courses/{SMALL}/enrol"' in client.get(f"/courses/{SMALL}").get_data(True)
+    assert enrol_action() in client.get(f"/courses/{SMALL}").get_data(True)
 
 
 def test_a_tutor_led_course_page_has_no_enrol_button(client, login_as, courses):
@@ -199,7 +213,7 @@ def test_enrolling_in_a_tutor_led_course_is_refused_with_a_message(client, login
     assert response.headers["Location"] == f"/courses/{TUTORED}"
     assert count_rows(Enrollment) == 0
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert ("error", "Enrolment in this course is not open.") in flashes(page)
+    assert ("error", "Choose a cohort of this course.") in flashes(page)
     # and the player stays closed
     learn = client.get(f"/learn/{TUTORED}")
     assert learn.status_code == 302 and learn.headers["Location"] == f"/courses/{TUTORED}"
@@ -209,7 +223,7 @@ def test_an_unknown_course_is_not_found(client, login_as, courses):
     assert client.get("/courses/no-such-course").status_code == 404
     login_as(Role.LEARNER)
     token = csrf_token(client, "/")
-    response = client.post("/courses/no-such-course/enrol", data={"csrf_token": token})
+    response = client.post("/offerings/999999/enrol", data={"csrf_token": token})
     assert response.status_code == 404
 
 

@@ -16,6 +16,7 @@ from tests.learning.helpers import (
     done_slugs,
     enrol_by_form,
     enrol_directly,
+    enrol_url,
     enrollment_of,
     flashes,
     import_season,
@@ -25,6 +26,7 @@ from tests.learning.helpers import (
     outline_of,
     tags_of,
 )
+from tests.seasons.factories import offering_for
 
 ITEMS = ["welcome", "checklist", "guide", "basics-quiz"]
 
@@ -61,7 +63,9 @@ def test_enrolling_through_the_form_creates_the_enrolment_and_opens_the_course(
 
 def test_enrolling_needs_the_csrf_token(client, login_as, small_course):
     login_as(Role.LEARNER)
-    assert client.post(f"/courses/{SMALL}/enrol").status_code == 400
+    offering = offering_for(small_course)
+    db.session.commit()
+    assert client.post(enrol_url(offering)).status_code == 400
     assert count_rows(Enrollment) == 0
 
 
