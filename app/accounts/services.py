@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
@@ -57,8 +57,13 @@ class Registration:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL built on BASE_URL, for mails and documents."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    """An absolute URL built on BASE_URL, for mails and documents (in a request or not:
+    commands and jobs send mail too)."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
 
 
 def check_password_strength(password: str, user_inputs: list[str]) -> None:

@@ -171,6 +171,7 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
             enrol_opens_on=moved(offering.enrol_opens_on),
             enrol_closes_on=moved(offering.enrol_closes_on),
         )
+        db.session.add(new)
         for cohort in offering.cohorts:
             new.cohorts.append(
                 Cohort(
@@ -185,7 +186,6 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
                     tutors=list(cohort.tutors) if keep_tutors else [],
                 )
             )
-        db.session.add(new)
     db.session.flush()
     return copy
 
@@ -616,7 +616,6 @@ def promote_waiting(cohort: Cohort) -> list[User]:
             break
         learning.create_enrollment(user.id, offering.course_id, offering.season_id, cohort.id)
         _leave_waitlists(user.id, offering.id)
-        db.session.expire(entry)
         _tell_promoted(user, cohort)
         promoted.append(user)
     db.session.refresh(cohort)

@@ -112,7 +112,9 @@ def _place_earlier_enrolments_in_a_season():
     ).one()
     if not count:
         return
-    to_date = lambda value: value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])  # noqa: E731
+    def to_date(value):  # a datetime (PostgreSQL) or its text (SQLite)
+        return dt.date.fromisoformat(str(value)[:10])
+
     starts_on = to_date(first)
     ends_on = max(to_date(last), dt.date.today()) + dt.timedelta(days=365)
     season_id = bind.execute(

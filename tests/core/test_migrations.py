@@ -148,3 +148,44 @@ def test_each_revision_goes_down_and_up_again(migration_app):
         assert application_tables() == after
         assert database_revision() == revision
     assert schema_differences() == []
+
+
+def test_enrolments_made_before_seasons_keep_their_place_in_a_season(migration_app):
+    """The seasons revision places existing (seasonless) enrolments in one open season."""
+    upgrade(revision="1e7ec8d314b5")
+    with db.engine.begin() as connection:
+        user_id = connection.execute(
+            sa.text(
+                "INSERT INTO user_account (email, full_name, password_hash, country_code, "
+                "institution_other, represents, locale, timezone, is_tutor, is_admin, "
+                "created_at, password_changed_at) VALUES ('a@example.org', 'A', 'x', 'UY', 'VTI', "
+                "'other', 'es', 'UTC', false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) "
+                "RETURNING id"
+            )
+        ).scalar_one()
+        course_id = connection.execute(
+            sa.text(
+                "INSERT INTO course (slug, kind, language, languages, title, summary, hours, "
+                "outcomes, completion_rule, position, package_hash, imported_at) VALUES "
+                "('c', 'self_paced', 'es', '[\"es\"]', '{}', '{}', 1, '[]', 'all_required', 0, "
+                "'', CURRENT_TIMESTAMP) RETURNING id"
+            )
+        ).scalar_one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO enrollment (user_id, course_id, enrolled_at) "
+                "VALUES (:u, :c, CURRENT_TIMESTAMP)"
+            ),
+            {"u": user_id, "c": course_id},
+        )
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        season = connection.execute(sa.text("SELECT id, name, state FROM season")).one()
+        assert season.name == "Before seasons" and season.state == "open"
+        assert connection.execute(sa.text("SELECT season_id FROM enrollment")).scalar_one() == (
+            season.id
+        )
+        offered = connection.execute(sa.text("SELECT course_id FROM season_course")).scalars()
+        assert list(offered) == [course_id]
