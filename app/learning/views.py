@@ -10,7 +10,7 @@ from app.catalog.models import Course, Item, ItemKind, Module
 from app.extensions import db
 from app.learning import services
 from app.learning.models import Enrollment
-from app.seasons.services import can_withdraw
+from app.seasons.services import can_withdraw, waiting_for
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -156,4 +156,8 @@ def _enrolled_item(course_slug, item_slug):
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("learning/dashboard.html", rows=services.dashboard_rows(current_user))
+    return render_template(
+        "learning/dashboard.html",
+        rows=services.dashboard_rows(current_user),
+        waiting=waiting_for(current_user),
+    )

@@ -653,3 +653,22 @@ def waiting_positions(user: User, offerings: list[Offering]) -> dict[int, int]:
         .group_by(mine.c.cohort_id)
     ).all()
     return dict(rows)
+
+
+def waiting_for(user: User) -> list[tuple[WaitlistEntry, int]]:
+    """The learner's waiting-list entries with their places in line, in two queries."""
+    entries = list(
+        db.session.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.user_id == user.id)
+            .options(
+                joinedload(WaitlistEntry.cohort)
+                .joinedload(Cohort.offering)
+                .joinedload(Offering.course)
+            )
+            .order_by(WaitlistEntry.joined_at)
+        )
+    )
+    offerings = {e.cohort.offering.id: e.cohort.offering for e in entries}
+    positions = waiting_positions(user, list(offerings.values()))
+    return [(e, positions.get(e.cohort_id, 0)) for e in entries]

@@ -409,3 +409,22 @@ def test_a_season_opens_only_with_a_course_and_copies_without_learners(
         )
         == 0
     )
+
+
+def test_the_dashboard_shows_the_season_cohort_and_waiting_lists(
+    client, login_as, tutored, make_user
+):
+    mine, full = make_cohort(tutored, name="Mine"), make_cohort(tutored, name="Full", seats=1)
+    other = build_course("other-tutored", kind=CourseKind.TUTOR_LED, languages=["es"])
+    elsewhere = make_cohort(other, name="Elsewhere", seats=1)
+    enrol(make_user(), other, elsewhere)
+    learner = login_as(Role.LEARNER, locale="en")
+    enrol(learner, tutored, mine)
+    services.join_waitlist(make_user(), elsewhere)
+    services.join_waitlist(learner, elsewhere)
+    db.session.commit()
+    assert full.seats_left == 1
+    html = main_of(client.get("/dashboard").get_data(as_text=True))
+    assert "Test season · Cohort Mine" in html
+    assert "Waiting lists" in html
+    assert "Cohort Elsewhere · You are number 2 on the waiting list." in html
