@@ -5,6 +5,7 @@ Where Chromium or Playwright is missing the whole folder is skipped with a loud 
 """
 
 import os
+from datetime import date, timedelta
 import socket
 import sqlite3
 import subprocess
@@ -86,6 +87,10 @@ def live_server(tmp_path_factory):
         ["db", "upgrade"],
         ["institutions", "load"],
         ["content", "import", "course_content"],
+        # An open season offering every course (tutor-led ones get cohorts in their journeys).
+        ["seasons", "open", "Season E2E", "--all-courses",
+         "--starts", (date.today() - timedelta(days=30)).isoformat(),
+         "--ends", (date.today() + timedelta(days=300)).isoformat()],
     ):
         subprocess.run(
             flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
