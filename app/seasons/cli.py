@@ -1,8 +1,320 @@
-"""`flask seasons ...`: open, copy, add cohorts, close and list seasons."""
+"""`flask seasons ...`: open, copy, add cohorts, close and list seasons.
+
+Each command calls app/seasons/services.py, which flushes; the command commits once at the
+end, or on an error rolls back and exits non-zero with the message, having changed nothing.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 
 import click
+from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.accounts.services import find_user_by_email
+from app.catalog.models import Course, CourseKind
+from app.extensions import db
+from app.learning.models import Enrollment
+from app.seasons import services
+from app.seasons.models import Cohort, Offering, Season, SeasonState
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value) -> date | None:
+    """A click.DateTime value as a calendar day (None stays None)."""
+    return value.date() if value is not None else None
+
+
+@contextmanager
+def _one_commit() -> Iterator[Callable[[str], None]]:
+    """Commit what the block changed, or roll all of it back and exit with the reason.
+
+    The block reports through the function it is given; the lines are printed once the
+    changes are committed, so a refused command never claims to have done part of its work.
+    """
+    lines: list[str] = []
+    try:
+        yield lines.append
+    except services.SeasonError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for line in lines:
+        click.echo(line)
+
+
+def _season(reference: str) -> Season:
+    season = services.find_season(reference)
+    if season is None:
+        raise click.ClickException(f"no season named “{reference.strip()}” or with that id")
+    return season
+
+
+def _courses(slugs) -> list[Course]:
+    """The courses with these slugs, in the order given; all of them must exist."""
+    wanted = list(dict.fromkeys(slug.strip() for slug in slugs))
+    found = {
+        course.slug: course
+        for course in db.session.scalars(select(Course).where(Course.slug.in_(wanted)))
+    }
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        raise click.ClickException(
+            f"no course with the slug {', '.join(unknown)} (see `flask content import`)"
+        )
+    return [found[slug] for slug in wanted]
+
+
+def _tutors(emails) -> list:
+    """The accounts with these emails; each must exist and have the tutor role."""
+    tutors = []
+    for email in dict.fromkeys(emails):
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"no account with the email {email}")
+        if not user.is_tutor:
+            raise click.ClickException(
+                f"{user.email} does not have the tutor role: grant it with "
+                f"`flask users set-role {user.email} --tutor`"
+            )
+        tutors.append(user)
+    return tutors
+
+
+def _dates(season: Season) -> str:
+    return f"{season.starts_on.isoformat()} to {season.ends_on.isoformat()}"
 
 
 @click.group("seasons", help="Seasons of courses and their cohorts.")
 def seasons_cli():
     pass
+
+
+# list ---------------------------------------------------------------------------------
+
+
+def _counts(column, query) -> dict[int, int]:
+    """{season id: count} from a grouped query, in one statement."""
+    return dict(db.session.execute(query.group_by(column)).all())
+
+
+@seasons_cli.command("list")
+@with_appcontext
+def list_():
+    """Every season: id, name, dates, state, courses, cohorts and learners enrolled."""
+    seasons = services.list_seasons()
+    if not seasons:
+        click.echo(
+            "No seasons yet: create one with "
+            "`flask seasons open NAME --starts YYYY-MM-DD --ends YYYY-MM-DD --course SLUG`."
+        )
+        return
+    # Four queries however many seasons, courses, cohorts and learners there are.
+    courses = _counts(Offering.season_id, select(Offering.season_id, func.count(Offering.id)))
+    cohorts = _counts(
+        Offering.season_id,
+        select(Offering.season_id, func.count(Cohort.id)).join(
+            Cohort, Cohort.offering_id == Offering.id
+        ),
+    )
+    enrolled = _counts(
+        Enrollment.season_id, select(Enrollment.season_id, func.count(Enrollment.id))
+    )
+    rows = [("ID", "NAME", "DATES", "STATE", "COURSES", "COHORTS", "ENROLLED")]
+    for season in seasons:
+        rows.append(
+            (
+                str(season.id),
+                season.name,
+                _dates(season),
+                season.state.value,
+                str(courses.get(season.id, 0)),
+                str(cohorts.get(season.id, 0)),
+                str(enrolled.get(season.id, 0)),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+# open ---------------------------------------------------------------------------------
+
+
+@seasons_cli.command("open")
+@click.argument("name")
+@click.option("--starts", type=DAY, help="First day (YYYY-MM-DD); required for a new season.")
+@click.option("--ends", type=DAY, help="Last day (YYYY-MM-DD); required for a new season.")
+@click.option(
+    "--course", "slugs", multiple=True, metavar="SLUG", help="Offer this course (repeatable)."
+)
+@click.option("--all-courses", is_flag=True, help="Offer every imported course.")
+@with_appcontext
+def open_(name, starts, ends, slugs, all_courses):
+    """Create the season NAME if needed, add courses to it and open it for enrolment."""
+    starts, ends = _day(starts), _day(ends)
+    if not name.strip():
+        raise click.ClickException(str(_l("A season needs a name.")))
+    if all_courses:
+        courses = list(db.session.scalars(select(Course).order_by(Course.position, Course.slug)))
+    else:
+        courses = _courses(slugs)
+    with _one_commit() as say:
+        season = services.find_season(name)
+        if season is None:
+            if starts is None or ends is None:
+                raise click.ClickException(
+                    f"there is no season “{name.strip()}” yet: give --starts and --ends "
+                    "(YYYY-MM-DD) to create it"
+                )
+            season = services.create_season(name, starts, ends)
+            say(f"Created season “{season.name}” (id {season.id}), {_dates(season)}.")
+        elif (starts and starts != season.starts_on) or (ends and ends != season.ends_on):
+            raise click.ClickException(
+                f"season “{season.name}” already exists, {_dates(season)}: leave out --starts "
+                "and --ends, or change its dates on the administration page"
+            )
+        if season.state == SeasonState.CLOSED and season.offerings:
+            services.open_season(season)  # a closed season takes no new courses
+        offered = {offering.course_id for offering in season.offerings}
+        for course in courses:
+            if course.id in offered:
+                say(f"  {course.slug}: already offered")
+                continue
+            services.offer_course(season, course)
+            say(f"  {course.slug}: added")
+        services.open_season(season)
+        for offering in season.offerings:
+            if offering.course.kind == CourseKind.TUTOR_LED and not offering.cohorts:
+                say(
+                    f"  warning: {offering.course.slug} is tutor-led and has no cohort, so "
+                    f"nobody can enrol in it: add one with `flask seasons add-cohort "
+                    f"{season.id} {offering.course.slug} ...`"
+                )
+        say(f"Season “{season.name}” is open: {_dates(season)}, {len(season.offerings)} course(s).")
+
+
+# copy ---------------------------------------------------------------------------------
+
+
+@seasons_cli.command("copy")
+@click.argument("source")
+@click.argument("name")
+@click.option("--shift-days", type=int, help="Move every date by this many days.")
+@click.option("--starts", type=DAY, help="The copy's first day (YYYY-MM-DD); sets the shift.")
+@click.option(
+    "--keep-tutors/--clear-tutors", default=True, show_default=True, help="Copy cohort tutors."
+)
+@with_appcontext
+def copy(source, name, shift_days, starts, keep_tutors):
+    """Copy season SOURCE into a new draft season NAME: courses and cohorts, no learners."""
+    if (shift_days is None) == (starts is None):
+        raise click.UsageError("give either --shift-days or --starts (one of them)")
+    original = _season(source)
+    if starts is not None:
+        shift_days = (_day(starts) - original.starts_on).days
+    with _one_commit() as say:
+        season = services.copy_season(
+            original, name, shift_days=shift_days, keep_tutors=keep_tutors
+        )
+        cohorts = [cohort for offering in season.offerings for cohort in offering.cohorts]
+        say(
+            f"Copied “{original.name}” to “{season.name}” (id {season.id}), {_dates(season)}, "
+            f"dates shifted by {shift_days} day(s)."
+        )
+        say(f"  courses: {len(season.offerings)}")
+        for offering in season.offerings:
+            names = ", ".join(cohort.name for cohort in offering.cohorts)
+            say(f"    {offering.course.slug}" + (f" (cohorts: {names})" if names else ""))
+        tutors = "tutors kept" if keep_tutors else "tutors cleared"
+        say(f"  cohorts: {len(cohorts)}, {tutors}; no learners copied.")
+        say(f"It is a draft: open it with `flask seasons open {_quoted(season.name)}`.")
+
+
+def _quoted(text: str) -> str:
+    """The argument as a shell needs it when it has spaces."""
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+# add-cohort ---------------------------------------------------------------------------
+
+
+@seasons_cli.command("add-cohort")
+@click.argument("season_reference", metavar="SEASON")
+@click.argument("course_slug")
+@click.option("--name", required=True, help="The cohort's name, e.g. A.")
+@click.option("--starts", type=DAY, required=True, help="First day (YYYY-MM-DD).")
+@click.option("--ends", type=DAY, required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--enrol-opens", type=DAY, required=True, help="Enrolment opens (YYYY-MM-DD).")
+@click.option("--enrol-closes", type=DAY, required=True, help="Enrolment closes (YYYY-MM-DD).")
+@click.option("--seats", type=int, required=True, help="How many learners it takes.")
+@click.option("--language", help="Language of instruction; the course's main one if not given.")
+@click.option("--tutor", "emails", multiple=True, metavar="EMAIL", help="A tutor (repeatable).")
+@with_appcontext
+def add_cohort(
+    season_reference,
+    course_slug,
+    name,
+    starts,
+    ends,
+    enrol_opens,
+    enrol_closes,
+    seats,
+    language,
+    emails,
+):
+    """Add a cohort of the tutor-led course COURSE_SLUG to SEASON (offered first if need be)."""
+    season = _season(season_reference)
+    [course] = _courses([course_slug])
+    tutors = _tutors(emails)
+    with _one_commit() as say:
+        offering = next((o for o in season.offerings if o.course_id == course.id), None)
+        if offering is None:
+            if course.kind != CourseKind.TUTOR_LED:
+                raise services.InvalidSeason(_l("Only tutor-led courses run in cohorts."))
+            offering = services.offer_course(season, course)
+            say(f"  {course.slug}: added to “{season.name}”")
+        cohort = services.add_cohort(
+            offering,
+            services.CohortPlan(
+                name=name,
+                starts_on=_day(starts),
+                ends_on=_day(ends),
+                enrol_opens_on=_day(enrol_opens),
+                enrol_closes_on=_day(enrol_closes),
+                seats=seats,
+                language=(language or course.language).strip().lower(),
+                tutors=tutors,
+            ),
+        )
+        led_by = ", ".join(tutor.email for tutor in cohort.tutors) or "no tutor yet"
+        say(
+            f"Added cohort “{cohort.name}” of {course.slug} to “{season.name}”: "
+            f"{cohort.starts_on.isoformat()} to {cohort.ends_on.isoformat()}, enrolment "
+            f"{cohort.enrol_opens_on.isoformat()} to {cohort.enrol_closes_on.isoformat()}, "
+            f"{cohort.seats} seats, {cohort.language}, {led_by}."
+        )
+        if season.state == SeasonState.DRAFT:
+            say(f"The season is a draft: open it with `flask seasons open {season.id}`.")
+
+
+# close --------------------------------------------------------------------------------
+
+
+@seasons_cli.command("close")
+@click.argument("season_reference", metavar="SEASON")
+@with_appcontext
+def close(season_reference):
+    """Close SEASON: enrolment and submissions stop; what learners did stays readable."""
+    season = _season(season_reference)
+    with _one_commit() as say:
+        services.close_season(season)
+        say(f"Season “{season.name}” is closed: enrolment and submissions have stopped.")
