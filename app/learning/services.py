@@ -311,3 +311,26 @@ def dashboard_rows(user: User) -> list[dict]:
             }
         )
     return rows
+
+
+def progress_of_enrollments(enrollments: list[Enrollment]) -> dict[int, tuple[int, int]]:
+    """{enrolment id: (required items done, required items)} for many enrolments, two queries."""
+    if not enrollments:
+        return {}
+    course_ids = {e.course_id for e in enrollments}
+    required = dict(
+        db.session.execute(
+            select(Item.course_id, func.count())
+            .where(Item.course_id.in_(course_ids), Item.required)
+            .group_by(Item.course_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(ItemProgress.enrollment_id, func.count())
+            .join(Item, Item.id == ItemProgress.item_id)
+            .where(ItemProgress.enrollment_id.in_([e.id for e in enrollments]), Item.required)
+            .group_by(ItemProgress.enrollment_id)
+        ).all()
+    )
+    return {e.id: (done.get(e.id, 0), required.get(e.course_id, 0)) for e in enrollments}
