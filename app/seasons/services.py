@@ -5,6 +5,7 @@ PostgreSQL (row lock, condition re-checked after the wait) and SQLite (one write
 apply atomically; the table's CHECK constraint refuses anything else.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -672,3 +673,45 @@ def waiting_for(user: User) -> list[tuple[WaitlistEntry, int]]:
     offerings = {e.cohort.offering.id: e.cohort.offering for e in entries}
     positions = waiting_positions(user, list(offerings.values()))
     return [(e, positions.get(e.cohort_id, 0)) for e in entries]
+
+
+# Tutors -------------------------------------------------------------------------------
+
+
+def sort_key(name: str) -> str:
+    """Names in the order a reader expects: accents and case do not move a name away."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def cohort_learners(cohort: Cohort) -> list[Enrollment]:
+    """The cohort's enrolments with each learner (and institution), sorted by name."""
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id)
+        .options(joinedload(Enrollment.user).joinedload(User.institution))
+    ).all()
+    return sorted(enrollments, key=lambda e: (sort_key(e.user.full_name), e.user.id))
+
+
+def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int:
+    """Mail `body` to every learner of the cohort, each in their language; how many were sent.
+
+    The text goes into a plain-text mail as written: nothing in it is markup or a formula.
+    """
+    course = cohort.offering.course
+    course_url = external_url("learning.course_home", course_slug=course.slug)
+    learners = [e.user for e in cohort_learners(cohort)]
+    for learner in learners:
+        send_template_mail(
+            learner.email,
+            learner.locale,
+            "seasons/mail/cohort_message",
+            subject,
+            sender=sender,
+            cohort=cohort,
+            course=course,
+            message=body,
+            course_url=course_url,
+        )
+    return len(learners)

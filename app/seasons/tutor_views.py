@@ -1,20 +1,14 @@
 """Tutors' pages: their cohorts, each roster with progress, and mail to a cohort."""
 
-import unicodedata
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import User
-from app.accounts.services import external_url
 from app.core.auth import tutor_blueprint
-from app.core.mail import send_template_mail
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
 from app.seasons import services
 from app.seasons.models import Cohort, Offering, WaitlistEntry
 from app.seasons.tutor_forms import CohortMessageForm
@@ -38,22 +32,6 @@ def load_cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
-def sort_key(name: str) -> str:
-    """Names in the order a reader expects: accents and case do not move a name away."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def cohort_learners(cohort: Cohort) -> list[Enrollment]:
-    """The cohort's enrolments with each learner (and institution), sorted by name."""
-    enrollments = db.session.scalars(
-        select(Enrollment)
-        .where(Enrollment.cohort_id == cohort.id)
-        .options(joinedload(Enrollment.user).joinedload(User.institution))
-    ).all()
-    return sorted(enrollments, key=lambda e: (sort_key(e.user.full_name), e.user.id))
-
-
 @bp.get("/cohorts")
 def cohorts():
     led = services.cohorts_led_by(current_user)
@@ -66,7 +44,7 @@ def cohorts():
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id):
     found = load_cohort(cohort_id)
-    enrollments = cohort_learners(found)
+    enrollments = services.cohort_learners(found)
     progress = learning.progress_of_enrollments(enrollments)
     rows = []
     for enrollment in enrollments:
@@ -97,7 +75,7 @@ def message(cohort_id):
     found = load_cohort(cohort_id)
     form = CohortMessageForm()
     if form.validate_on_submit():
-        sent = message_cohort(found, current_user, form.subject.data, form.message.data)
+        sent = services.message_cohort(found, current_user, form.subject.data, form.message.data)
         flash(
             ngettext(
                 "Your message was sent to %(num)s learner.",
@@ -111,26 +89,3 @@ def message(cohort_id):
     return render_template(
         "seasons/tutor/message.html", cohort=found, course=found.offering.course, form=form
     )
-
-
-def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int:
-    """Mail `body` to every learner of the cohort, each in their language; how many were sent.
-
-    The text goes into a plain-text mail as written: nothing in it is markup or a formula.
-    """
-    course = cohort.offering.course
-    course_url = external_url("learning.course_home", course_slug=course.slug)
-    learners = [e.user for e in cohort_learners(cohort)]
-    for learner in learners:
-        send_template_mail(
-            learner.email,
-            learner.locale,
-            "seasons/mail/cohort_message",
-            subject,
-            sender=sender,
-            cohort=cohort,
-            course=course,
-            message=body,
-            course_url=course_url,
-        )
-    return len(learners)
