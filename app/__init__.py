@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.learning.views import bp as learning
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
+    from app.seasons.enrolment_admin_views import bp as enrolment_admin
     from app.seasons.tutor_views import bp as seasons_tutor
     from app.seasons.views import bp as seasons
 
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         seasons,
         seasons_admin,
         seasons_tutor,
+        enrolment_admin,
         reports_admin,
     ):
         app.register_blueprint(blueprint)
@@ -141,9 +143,11 @@ def _init_templates(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
-            "language_form": LanguageForm,
-            "logout_form": LogoutForm,
-            "action_form": ActionForm,
+            # Layout forms never read the request: a page answering a refused (even
+            # oversized) POST must not parse its body again.
+            "language_form": lambda: LanguageForm(formdata=None),
+            "logout_form": lambda: LogoutForm(formdata=None),
+            "action_form": lambda: ActionForm(formdata=None),
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
             "tr": lambda texts, course: localise(texts, course.language),

@@ -106,4 +106,5 @@ def load_config(instance_path: str) -> dict:
         "PASSWORD_HASH_PROFILE": "cheapest" if env == "testing" else "default",
         "PASSWORD_RESET_MAX_AGE": 3600,
         "EMAIL_CONFIRM_MAX_AGE": 7 * 24 * 3600,
+        "INVITATION_MAX_AGE": 14 * 24 * 3600,
     }

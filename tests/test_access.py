@@ -30,6 +30,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.logout",
     "accounts.forgot_password",
     "accounts.reset_password",
+    "accounts.accept_invitation",
     "core.stored_file",
     "catalog.catalog",
     "catalog.course",

@@ -429,3 +429,78 @@ def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
             updated += 1
     db.session.flush()
     return added, updated
+
+
+# Invitations ----------------------------------------------------------------------------
+
+# The password hash of an invited person who has not chosen a password yet. It is no
+# argon2 hash, so no password verifies against it; the random part makes each one unique,
+# so each invitation token's fingerprint is too.
+INVITED_HASH_PREFIX = "!invited-"
+
+
+def invite_user(
+    email: str,
+    full_name: str,
+    *,
+    country_code: str,
+    locale: str,
+    institution_id: int | None = None,
+    institution_other: str | None = None,
+    represents: Represents = Represents.OTHER,
+) -> User:
+    """Create an account for someone an administrator enrols; they choose a password
+    through the link send_invitation mails. Nobody can sign in to it until then."""
+    email = lower_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(_l("An account with this email already exists."))
+    if not full_name.strip():
+        raise AccountError(_l("A name is required."))
+    if institution_id is None and not (institution_other or "").strip():
+        raise AccountError(_l("An institution is required."))
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=INVITED_HASH_PREFIX + secrets.token_hex(16),
+        country_code=country_code,
+        institution_id=institution_id,
+        institution_other=None if institution_id else institution_other.strip(),
+        represents=represents,
+        locale=locale if locale in current_app.config["LANGUAGES"] else "es",
+        timezone=COUNTRY_TIMEZONES.get(country_code, "UTC"),
+    )
+    db.session.add(user)
+    db.session.flush()
+    log.info("account %s created by invitation", user.id)
+    return user
+
+
+def invitation_pending(user: User) -> bool:
+    """Whether the person was invited and has not chosen a password yet."""
+    return user.password_hash.startswith(INVITED_HASH_PREFIX)
+
+
+def send_invitation(user: User, *, invited_by: User | None = None, **context) -> None:
+    """Mail the link with which an invited person chooses their password.
+
+    `context` may name what they were invited to (`course`, `cohort`) for the mail.
+    """
+    send_template_mail(
+        user.email,
+        user.locale,
+        "accounts/mail/invitation",
+        _l("You are invited to Aula"),
+        user=user,
+        invited_by=invited_by,
+        invitation_url=external_url(
+            "accounts.accept_invitation", token=tokens.make_invitation_token(user)
+        ),
+        days=tokens.invitation_max_age() // (24 * 3600),
+        reset_url=external_url("accounts.forgot_password"),
+        **context,
+    )
+
+
+def accept_invitation(user: User, new_password: str) -> None:
+    """Set the invited person's first password; the link proves the email, so confirm it."""
+    reset_password(user, new_password)

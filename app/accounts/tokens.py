@@ -55,3 +55,33 @@ def user_for_confirm_token(token: str) -> User | None:
     if user is None or data.get("e") != user.email:
         return None
     return user
+
+
+# An invitation lasts two weeks unless INVITATION_MAX_AGE (seconds) says otherwise.
+DEFAULT_INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+def invitation_max_age() -> int:
+    """How long an invitation link works, in seconds."""
+    return int(current_app.config.get("INVITATION_MAX_AGE", DEFAULT_INVITATION_MAX_AGE))
+
+
+def make_invitation_token(user: User) -> str:
+    """A token with which an invited person chooses their first password.
+
+    Like a reset token it carries the password-hash fingerprint: it stops working once a
+    password is set, by this link or by a reset.
+    """
+    return _serializer("invitation").dumps({"u": user.id, "p": _fingerprint(user)})
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    """The user a valid, unused, unexpired invitation token belongs to, else None."""
+    try:
+        data = _serializer("invitation").loads(token, max_age=invitation_max_age())
+        user = db.session.get(User, int(data["u"]))
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    if user is None or data.get("p") != _fingerprint(user):
+        return None
+    return user

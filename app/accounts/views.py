@@ -12,7 +12,9 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SubmitField
 
 from app.accounts import services, tokens
 from app.accounts.forms import (
@@ -248,3 +250,33 @@ def change_password():
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
+
+
+class AcceptInvitationForm(ResetPasswordForm):
+    """The reset form's fields and rules, for a first password."""
+
+    submit = SubmitField(_l("Set my password and sign in"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@_limited(mail_limits[:1])
+def accept_invitation(token):
+    """An invited person chooses their first password, which confirms their email."""
+    user = tokens.user_for_invitation_token(token)
+    if user is None:
+        # A page rather than a redirect: it says what happened and what to do next.
+        return render_template("accounts/accept_invitation.html", invited=None, form=None)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(user, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            if current_user.is_authenticated:
+                services.end_session(current_user.current_session_key)
+                logout_user()
+            _start_session(user)
+            flash(_("Your password is set and you are signed in. Welcome to Aula."), "success")
+            return redirect(url_for("learning.dashboard"))
+    return render_template("accounts/accept_invitation.html", invited=user, form=form)

@@ -5,13 +5,13 @@ Where Chromium or Playwright is missing the whole folder is skipped with a loud 
 """
 
 import os
-from datetime import date, timedelta
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest

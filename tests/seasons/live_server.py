@@ -1,0 +1,252 @@
+"""A real gunicorn server on the test database, and plain HTTP clients to sign in and fire
+requests at it from many threads at once.
+
+The server shares the tests' database and SECRET_KEY, so rows a test commits are what the
+server sees, and what the server commits is what the test reads back. Import the fixtures into
+a test module:
+`from tests.seasons.live_server import live_server_fixture, server_log_fixture  # noqa: F401`.
+"""
+
+import http.client
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CSRF_RE, TEST_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 4
+THREADS = 16
+# One line per request in the server log, so statuses can be counted afterwards.
+ACCESS_FORMAT = "ACCESS %(s)s %(m)s %(U)s %(M)sms"
+ACCESS_RE = re.compile(r"^ACCESS (\d{3}) (\S+) (\S+)", re.M)
+TROUBLE_RE = re.compile(r"Traceback|\[ERROR\]|\[CRITICAL\]|WORKER TIMEOUT|database is locked")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    location: str
+    text: str
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        parsed = urllib.parse.urlsplit(self.url)
+        return parsed.hostname, parsed.port
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode("utf-8", "replace")
+
+    def statuses_since(self, offset: int) -> list[tuple[int, str, str]]:
+        """(status, method, path) of every request the server logged since `offset`."""
+        return [
+            (int(status), method, path)
+            for status, method, path in ACCESS_RE.findall(self.log_since(offset))
+        ]
+
+    def trouble_since(self, offset: int) -> list[str]:
+        """Log lines that show the server went wrong: tracebacks, errors, 5xx answers."""
+        lines = self.log_since(offset).splitlines()
+        bad = [line for line in lines if TROUBLE_RE.search(line)]
+        bad += [line for line in lines if re.match(r"^ACCESS 5\d\d ", line)]
+        return bad
+
+
+@pytest.fixture(scope="module", name="live_server")
+def live_server_fixture(app, database_url, tmp_path_factory):
+    """gunicorn (gthread, 4 workers x 16 threads) on the test database, for one module.
+
+    Depends on `app`, which creates the tables: the server starts on a ready database.
+    """
+    folder = tmp_path_factory.mktemp("live-seats")
+    log_path = folder / "server.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "AULA_ENV": "testing",
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "DATABASE_URL": database_url,
+        "BASE_URL": url,
+    }
+    for name in ("REDIS_URL", "SMTP_HOST", "TRUSTED_PROXIES"):
+        env.pop(name, None)
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wsgi:app",
+         "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS),
+         "--bind", f"127.0.0.1:{port}", "--backlog", "512", "--timeout", "60",
+         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT,
+         "--error-logfile", "-", "--log-level", "info"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server = LiveServer(url, log_path, process)
+    try:
+        _wait_until_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def _wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"the live server did not start:\n{server.log_since(0)[-5000:]}")
+
+
+@pytest.fixture(name="server_log")
+def server_log_fixture(live_server, request):
+    """The server log of this test: shown on the terminal when the test fails."""
+    start = live_server.log_size()
+    failed_before = request.session.testsfailed
+    yield start
+    if request.session.testsfailed > failed_before:
+        text = live_server.log_since(start)
+        sys.__stderr__.write(
+            f"\n----- live server log for {request.node.name} ({live_server.log_path}) -----\n"
+            f"{text[-20000:]}\n----- end of live server log -----\n"
+        )
+
+
+class Browser:
+    """One person's cookies, over plain HTTP; redirects are returned, not followed.
+
+    `prepare()` opens the connection ahead of time, so a burst of `fire()` calls released
+    together reaches the server as close to the same moment as threads allow.
+    """
+
+    def __init__(self, server: LiveServer):
+        self.server = server
+        self.jar = http.cookiejar.CookieJar()
+
+    def _cookie_header(self, path: str) -> str | None:
+        probe = urllib.request.Request(self.server.url + path)  # noqa: S310 - http only
+        self.jar.add_cookie_header(probe)
+        return probe.get_header("Cookie") or probe.unredirected_hdrs.get("Cookie")
+
+    def prepare(self, method: str, path: str, form: dict | None = None) -> Callable[[], Reply]:
+        """A connected request that sends when called."""
+        host, port = self.server.host_port
+        connection = http.client.HTTPConnection(host, port, timeout=120)
+        connection.connect()
+        headers = {"Accept-Language": "en"}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        cookie = self._cookie_header(path)
+        if cookie:
+            headers["Cookie"] = cookie
+
+        def fire() -> Reply:
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                answer = connection.getresponse()
+                text = answer.read().decode("utf-8", "replace")
+                sent = urllib.request.Request(self.server.url + path)  # noqa: S310
+                self.jar.extract_cookies(answer, sent)
+                return Reply(answer.status, answer.getheader("Location") or "", text)
+            finally:
+                connection.close()
+
+        return fire
+
+    def get(self, path: str) -> Reply:
+        return self.prepare("GET", path)()
+
+    def post(self, path: str, form: dict) -> Reply:
+        return self.prepare("POST", path, form)()
+
+    def csrf(self, page: str) -> str:
+        """The session's CSRF token, read from a form on `page`."""
+        reply = self.get(page)
+        assert reply.status == 200, (page, reply.status, reply.location)
+        match = CSRF_RE.search(reply.text)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def sign_in(self, user, password: str = TEST_PASSWORD) -> "Browser":
+        """Sign in through the real login form."""
+        token = self.csrf("/login")
+        reply = self.post(
+            "/login", {"email": user.email, "password": password, "csrf_token": token}
+        )
+        assert reply.status == 302, (user.email, reply.status, reply.text[-2000:])
+        return self
+
+
+def burst(requests: list[Callable[[], Reply]]) -> list[Reply | BaseException]:
+    """Send prepared requests from one thread each, all released by one barrier."""
+    barrier = threading.Barrier(len(requests))
+    results: list[Reply | BaseException | None] = [None] * len(requests)
+
+    def run(index: int, fire: Callable[[], Reply]) -> None:
+        try:
+            barrier.wait(timeout=60)
+            results[index] = fire()
+        except BaseException as error:  # reported by the test, not lost in the thread
+            results[index] = error
+
+    threads = [
+        threading.Thread(target=run, args=(i, fire), daemon=True) for i, fire in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=150)
+    assert not any(thread.is_alive() for thread in threads), "requests still running after 150 s"
+    return results
+
+
+__all__ = [
+    "Browser",
+    "LiveServer",
+    "Reply",
+    "burst",
+    "live_server_fixture",
+    "server_log_fixture",
+]
