@@ -244,7 +244,7 @@ def test_the_report_runs_the_same_queries_for_3_and_40_learners(
     season = make_season()
     urls = [report_url(season), f"{report_url(season)}.csv"]
     db.session.commit()
-    login_as(Role.ADMIN)
+    login_as(Role.ADMIN, locale="en")
 
     def add_learners(start, stop):
         for n in range(start, stop):
