@@ -57,8 +57,11 @@ def insert_or_ignore(model, **values) -> bool:
 
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # The returned key says whether a row went in: with RETURNING (which the ORM adds on
+    # PostgreSQL) the driver reports rowcount -1 whatever happened.
+    key = model.__table__.primary_key.columns
+    return db.session.execute(statement.returning(*key)).first() is not None
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

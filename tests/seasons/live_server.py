@@ -18,7 +18,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +45,8 @@ class Reply:
     status: int
     location: str
     text: str
+    sent_at: float = 0.0  # time.monotonic() when the request went out
+    answered_at: float = 0.0  # ... and when its answer had arrived
 
 
 @dataclass
@@ -153,11 +154,7 @@ def server_log_fixture(live_server, request):
 
 
 class Browser:
-    """One person's cookies, over plain HTTP; redirects are returned, not followed.
-
-    `prepare()` opens the connection ahead of time, so a burst of `fire()` calls released
-    together reaches the server as close to the same moment as threads allow.
-    """
+    """One person's cookies, over plain HTTP; redirects are returned, not followed."""
 
     def __init__(self, server: LiveServer):
         self.server = server
@@ -168,11 +165,8 @@ class Browser:
         self.jar.add_cookie_header(probe)
         return probe.get_header("Cookie") or probe.unredirected_hdrs.get("Cookie")
 
-    def prepare(self, method: str, path: str, form: dict | None = None) -> Callable[[], Reply]:
-        """A connected request that sends when called."""
-        host, port = self.server.host_port
-        connection = http.client.HTTPConnection(host, port, timeout=120)
-        connection.connect()
+    def prepare(self, method: str, path: str, form: dict | None = None) -> "Prepared":
+        """A request ready to go, with this browser's cookies as they are now."""
         headers = {"Accept-Language": "en"}
         body = None
         if form is not None:
@@ -181,25 +175,13 @@ class Browser:
         cookie = self._cookie_header(path)
         if cookie:
             headers["Cookie"] = cookie
-
-        def fire() -> Reply:
-            try:
-                connection.request(method, path, body=body, headers=headers)
-                answer = connection.getresponse()
-                text = answer.read().decode("utf-8", "replace")
-                sent = urllib.request.Request(self.server.url + path)  # noqa: S310
-                self.jar.extract_cookies(answer, sent)
-                return Reply(answer.status, answer.getheader("Location") or "", text)
-            finally:
-                connection.close()
-
-        return fire
+        return Prepared(self, method, path, body, headers)
 
     def get(self, path: str) -> Reply:
-        return self.prepare("GET", path)()
+        return self.prepare("GET", path).connect().send()
 
     def post(self, path: str, form: dict) -> Reply:
-        return self.prepare("POST", path, form)()
+        return self.prepare("POST", path, form).connect().send()
 
     def csrf(self, page: str) -> str:
         """The session's CSRF token, read from a form on `page`."""
@@ -219,20 +201,63 @@ class Browser:
         return self
 
 
-def burst(requests: list[Callable[[], Reply]]) -> list[Reply | BaseException]:
-    """Send prepared requests from one thread each, all released by one barrier."""
+@dataclass
+class Prepared:
+    """One request: `connect()` opens the connection, `send()` sends it and reads the answer.
+
+    A burst connects first and sends when every thread is connected, so the requests reach
+    the server together (not paced by TCP handshakes). gunicorn drops a connection that
+    stays silent for several seconds, so connect only just before sending.
+    """
+
+    browser: Browser
+    method: str
+    path: str
+    body: str | None
+    headers: dict
+    connection: http.client.HTTPConnection | None = None
+
+    def connect(self) -> "Prepared":
+        host, port = self.browser.server.host_port
+        self.connection = http.client.HTTPConnection(host, port, timeout=120)
+        self.connection.connect()
+        return self
+
+    def send(self) -> Reply:
+        server, connection = self.browser.server, self.connection
+        sent_at = time.monotonic()
+        try:
+            connection.request(self.method, self.path, body=self.body, headers=self.headers)
+            answer = connection.getresponse()
+            text = answer.read().decode("utf-8", "replace")
+            sent = urllib.request.Request(server.url + self.path)  # noqa: S310 - http only
+            self.browser.jar.extract_cookies(answer, sent)
+            location = answer.getheader("Location") or ""
+            return Reply(answer.status, location, text, sent_at, time.monotonic())
+        finally:
+            connection.close()
+
+
+def burst(requests: list[Prepared]) -> list[Reply | BaseException]:
+    """Send prepared requests from one thread each: all connect, then all send at once."""
     barrier = threading.Barrier(len(requests))
     results: list[Reply | BaseException | None] = [None] * len(requests)
 
-    def run(index: int, fire: Callable[[], Reply]) -> None:
+    def run(index: int, request: Prepared) -> None:
         try:
+            try:
+                request.connect()
+            except BaseException:
+                barrier.abort()  # the others stop waiting; the test reports the error
+                raise
             barrier.wait(timeout=60)
-            results[index] = fire()
+            results[index] = request.send()
         except BaseException as error:  # reported by the test, not lost in the thread
             results[index] = error
 
     threads = [
-        threading.Thread(target=run, args=(i, fire), daemon=True) for i, fire in enumerate(requests)
+        threading.Thread(target=run, args=(i, request), daemon=True)
+        for i, request in enumerate(requests)
     ]
     for thread in threads:
         thread.start()
@@ -242,11 +267,26 @@ def burst(requests: list[Callable[[], Reply]]) -> list[Reply | BaseException]:
     return results
 
 
+def most_in_flight(replies: list[Reply]) -> int:
+    """How many of the requests the server was working on at the same moment, at most."""
+    moments = sorted(
+        [(r.sent_at, 1) for r in replies if isinstance(r, Reply)]
+        + [(r.answered_at, -1) for r in replies if isinstance(r, Reply)]
+    )
+    in_flight = most = 0
+    for _moment, change in moments:
+        in_flight += change
+        most = max(most, in_flight)
+    return most
+
+
 __all__ = [
     "Browser",
     "LiveServer",
+    "Prepared",
     "Reply",
     "burst",
+    "most_in_flight",
     "live_server_fixture",
     "server_log_fixture",
 ]

@@ -19,6 +19,7 @@ from tests.seasons.live_server import (  # noqa: F401 - fixtures
     Reply,
     burst,
     live_server_fixture,
+    most_in_flight,
     server_log_fixture,
 )
 
@@ -74,6 +75,7 @@ def waiting(cohort_id):
 
 
 def assert_no_server_errors(live_server, since, replies):
+    print(f"{len(replies)} requests, at most {most_in_flight(replies)} in flight at once")
     broken = [r for r in replies if not isinstance(r, Reply) or r.status >= 500]
     assert broken == [], broken[:5]
     logged = Counter(status for status, _method, _path in live_server.statuses_since(since))
