@@ -27,9 +27,7 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    season_id: Mapped[int] = mapped_column(
-        ForeignKey("season.id", ondelete="RESTRICT"), index=True
-    )
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id", ondelete="RESTRICT"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(
         ForeignKey("cohort.id", ondelete="RESTRICT"), index=True
     )

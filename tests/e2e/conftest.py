@@ -88,9 +88,16 @@ def live_server(tmp_path_factory):
         ["institutions", "load"],
         ["content", "import", "course_content"],
         # An open season offering every course (tutor-led ones get cohorts in their journeys).
-        ["seasons", "open", "Season E2E", "--all-courses",
-         "--starts", (date.today() - timedelta(days=30)).isoformat(),
-         "--ends", (date.today() + timedelta(days=300)).isoformat()],
+        [
+            "seasons",
+            "open",
+            "Season E2E",
+            "--all-courses",
+            "--starts",
+            (date.today() - timedelta(days=30)).isoformat(),
+            "--ends",
+            (date.today() + timedelta(days=300)).isoformat(),
+        ],
     ):
         subprocess.run(
             flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
