@@ -85,6 +85,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_views import bp as accounts_admin
     from app.accounts.views import bp as accounts
+    from app.capstones.tutor_views import bp as capstones_tutor
+    from app.capstones.views import bp as capstones
     from app.catalog.views import bp as catalog
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
@@ -107,17 +109,27 @@ def _register_blueprints(app: Flask) -> None:
         seasons_tutor,
         enrolment_admin,
         reports_admin,
+        capstones,
+        capstones_tutor,
     ):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
+    from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
     from app.core.cli import demo_cli
     from app.seasons.cli import seasons_cli
 
-    for group in (users_cli, institutions_cli, content_cli, demo_cli, seasons_cli):
+    for group in (
+        users_cli,
+        institutions_cli,
+        content_cli,
+        demo_cli,
+        seasons_cli,
+        capstones_cli,
+    ):
         app.cli.add_command(group)
 
 

@@ -29,6 +29,30 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be above zero")
+    return number
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    items = [part.strip().lower() for part in value.split(",") if part.strip()]
+    known = {"pdf", "office", "images", "zip"}
+    if not items or set(items) - known:
+        raise ConfigError(f"{name} lists file kinds among {', '.join(sorted(known))}")
+    return items
+
+
 def _dev_secret_key(instance_path: Path) -> str:
     """Generate the development secret once and keep it in the instance folder."""
     key_file = instance_path / "secret_key"
@@ -107,4 +131,8 @@ def load_config(instance_path: str) -> dict:
         "PASSWORD_RESET_MAX_AGE": 3600,
         "EMAIL_CONFIRM_MAX_AGE": 7 * 24 * 3600,
         "INVITATION_MAX_AGE": 14 * 24 * 3600,
+        # Capstone uploads: which kinds (pdf, office, images, zip) and how large.
+        "CAPSTONE_FILE_TYPES": _env_list("CAPSTONE_FILE_TYPES", ["pdf", "office", "images", "zip"]),
+        "CAPSTONE_MAX_FILE_BYTES": _env_int("CAPSTONE_MAX_FILE_MB", 20) * 1024 * 1024,
+        "CAPSTONE_MAX_SUBMISSION_BYTES": _env_int("CAPSTONE_MAX_SUBMISSION_MB", 50) * 1024 * 1024,
     }

@@ -20,6 +20,17 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        import magic  # noqa: F401  (python-magic loads libmagic)
+    except ImportError as error:
+        print(
+            "Uploaded files are checked by libmagic, which cannot be loaded:\n"
+            f"  {error}\n"
+            "On Debian or Ubuntu, install it with:\n"
+            "  sudo apt-get install -y libmagic1",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -121,6 +121,18 @@ def mark_done(enrollment: Enrollment, item: Item) -> None:
     record_completion_if_due(enrollment)
 
 
+def record_item_passed(enrollment: Enrollment, item: Item) -> None:
+    """A reviewed item (a capstone) passed: count it done, even after the season closed
+    (reviews go on), then see whether the course is complete."""
+    if item.course_id != enrollment.course_id:
+        raise ValueError("item of another course")
+    db.session.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
+    )
+    insert_or_ignore(ItemProgress, enrollment_id=enrollment.id, item_id=item.id, done_at=utcnow())
+    record_completion_if_due(enrollment)
+
+
 def record_completion_if_due(enrollment: Enrollment) -> bool:
     """Record the completion moment exactly once when the rule holds; True if this call did."""
     required = db.session.scalar(

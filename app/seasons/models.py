@@ -125,6 +125,11 @@ class Cohort(db.Model):
         CheckConstraint("enrol_closes_on >= enrol_opens_on", name="window_in_order"),
         CheckConstraint("seats > 0", name="has_seats"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= seats", name="seats_held"),
+        CheckConstraint(
+            "capstone_cutoff_on IS NULL OR capstone_due_on IS NULL "
+            "OR capstone_cutoff_on >= capstone_due_on",
+            name="cutoff_after_deadline",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +142,9 @@ class Cohort(db.Model):
     seats: Mapped[int]
     seats_taken: Mapped[int] = mapped_column(default=0)
     language: Mapped[str] = mapped_column(String(5))
+    # The capstone project's deadline; late work is accepted (and flagged) until the cut-off.
+    capstone_due_on: Mapped[date | None] = mapped_column(Date)
+    capstone_cutoff_on: Mapped[date | None] = mapped_column(Date)
 
     offering: Mapped[Offering] = relationship(back_populates="cohorts")
     tutors: Mapped[list[User]] = relationship(secondary=cohort_tutor, order_by=User.full_name)

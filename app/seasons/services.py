@@ -185,6 +185,8 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
                     seats_taken=0,
                     language=cohort.language,
                     tutors=list(cohort.tutors) if keep_tutors else [],
+                    capstone_due_on=moved(cohort.capstone_due_on),
+                    capstone_cutoff_on=moved(cohort.capstone_cutoff_on),
                 )
             )
     db.session.flush()
@@ -308,6 +310,8 @@ class CohortPlan:
     seats: int
     language: str
     tutors: list[User] = field(default_factory=list)
+    capstone_due_on: date | None = None
+    capstone_cutoff_on: date | None = None
 
 
 def _check_cohort(offering: Offering, plan: CohortPlan, cohort: Cohort | None = None) -> str:
@@ -339,6 +343,15 @@ def _check_cohort(offering: Offering, plan: CohortPlan, cohort: Cohort | None = 
         )
     if plan.language not in course.languages:
         raise InvalidSeason(_l("The course has no content in that language."))
+    if plan.capstone_cutoff_on and not plan.capstone_due_on:
+        raise InvalidSeason(_l("Set the capstone deadline before its cut-off."))
+    _check_order(
+        plan.capstone_due_on,
+        plan.capstone_cutoff_on,
+        _l("The capstone cut-off comes before its deadline."),
+    )
+    if plan.capstone_due_on and plan.capstone_due_on < plan.starts_on:
+        raise InvalidSeason(_l("The capstone deadline comes before the cohort starts."))
     if any(not tutor.is_tutor for tutor in plan.tutors):
         raise InvalidSeason(_l("Only people with the tutor role can lead a cohort."))
     return name
@@ -358,6 +371,8 @@ def add_cohort(offering: Offering, plan: CohortPlan) -> Cohort:
         seats_taken=0,
         language=plan.language,
         tutors=list(plan.tutors),
+        capstone_due_on=plan.capstone_due_on,
+        capstone_cutoff_on=plan.capstone_cutoff_on,
     )
     db.session.add(cohort)
     db.session.flush()
@@ -383,6 +398,8 @@ def update_cohort(cohort: Cohort, plan: CohortPlan) -> list[User]:
     cohort.enrol_opens_on, cohort.enrol_closes_on = plan.enrol_opens_on, plan.enrol_closes_on
     cohort.language = plan.language
     cohort.tutors = list(plan.tutors)
+    cohort.capstone_due_on = plan.capstone_due_on
+    cohort.capstone_cutoff_on = plan.capstone_cutoff_on
     db.session.flush()
     db.session.refresh(cohort)
     return promote_waiting(cohort)

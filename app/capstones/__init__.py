@@ -1,0 +1,1 @@
+"""Capstone projects of tutor-led courses: submissions, versions, reviews, downloads."""
