@@ -10,13 +10,49 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.catalog.models import CourseKind
+from app.capstones import services as capstones
+from app.catalog.models import CourseKind, Item, ItemKind
 from app.core.models import StoredFile
 from app.extensions import db
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
 from tests.seasons.factories import enrol, make_cohort
+
+TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def add_capstone(course):
+    """A capstone item at the end of a course built by build_course."""
+    module = course.modules[-1]
+    item = Item(
+        course_id=course.id,
+        module=module,
+        slug="capstone",
+        kind=ItemKind.CAPSTONE,
+        position=1000,
+        title={"es": "Proyecto"},
+        content={
+            "brief_html": {"es": "<p>Brief</p>"},
+            "max_attempts": 3,
+            "rubric": {
+                "pass_threshold": 1,
+                "criteria": [
+                    {
+                        "title": {"es": "Criterio"},
+                        "description": None,
+                        "levels": [
+                            {"points": 0, "title": {"es": "No"}, "description": {"es": "No"}},
+                            {"points": 2, "title": {"es": "Sí"}, "description": {"es": "Sí"}},
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -76,11 +112,17 @@ def sample(institutions, make_user, small_course):
     someone = make_user(email="someone@example.org")
     stored = db.session.scalar(select(StoredFile))
     tutored = build_course("access-tutored", kind=CourseKind.TUTOR_LED, languages=["es"])
+    capstone = add_capstone(tutored)
     cohort = make_cohort(tutored, seats=5)
     # Someone holds a seat, so the sample cohort outlives a delete attempt in the walk.
     place = enrol(someone, tutored, cohort)
+    submission = capstones.start_submission(place, capstone)
+    capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     db.session.commit()
     return {
+        "submission_id": submission.id,
+        "file_token": submission.history[0].files[0].token,
+        "item_id": capstone.id,
         "season_id": cohort.offering.season_id,
         "offering_id": cohort.offering_id,
         "cohort_id": cohort.id,
