@@ -40,8 +40,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# A missing system library is installed when we may (root with apt-get), else named.
 check-system: $(STAMP)
-	@$(BIN)/python -m app.core.system_check
+	@$(BIN)/python -m app.core.system_check 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing the system libraries the platform needs..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $$($(BIN)/python -m app.core.system_check --packages) >/dev/null; \
+	  fi; \
+	  $(BIN)/python -m app.core.system_check; }
 
 # Compiled catalogs are build output, made from the .po files under version control.
 translations: $(STAMP)

@@ -5,7 +5,7 @@ Run as `python -m app.core.system_check`; exits non-zero with the Debian package
 
 import sys
 
-DEBIAN_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+DEBIAN_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1"
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
             "Uploaded files are checked by libmagic, which cannot be loaded:\n"
             f"  {error}\n"
             "On Debian or Ubuntu, install it with:\n"
-            "  sudo apt-get install -y libmagic1",
+            f"  sudo apt-get install -y {DEBIAN_PACKAGES}",
             file=sys.stderr,
         )
         return 1
@@ -35,4 +35,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--packages"]:
+        print(DEBIAN_PACKAGES)
+        sys.exit(0)
     sys.exit(main())
