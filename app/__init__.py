@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_views import bp as accounts_admin
     from app.accounts.views import bp as accounts
+    from app.capstones.rubric_views import capstones_admin
     from app.capstones.tutor_views import bp as capstones_tutor
     from app.capstones.views import bp as capstones
     from app.catalog.views import bp as catalog
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_admin,
         capstones,
         capstones_tutor,
+        capstones_admin,
     ):
         app.register_blueprint(blueprint)
 

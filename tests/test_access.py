@@ -22,6 +22,10 @@ from tests.seasons.factories import enrol, make_cohort
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def capstone_of():
+    return db.session.scalar(select(Item).where(Item.kind == ItemKind.CAPSTONE))
+
+
 def add_capstone(course):
     """A capstone item at the end of a course built by build_course."""
     module = course.modules[-1]
@@ -53,6 +57,7 @@ def add_capstone(course):
     db.session.add(item)
     db.session.flush()
     return item
+
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -134,6 +139,7 @@ def sample(institutions, make_user, small_course):
         "course_slug": small_course.slug,
         "item_slug": "welcome",
         "learning.submit_quiz": {"item_slug": "basics-quiz"},
+        "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
     }
 
@@ -145,6 +151,11 @@ def test_every_rule_gives_each_visitor_what_it_should(
     if visitor is not None:
         user = login_as(visitor)
         enrol(user, small_course)  # object-level checks are tested on their own
+        # The visitor's own place and project in the tutor-led sample course.
+        cohort = db.session.get(Cohort, sample["cohort_id"])
+        own = capstones.start_submission(enrol(user, cohort.offering.course, cohort), capstone_of())
+        capstones.save_draft(own, "Draft", [("mine.pdf", TINY_PDF)])
+        sample["capstones.download"] = {"file_token": capstones.draft_files(own)[0].token}
         if visitor == Role.TUTOR:
             cohort = db.session.get(Cohort, sample["cohort_id"])
             cohort.tutors.append(user)

@@ -1,5 +1,485 @@
-"""Tutors' side: the review queue across their cohorts, the review page, a cohort's ZIP."""
+"""Tutors' side: the review queue across their cohorts, the review page, extensions and a
+cohort's ZIP of the latest versions."""
 
+import math
+import zipfile
+from dataclasses import dataclass, field
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.accounts.models import User
+from app.capstones import services
+from app.capstones.models import (
+    CapstoneFile,
+    Decision,
+    Review,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+)
+from app.capstones.tutor_forms import ExtensionForm, review_form
+from app.capstones.uploads import safe_filename
 from app.core.auth import tutor_blueprint
+from app.core.i18n import localise
+from app.core.views import content_disposition
+from app.extensions import csrf, db
+from app.learning.models import Enrollment
+from app.seasons import services as seasons
+from app.seasons.models import Cohort, Offering, cohort_tutor
 
 bp = tutor_blueprint("capstones_tutor", __name__, template_folder="templates", url_prefix="/tutor")
+
+PER_PAGE = 50
+QUEUE_STATES = (
+    SubmissionState.SUBMITTED,
+    SubmissionState.REVISE,
+    SubmissionState.PASSED,
+    SubmissionState.NOT_PASSED,
+)
+# Routes that take files: their requests may be larger than the app's 2 MB.
+UPLOAD_ENDPOINTS = {"capstones_tutor.review"}
+
+
+@bp.before_request
+def allow_feedback_files():
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = (
+            current_app.config["CAPSTONE_MAX_SUBMISSION_BYTES"] + 1024 * 1024
+        )
+
+
+# Loading -----------------------------------------------------------------------------------
+
+
+def load_submission(submission_id: int) -> Submission:
+    """The submission with what the review page shows, or 404; 403 unless the user reviews."""
+    submission = db.session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(
+            joinedload(Submission.enrollment).joinedload(Enrollment.user),
+            joinedload(Submission.cohort).options(
+                joinedload(Cohort.offering).joinedload(Offering.season),
+                joinedload(Cohort.offering).joinedload(Offering.course),
+                selectinload(Cohort.tutors),
+            ),
+            joinedload(Submission.item),
+            selectinload(Submission.history).selectinload(SubmissionVersion.files),
+            selectinload(Submission.history)
+            .selectinload(SubmissionVersion.review)
+            .options(joinedload(Review.tutor), selectinload(Review.files)),
+        )
+        .execution_options(populate_existing=True)
+    ) or abort(404)
+    if not submission.can_review(current_user):
+        abort(403)
+    return submission
+
+
+def load_cohort(cohort_id: int) -> Cohort:
+    """The cohort with its course and season, or 404; 403 unless the user may lead it."""
+    cohort = db.session.scalar(
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            joinedload(Cohort.offering).joinedload(Offering.season),
+            joinedload(Cohort.offering).joinedload(Offering.course),
+            selectinload(Cohort.tutors),
+        )
+    ) or abort(404)
+    if not cohort.can_lead(current_user):
+        abort(403)
+    return cohort
+
+
+def _led_by_current_user(query):
+    """Only the submissions of cohorts the user leads (administrators: all of them)."""
+    if current_user.is_admin:
+        return query
+    return query.where(
+        Submission.cohort_id.in_(
+            select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == current_user.id)
+        )
+    )
+
+
+# The queue ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """What the pager macro reads, for a page of rows counted beforehand."""
+
+    page: int
+    per_page: int
+    total: int
+    items: list = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@bp.get("/capstones")
+def queue():
+    """Submissions by state across the tutor's cohorts; a fixed number of queries."""
+    status = request.args.get("status", SubmissionState.SUBMITTED.value)
+    if status not in {s.value for s in QUEUE_STATES}:
+        status = SubmissionState.SUBMITTED.value
+    state = SubmissionState(status)
+    counts = dict(
+        db.session.execute(
+            _led_by_current_user(
+                select(Submission.state, func.count())
+                .where(Submission.state.in_(QUEUE_STATES))
+                .group_by(Submission.state)
+            )
+        ).all()
+    )
+    page = Page(max(1, request.args.get("page", 1, type=int)), PER_PAGE, counts.get(state, 0))
+    if page.page > page.pages:
+        page.page = page.pages
+    latest = SubmissionVersion
+    if state in (SubmissionState.SUBMITTED, SubmissionState.REVISE):
+        order = (Submission.submitted_at, Submission.id)  # oldest waiting first
+    else:
+        order = (Submission.decided_at.desc(), Submission.id.desc())  # latest decisions first
+    page.items = db.session.execute(
+        _led_by_current_user(
+            select(Submission, latest.late)
+            .outerjoin(
+                latest,
+                (latest.submission_id == Submission.id) & (latest.number == Submission.versions),
+            )
+            .where(Submission.state == state)
+            .options(
+                joinedload(Submission.enrollment)
+                .joinedload(Enrollment.user)
+                .joinedload(User.institution),
+                joinedload(Submission.cohort)
+                .joinedload(Cohort.offering)
+                .joinedload(Offering.course),
+            )
+            .order_by(*order)
+            .limit(PER_PAGE)
+            .offset((page.page - 1) * PER_PAGE)
+        )
+    ).all()
+    return render_template(
+        "capstones/tutor_queue.html",
+        page=page,
+        status=status,
+        states=QUEUE_STATES,
+        counts=counts,
+    )
+
+
+# The review page ---------------------------------------------------------------------------
+
+
+def _uploads(storage) -> list[tuple[str, bytes]]:
+    if storage is None or not getattr(storage, "filename", ""):
+        return []
+    return [(storage.filename, storage.read())]
+
+
+@bp.route("/capstones/<int:submission_id>", methods=["GET", "POST"])
+# The form checks its own CSRF token: the app-wide check would read the body before this
+# route raises its request limit for feedback files.
+@csrf.exempt
+def review(submission_id):
+    submission = load_submission(submission_id)
+    criteria = services.rubric(submission.item)["criteria"]
+    form = review_form(criteria, data={"review_token": submission.review_token})
+    status, conflict = 200, None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.review(
+                    submission,
+                    current_user,
+                    seen_token=form.review_token.data,
+                    levels=form.levels(),
+                    comment=form.comment.data or "",
+                    decision=Decision(form.decision.data),
+                    uploads=_uploads(form.feedback.data),
+                )
+            except services.ReviewConflict as error:
+                # Show what changed; the tutor's scores and comment stay in the form, now
+                # drawn from the current state should they still want to send them.
+                conflict, status = str(error), 409
+                submission = load_submission(submission_id)
+                form.review_token.data = submission.review_token
+                form.review_token.raw_data = [str(submission.review_token)]
+            except services.UploadRefused as error:
+                form.feedback.errors.append(str(error))
+            except services.InvalidReview as error:
+                form.decision.errors.append(str(error))
+            else:
+                flash(
+                    _(
+                        "Your review of %(name)s's project is saved.",
+                        name=submission.enrollment.user.full_name,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("capstones_tutor.queue"))
+        elif form.csrf_token.errors:
+            raise CSRFError(form.csrf_token.errors[0])
+    return (
+        render_template(
+            "capstones/tutor_review.html",
+            **_review_page(submission),
+            form=form,
+            criteria=criteria,
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+def _review_page(submission: Submission) -> dict:
+    item = submission.item
+    return {
+        "submission": submission,
+        "learner": submission.enrollment.user,
+        "cohort": submission.cohort,
+        "course": submission.cohort.offering.course,
+        "deadlines": services.deadlines(submission),
+        "pass_threshold": services.rubric(item)["pass_threshold"],
+        "attempts": services.attempts_allowed(item),
+        "revise_allowed": submission.versions < services.attempts_allowed(item),
+        "versions": list(reversed(submission.history)),
+        "can_download": "capstones.download" in current_app.view_functions,
+        "extension_form": ExtensionForm(
+            formdata=None, prefix="extension", data={"until": submission.extended_until}
+        ),
+    }
+
+
+# Extensions --------------------------------------------------------------------------------
+
+
+def _extend(submission: Submission, form: ExtensionForm) -> None:
+    """Grant (or take back) the extension the form asks for; the outcome flashed."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return
+    try:
+        services.grant_extension(submission, form.until.data)
+    except services.CapstoneError as error:
+        flash(str(error), "error")
+        return
+    name = submission.enrollment.user.full_name
+    if form.until.data is None:
+        flash(_("%(name)s has no extension now.", name=name), "success")
+    else:
+        flash(
+            _(
+                "%(name)s may now submit until %(date)s.",
+                name=name,
+                date=form.until.data.isoformat(),
+            ),
+            "success",
+        )
+
+
+@bp.post("/capstones/<int:submission_id>/extension")
+def extension(submission_id):
+    submission = load_submission(submission_id)
+    _extend(submission, ExtensionForm(prefix="extension"))
+    return redirect(url_for("capstones_tutor.review", submission_id=submission.id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/capstones")
+def cohort(cohort_id):
+    """Every learner of the cohort with the state of their project, and extensions."""
+    found = load_cohort(cohort_id)
+    course = found.offering.course
+    item = services.capstone_item(course)
+    enrollments = seasons.cohort_learners(found)
+    submissions = {}
+    if item is not None and enrollments:
+        submissions = {
+            s.enrollment_id: s
+            for s in db.session.scalars(
+                select(Submission).where(
+                    Submission.item_id == item.id,
+                    Submission.enrollment_id.in_([e.id for e in enrollments]),
+                )
+            )
+        }
+    rows = [
+        {
+            "enrollment": e,
+            "learner": e.user,
+            "submission": submissions.get(e.id),
+            "form": ExtensionForm(
+                formdata=None,
+                prefix=f"e{e.id}",
+                data={"until": getattr(submissions.get(e.id), "extended_until", None)},
+            ),
+        }
+        for e in enrollments
+    ]
+    return render_template(
+        "capstones/tutor_cohort.html", cohort=found, course=course, item=item, rows=rows
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/enrollments/<int:enrollment_id>/extension")
+def enrollment_extension(cohort_id, enrollment_id):
+    """An extension for a learner who may not have started the project yet."""
+    found = load_cohort(cohort_id)
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.cohort_id != found.id:
+        abort(404)
+    item = services.capstone_item(found.offering.course) or abort(404)
+    form = ExtensionForm(prefix=f"e{enrollment.id}")
+    if form.validate_on_submit():
+        submission = services.start_submission(enrollment, item)
+        _extend(submission, form)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("capstones_tutor.cohort", cohort_id=found.id))
+
+
+# The cohort's ZIP --------------------------------------------------------------------------
+
+
+class _Drain:
+    """An unseekable stream for zipfile: what it writes waits here until the response sends it."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """`name`, or `name (2).ext`, ... so no two entries of a folder collide."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    candidate, n = name, 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{stem} ({n}){dot}{extension}"
+    used.add(candidate.casefold())
+    return candidate
+
+
+CHUNK = 1024 * 1024
+
+
+def _cohort_zip_chunks(engine, cohort_id: int):
+    """The ZIP, a piece at a time: one file's bytes loaded at once, never the cohort's.
+
+    It runs after the view has returned, wherever the server iterates the response, so it
+    needs no Flask context: it reads through a database session of its own.
+    """
+    with Session(engine) as session:
+        yield from _zip_pieces(session, cohort_id)
+
+
+def _zip_pieces(session: Session, cohort_id: int):
+    latest = session.execute(
+        select(SubmissionVersion, User.id, User.full_name)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .join(Enrollment, Enrollment.id == Submission.enrollment_id)
+        .join(User, User.id == Enrollment.user_id)
+        .where(
+            Submission.cohort_id == cohort_id,
+            SubmissionVersion.number == Submission.versions,
+        )
+        .order_by(User.full_name, User.id)
+    ).all()
+    files: dict[int, list] = {}
+    if latest:
+        for row in session.execute(
+            select(CapstoneFile.id, CapstoneFile.version_id, CapstoneFile.filename)
+            .where(CapstoneFile.version_id.in_([v.id for v, _, _ in latest]))
+            .order_by(CapstoneFile.id)
+        ):
+            files.setdefault(row.version_id, []).append(row)
+    sink = _Drain()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for version, user_id, full_name in latest:
+            folder = f"{safe_filename(full_name)} ({user_id})"
+            stamp = version.submitted_at.timetuple()[:6]
+            used = {"text.txt"}
+            text = zipfile.ZipInfo(f"{folder}/text.txt", stamp)
+            text.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(text, version.text.encode("utf-8"))
+            yield sink.take()
+            for stored in files.get(version.id, []):
+                data = session.scalar(select(CapstoneFile.data).where(CapstoneFile.id == stored.id))
+                info = zipfile.ZipInfo(
+                    f"{folder}/{_unique(safe_filename(stored.filename), used)}", stamp
+                )
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, "w") as entry:
+                    for start in range(0, len(data), CHUNK):
+                        entry.write(data[start : start + CHUNK])
+                        yield sink.take()
+                del data
+                yield sink.take()
+    yield sink.take()
+
+
+@bp.get("/cohorts/<int:cohort_id>/capstones.zip")
+def cohort_zip(cohort_id):
+    found = load_cohort(cohort_id)
+    course = found.offering.course
+    title = localise(course.title, course.language)
+    filename = safe_filename(f"{title} - {found.name}.zip")
+    response = Response(
+        _cohort_zip_chunks(db.engine, found.id),
+        mimetype="application/zip",
+    )
+    response.headers["Content-Disposition"] = content_disposition("attachment", filename)
+    return response

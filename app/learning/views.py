@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.capstones.views import project_page
 from app.catalog.models import Course, Item, ItemKind, Module
 from app.extensions import db
 from app.learning import services
@@ -90,6 +91,7 @@ def item(course_slug, item_slug):
         best=services.best_attempt(attempts),
         attempts_left=services.attempts_left(current, attempts) if is_quiz else None,
         read_only=services.is_read_only(enrollment),
+        project=project_page(enrollment, current),
     )
 
 

@@ -382,6 +382,8 @@ def _cohort_values(cohort: Cohort) -> dict:
         "seats": cohort.seats,
         "language": cohort.language,
         "tutors": [str(t.id) for t in cohort.tutors],
+        "capstone_due_on": cohort.capstone_due_on,
+        "capstone_cutoff_on": cohort.capstone_cutoff_on,
     }
 
 

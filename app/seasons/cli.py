@@ -258,6 +258,12 @@ def _quoted(text: str) -> str:
 @click.option("--seats", type=int, required=True, help="How many learners it takes.")
 @click.option("--language", help="Language of instruction; the course's main one if not given.")
 @click.option("--tutor", "emails", multiple=True, metavar="EMAIL", help="A tutor (repeatable).")
+@click.option("--capstone-due", type=DAY, help="Capstone deadline (YYYY-MM-DD), optional.")
+@click.option(
+    "--capstone-cutoff",
+    type=DAY,
+    help="Capstone cut-off (YYYY-MM-DD): nothing is accepted after it; optional.",
+)
 @with_appcontext
 def add_cohort(
     season_reference,
@@ -270,6 +276,8 @@ def add_cohort(
     seats,
     language,
     emails,
+    capstone_due,
+    capstone_cutoff,
 ):
     """Add a cohort of the tutor-led course COURSE_SLUG to SEASON (offered first if need be)."""
     season = _season(season_reference)
@@ -293,6 +301,8 @@ def add_cohort(
                 seats=seats,
                 language=(language or course.language).strip().lower(),
                 tutors=tutors,
+                capstone_due_on=_day(capstone_due),
+                capstone_cutoff_on=_day(capstone_cutoff),
             ),
         )
         led_by = ", ".join(tutor.email for tutor in cohort.tutors) or "no tutor yet"
@@ -302,6 +312,12 @@ def add_cohort(
             f"{cohort.enrol_opens_on.isoformat()} to {cohort.enrol_closes_on.isoformat()}, "
             f"{cohort.seats} seats, {cohort.language}, {led_by}."
         )
+        if cohort.capstone_due_on:
+            cutoff = cohort.capstone_cutoff_on
+            say(
+                f"  capstone due {cohort.capstone_due_on.isoformat()}, "
+                + (f"cut-off {cutoff.isoformat()}." if cutoff else "no cut-off.")
+            )
         if season.state == SeasonState.DRAFT:
             say(f"The season is a draft: open it with `flask seasons open {season.id}`.")
 

@@ -237,6 +237,22 @@ class CohortForm(FlaskForm):
         message=_l("Enter a whole number of seats from 1 to %(max)s.", max=SEATS_MAX),
     )
     language = SelectField(_l("Language of instruction"), validate_choice=False)
+    capstone_due_on = DayField(
+        _l("Capstone deadline"),
+        [Optional()],
+        description=_l(
+            "Optional. Projects sent after this day are accepted and marked late; learners "
+            "who have sent nothing get a reminder a few days before."
+        ),
+    )
+    capstone_cutoff_on = DayField(
+        _l("Capstone cut-off"),
+        [
+            Optional(),
+            NotBefore("capstone_due_on", _l("The capstone cut-off comes before its deadline.")),
+        ],
+        description=_l("Optional. No project is accepted after this day. Empty: no cut-off."),
+    )
     tutors = CheckboxesField(_l("Tutors"), validate_choice=False)
     submit = SubmitField(_l("Save the cohort"))
 
@@ -270,4 +286,6 @@ class CohortForm(FlaskForm):
             seats=self.seats.data,
             language=self.language.data,
             tutors=[self._tutors[key] for key in dict.fromkeys(self.tutors.data or [])],
+            capstone_due_on=self.capstone_due_on.data,
+            capstone_cutoff_on=self.capstone_cutoff_on.data,
         )

@@ -602,6 +602,75 @@ def test_a_cohort_is_deleted_only_while_nobody_holds_a_seat(client, admin, tutor
     assert count(Cohort, Cohort.id == empty.id) == 0
 
 
+def test_a_new_cohort_gets_its_capstone_deadline_and_cut_off(client, admin, tutored):
+    offering = offering_for(tutored)
+    db.session.commit()
+    new = f"/admin/offerings/{offering.id}/cohorts/new"
+    form = html_of(client.get(new))
+    assert '<label for="capstone_due_on">Capstone deadline</label>' in form
+    assert '<label for="capstone_cutoff_on">Capstone cut-off</label>' in form
+
+    response = send(
+        client,
+        new,
+        cohort_data(capstone_due_on=iso(days(70)), capstone_cutoff_on=iso(days(75))),
+    )
+
+    assert response.status_code == 302, html_of(response)
+    cohort = fresh(Cohort, db.session.scalar(select(Cohort.id)))
+    assert (cohort.capstone_due_on, cohort.capstone_cutoff_on) == (days(70), days(75))
+    html = html_of(client.get(response.headers["Location"]))
+    assert f'value="{iso(days(70))}"' in html and f'value="{iso(days(75))}"' in html
+    facts = html[html.find('<dl class="facts">') : html.find("</dl>")]
+    assert "Capstone deadline" in facts and str(days(70).year) in facts
+
+
+def test_capstone_dates_are_optional_and_can_be_changed_and_cleared(client, admin, tutored):
+    cohort = make_cohort(tutored)
+    db.session.commit()
+    page = f"/admin/cohorts/{cohort.id}"
+    assert "None: late projects are always accepted" in html_of(client.get(page))
+
+    response = send(client, page, edit(cohort, capstone_due_on=iso(cohort.ends_on)))
+    assert response.status_code == 302, html_of(response)
+    assert fresh(Cohort, cohort.id).capstone_due_on == cohort.ends_on
+    assert fresh(Cohort, cohort.id).capstone_cutoff_on is None
+
+    response = send(client, page, edit(cohort, capstone_due_on="", capstone_cutoff_on=""))
+    assert response.status_code == 302, html_of(response)
+    changed = fresh(Cohort, cohort.id)
+    assert (changed.capstone_due_on, changed.capstone_cutoff_on) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "due, cutoff, field, message",
+    [
+        (80, 79, "capstone_cutoff_on", "The capstone cut-off comes before its deadline."),
+        (None, 80, None, "Set the capstone deadline before its cut-off."),
+        (10, None, None, "The capstone deadline comes before the cohort starts."),
+        ("31/12/2031", None, "capstone_due_on", "Enter a date as year-month-day"),
+    ],
+)
+def test_bad_capstone_dates_are_refused_and_nothing_changes(
+    client, admin, tutored, due, cutoff, field, message
+):
+    cohort = make_cohort(tutored)
+    cohort.capstone_due_on = cohort.ends_on
+    db.session.commit()
+    page = f"/admin/cohorts/{cohort.id}"
+    as_text = lambda value: iso(days(value)) if isinstance(value, int) else (value or "")  # noqa: E731
+
+    response = send(
+        client, page, edit(cohort, capstone_due_on=as_text(due), capstone_cutoff_on=as_text(cutoff))
+    )
+
+    html = html_of(response)
+    assert response.status_code in (200, 400)
+    assert message in (error_of(html, field) if field else html), html
+    unchanged = fresh(Cohort, cohort.id)
+    assert (unchanged.capstone_due_on, unchanged.capstone_cutoff_on) == (cohort.ends_on, None)
+
+
 def test_missing_rows_are_404(client, admin):
     for url in (
         "/admin/seasons/999",

@@ -269,6 +269,71 @@ def test_add_cohort_refuses_bad_input_and_changes_nothing(app, courses, override
     assert all_rows() == {"Season": 1, "Offering": 0, "Cohort": 0, "Enrollment": 0}
 
 
+def test_add_cohort_sets_the_capstone_deadline_and_cut_off(app, courses):
+    make_season("Season 2031")
+    db.session.commit()
+
+    result = run(
+        app,
+        *cohort_args(),
+        "--capstone-due",
+        iso(days(70)),
+        "--capstone-cutoff",
+        iso(days(77)),
+    )
+
+    assert result.exit_code == 0, result.output
+    [cohort] = season_named("Season 2031").offerings[0].cohorts
+    assert (cohort.capstone_due_on, cohort.capstone_cutoff_on) == (days(70), days(77))
+    assert f"capstone due {iso(days(70))}, cut-off {iso(days(77))}." in result.output
+
+
+def test_add_cohort_without_capstone_dates_leaves_them_empty(app, courses):
+    make_season("Season 2031")
+    db.session.commit()
+
+    result = run(app, *cohort_args())
+
+    assert result.exit_code == 0, result.output
+    [cohort] = season_named("Season 2031").offerings[0].cohorts
+    assert (cohort.capstone_due_on, cohort.capstone_cutoff_on) == (None, None)
+    assert "capstone due" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--capstone-due", iso(days(70)), "--capstone-cutoff", iso(days(69))],
+            "The capstone cut-off comes before its deadline.",
+        ),
+        (["--capstone-cutoff", iso(days(70))], "Set the capstone deadline before its cut-off."),
+        (
+            ["--capstone-due", iso(days(19))],
+            "The capstone deadline comes before the cohort starts.",
+        ),
+    ],
+)
+def test_add_cohort_refuses_bad_capstone_dates_and_changes_nothing(app, courses, options, message):
+    make_season("Season 2031", state=SeasonState.DRAFT)
+    db.session.commit()
+
+    result = run(app, *cohort_args(), *options)
+
+    assert_refused(result, said(message))
+    assert all_rows() == {"Season": 1, "Offering": 0, "Cohort": 0, "Enrollment": 0}
+
+
+def test_add_cohort_refuses_a_malformed_capstone_date(app, courses):
+    make_season("Season 2031")
+    db.session.commit()
+
+    result = run(app, *cohort_args(), "--capstone-due", "31/12/2031")
+
+    assert result.exit_code == 2 and "--capstone-due" in result.output
+    assert count(Cohort) == 0
+
+
 def test_add_cohort_refuses_a_huge_number_of_seats(app, courses):
     make_season("Season 2031")
     db.session.commit()
