@@ -441,11 +441,13 @@ def reviews_of(submission: Submission) -> dict[int, Review]:
 
 
 def remind_due(today: date, days_ahead: int = 3) -> int:
-    """Mail learners whose capstone deadline falls within `days_ahead` days and who have
-    sent nothing yet; once per learner and deadline however often this runs."""
+    """Mail learners whose capstone deadline (their extension's, if granted) falls within
+    `days_ahead` days and who have sent nothing yet; once per learner and deadline however
+    often this runs."""
     last_day = today + timedelta(days=days_ahead)
+    due = func.coalesce(Submission.extended_until, Cohort.capstone_due_on)
     rows = db.session.execute(
-        select(Enrollment, Cohort, Item)
+        select(Enrollment, Cohort, Item, due)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
         .join(Item, (Item.course_id == Enrollment.course_id) & (Item.kind == ItemKind.CAPSTONE))
         .outerjoin(
@@ -453,22 +455,18 @@ def remind_due(today: date, days_ahead: int = 3) -> int:
             (Submission.enrollment_id == Enrollment.id) & (Submission.item_id == Item.id),
         )
         .where(
-            Cohort.capstone_due_on.is_not(None),
-            Cohort.capstone_due_on >= today,
-            Cohort.capstone_due_on <= last_day,
+            due.is_not(None),
+            due >= today,
+            due <= last_day,
             func.coalesce(Submission.versions, 0) == 0,
-            Submission.extended_until.is_(None),
         )
     ).all()
     sent = 0
-    for enrollment, cohort, item in rows:
+    for enrollment, cohort, item, due_on in rows:
         if enrollment.season.state != SeasonState.OPEN:
             continue
         if not insert_or_ignore(
-            CapstoneReminder,
-            enrollment_id=enrollment.id,
-            due_on=cohort.capstone_due_on,
-            sent_at=utcnow(),
+            CapstoneReminder, enrollment_id=enrollment.id, due_on=due_on, sent_at=utcnow()
         ):
             continue
         learner = enrollment.user
@@ -479,6 +477,7 @@ def remind_due(today: date, days_ahead: int = 3) -> int:
             _l("Your capstone project is due soon"),
             learner=learner,
             cohort=cohort,
+            due_on=due_on,
             course=enrollment.course,
             project_url=external_url(
                 "learning.item", course_slug=enrollment.course.slug, item_slug=item.slug

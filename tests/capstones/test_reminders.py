@@ -4,6 +4,8 @@ Learners of a cohort whose deadline falls within the next N days and who have se
 get one mail, however often the daily job runs; nobody else does.
 """
 
+from babel.dates import format_date
+
 from app.capstones import services
 from app.extensions import db
 from app.seasons.models import SeasonState
@@ -93,7 +95,7 @@ def test_the_window_counts_today_through_n_days_ahead(app):
     assert len(reminders(people[4])) == 1
 
 
-def test_a_learner_with_an_extension_gets_none(app):
+def test_a_learner_with_an_extension_is_reminded_before_the_extended_deadline(app):
     cohort = due_in(2)
     learner = enrolled_learner(cohort)
     services.grant_extension(start(learner), days(20))
@@ -101,6 +103,9 @@ def test_a_learner_with_an_extension_gets_none(app):
 
     assert remind() == 0
     assert reminders(learner) == []
+    assert remind(days(18)) == 1
+    (mail,) = reminders(learner)
+    assert format_date(days(20), "long", locale=learner.locale) in mail.body
 
 
 def test_a_closed_season_gets_none(app):
