@@ -1,0 +1,284 @@
+"""Journey (b): a cohort with a tutor, a capstone project sent, revised, passed; course done.
+
+Three people, each in a browser of their own (a phone, in Spanish): the administrator adds a
+cohort to the tutor-led OSH course, a learner enrols and does the course, the tutor reviews
+the project twice. The certificate joins this journey with the Certificates work.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from babel.support import Translations
+from ruamel.yaml import YAML
+
+from tests.e2e.conftest import PHONE, ROOT, assert_accessible, snapshot
+
+COURSE_SLUG = "osh-in-vocational-training"
+COURSE = ROOT / "course_content" / COURSE_SLUG
+CAPSTONE = "proyecto-final"
+COHORT = "Cohorte SST Proyecto E2E"
+PASSWORD = "una clave larga para el proyecto 2026"
+ADMIN = ("admin.proyecto@example.org", "Ana Administradora")
+TUTOR = ("tutor.proyecto@example.org", "Tomás Tutor")
+LEARNER = ("aprendiz.proyecto@example.org", "Luisa Aprendiz")
+PDF = {
+    "name": "plan.pdf",
+    "mimeType": "application/pdf",
+    "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+}
+
+# The Spanish the server shows: its compiled catalog, falling back to English as it does.
+_SPANISH = Translations.load(str(ROOT / "app" / "translations"), ["es"])
+
+
+def es(message: str, **values) -> str:
+    return _SPANISH.gettext(message) % values if values else _SPANISH.gettext(message)
+
+
+def course_items():
+    spec = YAML(typ="safe").load((COURSE / "course.yaml").read_text(encoding="utf-8"))
+    return [item for module in spec["modules"] for item in module["items"]]
+
+
+def flask_command(live_server, *args: str) -> None:
+    """A `flask` command on the live server's database, with the server's settings."""
+    env = {
+        **os.environ,
+        "AULA_ENV": "testing",
+        "SECRET_KEY": "browser-tests-secret",
+        "DATABASE_URL": f"sqlite:///{live_server.database}",
+        "BASE_URL": live_server.url,
+    }
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def people(browser, live_server, request):
+    """open(who) -> a page in a fresh phone-sized Spanish browser context for that person."""
+    pages = {}
+
+    def open_page(who: str):
+        context = browser.new_context(viewport=PHONE, locale="es-ES", base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        pages[who] = page
+        return page
+
+    yield open_page
+    failed = getattr(request.node, "rep_call", None)
+    for who, page in pages.items():
+        if failed is not None and failed.failed:
+            snapshot(page, f"FAILED-{request.node.name}-{who}")
+        page.context.close()
+
+
+def visit(page, path: str) -> None:
+    page.goto(path)
+    assert_accessible(page)
+
+
+def sign_in(page, email: str) -> None:
+    visit(page, "/login")
+    page.get_by_label(es("Email")).fill(email)
+    page.get_by_label(es("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=es("Sign in")).click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert_accessible(page)
+
+
+def submission_state(live_server):
+    return live_server.query(
+        "SELECT s.state, s.versions FROM capstone_submission s "
+        "JOIN enrollment e ON e.id = s.enrollment_id JOIN user_account u ON u.id = e.user_id "
+        "WHERE u.email = ?",
+        LEARNER[0],
+    )
+
+
+def review(page, levels: list[int], comment: str, decision: str) -> None:
+    """On the tutor's review page: a level per criterion (by index), a comment, a decision."""
+    capstone = next(i for i in course_items() if i["kind"] == "capstone")
+    criteria = capstone["rubric"]["criteria"]
+    assert len(levels) == len(criteria)
+    for criterion, level in zip(criteria, levels, strict=True):
+        group = page.get_by_role("group", name=criterion["title"]["es"])
+        group.get_by_role("radio").nth(level).check()
+    page.get_by_label(es("Overall comment")).fill(comment)
+    page.get_by_role("radio", name=decision, exact=True).check()
+    assert_accessible(page)
+    page.get_by_role("button", name=es("Save the review")).click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+
+
+def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server):
+    for (email, name), role in ((ADMIN, "admin"), (TUTOR, "tutor"), (LEARNER, "learner")):
+        flask_command(
+            live_server, "users", "create", email, "--name", name, "--role", role,
+            "--password", PASSWORD,
+        )  # fmt: skip
+    today = date.today()
+
+    # The administrator adds a cohort, led by the tutor, to the tutor-led course.
+    admin = people("admin")
+    sign_in(admin, ADMIN[0])
+    admin.get_by_role("link", name=es("Administration")).click()
+    assert_accessible(admin)
+    admin.get_by_role("link", name=es("Seasons, courses and cohorts")).click()
+    assert_accessible(admin)
+    snapshot(admin, "b1-admin-seasons")
+    admin.get_by_role("link", name="Season E2E").click()
+    assert_accessible(admin)
+    course_title = admin.get_by_role("heading", name=re.compile("seguridad y salud"))
+    assert course_title.count() == 1
+    add_cohort = re.compile(re.escape(es("Add a cohort")) + r".*seguridad y salud")
+    admin.get_by_role("link", name=add_cohort).click()
+    admin.wait_for_url("**/admin/offerings/*/cohorts/new")
+    assert_accessible(admin)
+    admin.get_by_label(es("Name"), exact=True).fill(COHORT)
+    days = {
+        "First day": today,
+        "Last day": today + timedelta(days=120),
+        "Enrolment opens": today - timedelta(days=1),
+        "Enrolment closes": today + timedelta(days=30),
+        "Capstone deadline": today + timedelta(days=60),
+    }
+    for label, day in days.items():
+        admin.get_by_label(es(label), exact=True).fill(day.isoformat())
+    admin.get_by_label(es("Seats"), exact=True).fill("5")
+    admin.get_by_label(es("Language of instruction")).select_option("es")
+    admin.get_by_label(f"{TUTOR[1]} ({TUTOR[0]})").check()
+    assert_accessible(admin)
+    snapshot(admin, "b2-cohort-form")
+    admin.get_by_role("button", name=es("Save the cohort")).click()
+    admin.wait_for_load_state()
+    assert_accessible(admin)
+    assert admin.get_by_text(COHORT).count() >= 1
+    ((seats, tutors),) = live_server.query(
+        "SELECT c.seats, (SELECT count(*) FROM cohort_tutor t WHERE t.cohort_id = c.id) "
+        "FROM cohort c WHERE c.name = ?",
+        COHORT,
+    )
+    assert (seats, tutors) == (5, 1)
+
+    # The learner enrols in the cohort and does every other item of the course.
+    learner = people("learner")
+    sign_in(learner, LEARNER[0])
+    visit(learner, f"/courses/{COURSE_SLUG}")
+    cohort = learner.locator(".cohort").filter(has_text=COHORT)
+    assert TUTOR[1] in cohort.inner_text()
+    snapshot(learner, "b3-course-with-cohort")
+    cohort.get_by_role("button", name=es("Enrol in this cohort")).click()
+    learner.wait_for_url(f"**/learn/{COURSE_SLUG}**")
+    assert_accessible(learner)
+
+    for item in course_items():
+        if item["kind"] == "capstone":
+            continue
+        visit(learner, f"/learn/{COURSE_SLUG}/{item['slug']}")
+        if item["kind"] == "quiz":
+            answer_quiz(learner, item)
+            learner.get_by_role("button", name=es("Submit my answers")).click()
+            learner.wait_for_load_state()
+            assert learner.locator("#result").get_by_text("aprobado").count() >= 1
+        else:
+            learner.get_by_role("button", name=es("Mark as done and continue")).click()
+            learner.wait_for_load_state()
+        assert_accessible(learner)
+
+    # ... writes the project, attaches a PDF and submits it.
+    visit(learner, f"/learn/{COURSE_SLUG}/{CAPSTONE}")
+    project = learner.locator("#project")
+    project.get_by_role("textbox", name=es("Your project")).fill(
+        "Plan para transversalizar la SST en el programa de soldadura.\n\nDiagnóstico inicial."
+    )
+    project.get_by_label(es("Add files")).set_input_files(PDF)
+    assert_accessible(learner)
+    snapshot(learner, "b4-project")
+    project.get_by_role("button", name=es("Submit"), exact=True).click()
+    learner.wait_for_load_state()
+    assert_accessible(learner)
+    assert learner.get_by_text(es("Submitted: waiting for your tutor's review.")).count() == 1
+    assert learner.get_by_role("link", name="plan.pdf").count() == 1
+    assert submission_state(live_server) == [("submitted", 1)]
+
+    # The tutor finds it in the queue and asks for a revision.
+    tutor = people("tutor")
+    sign_in(tutor, TUTOR[0])
+    visit(tutor, "/tutor/capstones")
+    snapshot(tutor, "b5-tutor-queue")
+    tutor.get_by_role("link", name=LEARNER[1]).click()
+    tutor.wait_for_url("**/tutor/capstones/*")
+    assert_accessible(tutor)
+    assert tutor.get_by_role("link", name="plan.pdf").count() == 1
+    snapshot(tutor, "b6-tutor-review")
+    review(
+        tutor,
+        levels=[1, 1, 1, 1],
+        comment="Falta la tabla de evaluación de riesgos con al menos cinco peligros.",
+        decision=es("Ask for a revision"),
+    )
+    assert submission_state(live_server) == [("revise", 1)]
+
+    # The learner reads the review, improves the project and sends version 2.
+    visit(learner, f"/learn/{COURSE_SLUG}/{CAPSTONE}")
+    assert learner.get_by_text(es("Decision: revise and submit again.")).count() == 1
+    comment = learner.locator(".review-comment")
+    assert "Falta la tabla de evaluación de riesgos" in comment.inner_text()
+    status = es("Your tutor asked for a revision: improve your project and submit it again.")
+    assert learner.get_by_text(status).count() == 1
+    snapshot(learner, "b7-project-revise")
+    learner.locator("#project").get_by_role("textbox", name=es("Your project")).fill(
+        "Plan para transversalizar la SST en el programa de soldadura.\n\n"
+        "Tabla de evaluación de riesgos: humos, radiación, quemaduras, ruido, incendio."
+    )
+    learner.locator("#project").get_by_role("button", name=es("Submit"), exact=True).click()
+    learner.wait_for_load_state()
+    assert_accessible(learner)
+    assert learner.get_by_role("heading", name=es("Version %(number)s", number=2)).count() == 1
+    assert submission_state(live_server) == [("submitted", 2)]
+
+    # The tutor passes it with the top level of every criterion.
+    visit(tutor, "/tutor/capstones")
+    tutor.get_by_role("link", name=LEARNER[1]).click()
+    tutor.wait_for_url("**/tutor/capstones/*")
+    assert_accessible(tutor)
+    review(tutor, levels=[3, 3, 3, 3], comment="Muy buen plan.", decision=es("Pass"))
+    assert submission_state(live_server) == [("passed", 2)]
+
+    # The learner sees it passed, the project done and the course complete.
+    visit(learner, f"/learn/{COURSE_SLUG}/{CAPSTONE}")
+    assert learner.get_by_text(es("Passed."), exact=True).count() == 1
+    assert learner.get_by_text(es("Decision: passed.")).count() == 1
+    assert learner.locator("p.meta").get_by_text(es("Done")).count() == 1
+    snapshot(learner, "b8-project-passed")
+    visit(learner, "/dashboard")
+    snapshot(learner, "b9-dashboard")
+    ((completed,),) = live_server.query(
+        "SELECT e.completed_at FROM enrollment e JOIN user_account u ON u.id = e.user_id "
+        "WHERE u.email = ?",
+        LEARNER[0],
+    )
+    assert completed is not None
+
+
+def answer_quiz(page, item):
+    """Answer every question correctly (as journey a does)."""
+    for index, question in enumerate(item["questions"]):
+        kind = question["kind"]
+        if kind in ("single", "multiple"):
+            for choice, option in enumerate(question["choices"]):
+                if option.get("correct"):
+                    page.check(f"#q{index}-{choice}")
+        elif kind == "true_false":
+            page.check(f"#q{index}-{'t' if question['answer'] else 'f'}")
+        else:
+            page.fill(f"#q{index}-n", str(question["answer"]).replace(".", ","))
