@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup browser-tools check-system translations extract-messages update-catalogs lint clean
+.PHONY: run test bench setup browser-tools check-system translations extract-messages update-catalogs lint clean
 
 run: setup
 	AULA_ENV=development $(FLASK) db upgrade
@@ -16,6 +16,10 @@ run: setup
 test: setup browser-tools
 	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Page figures (queries, bytes, latency under load beside a trivial Flask view); see bench/.
+bench: setup
+	$(BIN)/python -m bench.pages
 
 # Browser tests need Debian's Chromium and axe-core; without them they are skipped, loudly.
 browser-tools:

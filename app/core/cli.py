@@ -1,6 +1,7 @@
 """`flask demo ...`: what `make run` needs to show a working platform."""
 
 import secrets
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -117,3 +118,43 @@ def setup():
         click.echo(f"    password: {tutor_password}")
     click.echo("  Mail is not sent in development: read it at /admin/outbox or in this log.")
     click.echo("")
+
+
+@demo_cli.command("generate")
+@click.option("--learners", "count", type=click.IntRange(1, 100_000), required=True)
+@click.option("--seed", type=int, default=None, help="Same seed, same names and choices.")
+@with_appcontext
+def generate(count, seed):
+    """Add many learners to the open season (after `demo setup`): enrolments, progress, quiz
+    attempts and capstone work in the tutor-led cohorts, written in bulk. Each run adds more."""
+    from app.core import demo_data
+
+    if current_app.config["AULA_ENV"] == "production":
+        raise click.ClickException("demo generate is for development; AULA_ENV is production")
+    started = time.perf_counter()
+    try:
+        report = demo_data.generate_learners(count, seed)
+    except demo_data.DemoDataError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    slugs = dict(db.session.execute(select(Course.id, Course.slug)).all())
+    click.echo(f"Season “{report.season}”: {report.learners} learners added.")
+    click.echo(f"  enrolments:     {report.enrollments} ({report.completed} completed)")
+    for course_id, enrolled in sorted(report.enrollments_by_course.items()):
+        click.echo(f"    {slugs.get(course_id, course_id)}: {enrolled}")
+    click.echo(f"  items done:     {report.progress}")
+    click.echo(f"  quiz attempts:  {report.quiz_attempts}")
+    states = ", ".join(f"{n} {state}" for state, n in sorted(report.submissions.items()))
+    click.echo(
+        f"  capstones:      {sum(report.submissions.values())} ({states or 'none'}); "
+        f"{report.versions} versions, {report.reviews} reviews"
+    )
+    for label, before, after in report.seats_raised:
+        click.echo(f"  seats raised:   {label} {before} → {after}")
+    for label in report.cohorts_full:
+        click.echo(f"  cohort full:    {label} (at the {seasons.SEATS_MAX}-seat limit)")
+    click.echo(
+        f"Every generated learner signs in with the password {demo_data.DEMO_LEARNER_PASSWORD!r} "
+        f"(one hash, computed once). {time.perf_counter() - started:.1f} s."
+    )
