@@ -6,13 +6,15 @@ both win: the loser gets a clear error and nothing it sent is lost from its form
 """
 
 import hashlib
+import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.accounts.services import external_url
@@ -32,7 +34,7 @@ from app.core.mail import send_template_mail
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
-from app.seasons.models import Cohort, SeasonState, day_ends
+from app.seasons.models import Cohort, Offering, SeasonState, cohort_tutor, day_ends
 
 TEXT_MAX = 20_000
 COMMENT_MAX = 10_000
@@ -485,3 +487,100 @@ def remind_due(today: date, days_ahead: int = 3) -> int:
         )
         sent += 1
     return sent
+
+
+# The tutors' queue -----------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+QUEUE_STATES = (
+    SubmissionState.SUBMITTED,
+    SubmissionState.REVISE,
+    SubmissionState.PASSED,
+    SubmissionState.NOT_PASSED,
+)
+
+
+def _led_by(user: User, query):
+    """Only the submissions of cohorts the user leads (administrators: all of them)."""
+    if user.is_admin:
+        return query
+    return query.where(
+        Submission.cohort_id.in_(
+            select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == user.id)
+        )
+    )
+
+
+@dataclass
+class Page:
+    """What the pager macro reads, for a page of rows counted beforehand."""
+
+    page: int
+    per_page: int
+    total: int
+    items: list = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def review_queue(user: User, state: SubmissionState, page_number: int):
+    """({state: count}, the page of (submission, latest version late?) rows) across the
+    cohorts `user` leads (administrators: all), in two queries whatever the queue's size."""
+    counts = dict(
+        db.session.execute(
+            _led_by(
+                user,
+                select(Submission.state, func.count())
+                .where(Submission.state.in_(QUEUE_STATES))
+                .group_by(Submission.state),
+            )
+        ).all()
+    )
+    page = Page(max(1, page_number), QUEUE_PAGE_SIZE, counts.get(state, 0))
+    page.page = min(page.page, page.pages)
+    latest = SubmissionVersion
+    if state in (SubmissionState.SUBMITTED, SubmissionState.REVISE):
+        order = (Submission.submitted_at, Submission.id)  # oldest waiting first
+    else:
+        order = (Submission.decided_at.desc(), Submission.id.desc())  # latest decisions first
+    page.items = db.session.execute(
+        _led_by(
+            user,
+            select(Submission, latest.late)
+            .outerjoin(
+                latest,
+                (latest.submission_id == Submission.id) & (latest.number == Submission.versions),
+            )
+            .where(Submission.state == state)
+            .options(
+                joinedload(Submission.enrollment)
+                .joinedload(Enrollment.user)
+                .joinedload(User.institution),
+                joinedload(Submission.cohort)
+                .joinedload(Cohort.offering)
+                .joinedload(Offering.course),
+            )
+            .order_by(*order)
+            .limit(QUEUE_PAGE_SIZE)
+            .offset((page.page - 1) * QUEUE_PAGE_SIZE),
+        )
+    ).all()
+    return counts, page

@@ -1,10 +1,6 @@
 """Tutors' side: the review queue across their cohorts, the review page, extensions and a
 cohort's ZIP of the latest versions."""
 
-import math
-import zipfile
-from dataclasses import dataclass, field
-
 from flask import (
     Response,
     abort,
@@ -18,13 +14,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import User
-from app.capstones import services
+from app.capstones import archive, services
 from app.capstones.models import (
-    CapstoneFile,
     Decision,
     Review,
     Submission,
@@ -39,17 +33,10 @@ from app.core.views import content_disposition
 from app.extensions import csrf, db
 from app.learning.models import Enrollment
 from app.seasons import services as seasons
-from app.seasons.models import Cohort, Offering, cohort_tutor
+from app.seasons.models import Cohort, Offering
 
 bp = tutor_blueprint("capstones_tutor", __name__, template_folder="templates", url_prefix="/tutor")
 
-PER_PAGE = 50
-QUEUE_STATES = (
-    SubmissionState.SUBMITTED,
-    SubmissionState.REVISE,
-    SubmissionState.PASSED,
-    SubmissionState.NOT_PASSED,
-)
 # Routes that take files: their requests may be larger than the app's 2 MB.
 UPLOAD_ENDPOINTS = {"capstones_tutor.review"}
 
@@ -106,100 +93,20 @@ def load_cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
-def _led_by_current_user(query):
-    """Only the submissions of cohorts the user leads (administrators: all of them)."""
-    if current_user.is_admin:
-        return query
-    return query.where(
-        Submission.cohort_id.in_(
-            select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == current_user.id)
-        )
-    )
-
-
-# The queue ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    """What the pager macro reads, for a page of rows counted beforehand."""
-
-    page: int
-    per_page: int
-    total: int
-    items: list = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 @bp.get("/capstones")
 def queue():
     """Submissions by state across the tutor's cohorts; a fixed number of queries."""
     status = request.args.get("status", SubmissionState.SUBMITTED.value)
-    if status not in {s.value for s in QUEUE_STATES}:
+    if status not in {s.value for s in services.QUEUE_STATES}:
         status = SubmissionState.SUBMITTED.value
-    state = SubmissionState(status)
-    counts = dict(
-        db.session.execute(
-            _led_by_current_user(
-                select(Submission.state, func.count())
-                .where(Submission.state.in_(QUEUE_STATES))
-                .group_by(Submission.state)
-            )
-        ).all()
+    counts, page = services.review_queue(
+        current_user, SubmissionState(status), request.args.get("page", 1, type=int)
     )
-    page = Page(max(1, request.args.get("page", 1, type=int)), PER_PAGE, counts.get(state, 0))
-    if page.page > page.pages:
-        page.page = page.pages
-    latest = SubmissionVersion
-    if state in (SubmissionState.SUBMITTED, SubmissionState.REVISE):
-        order = (Submission.submitted_at, Submission.id)  # oldest waiting first
-    else:
-        order = (Submission.decided_at.desc(), Submission.id.desc())  # latest decisions first
-    page.items = db.session.execute(
-        _led_by_current_user(
-            select(Submission, latest.late)
-            .outerjoin(
-                latest,
-                (latest.submission_id == Submission.id) & (latest.number == Submission.versions),
-            )
-            .where(Submission.state == state)
-            .options(
-                joinedload(Submission.enrollment)
-                .joinedload(Enrollment.user)
-                .joinedload(User.institution),
-                joinedload(Submission.cohort)
-                .joinedload(Cohort.offering)
-                .joinedload(Offering.course),
-            )
-            .order_by(*order)
-            .limit(PER_PAGE)
-            .offset((page.page - 1) * PER_PAGE)
-        )
-    ).all()
     return render_template(
         "capstones/tutor_queue.html",
         page=page,
         status=status,
-        states=QUEUE_STATES,
+        states=services.QUEUE_STATES,
         counts=counts,
     )
 
@@ -378,99 +285,6 @@ def enrollment_extension(cohort_id, enrollment_id):
     return redirect(url_for("capstones_tutor.cohort", cohort_id=found.id))
 
 
-# The cohort's ZIP --------------------------------------------------------------------------
-
-
-class _Drain:
-    """An unseekable stream for zipfile: what it writes waits here until the response sends it."""
-
-    def __init__(self):
-        self.chunks: list[bytes] = []
-
-    def write(self, data) -> int:
-        self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
-
-
-def _unique(name: str, used: set[str]) -> str:
-    """`name`, or `name (2).ext`, ... so no two entries of a folder collide."""
-    stem, dot, extension = name.rpartition(".")
-    if not dot:
-        stem, extension = name, ""
-    candidate, n = name, 1
-    while candidate.casefold() in used:
-        n += 1
-        candidate = f"{stem} ({n}){dot}{extension}"
-    used.add(candidate.casefold())
-    return candidate
-
-
-CHUNK = 1024 * 1024
-
-
-def _cohort_zip_chunks(engine, cohort_id: int):
-    """The ZIP, a piece at a time: one file's bytes loaded at once, never the cohort's.
-
-    It runs after the view has returned, wherever the server iterates the response, so it
-    needs no Flask context: it reads through a database session of its own.
-    """
-    with Session(engine) as session:
-        yield from _zip_pieces(session, cohort_id)
-
-
-def _zip_pieces(session: Session, cohort_id: int):
-    latest = session.execute(
-        select(SubmissionVersion, User.id, User.full_name)
-        .join(Submission, Submission.id == SubmissionVersion.submission_id)
-        .join(Enrollment, Enrollment.id == Submission.enrollment_id)
-        .join(User, User.id == Enrollment.user_id)
-        .where(
-            Submission.cohort_id == cohort_id,
-            SubmissionVersion.number == Submission.versions,
-        )
-        .order_by(User.full_name, User.id)
-    ).all()
-    files: dict[int, list] = {}
-    if latest:
-        for row in session.execute(
-            select(CapstoneFile.id, CapstoneFile.version_id, CapstoneFile.filename)
-            .where(CapstoneFile.version_id.in_([v.id for v, _, _ in latest]))
-            .order_by(CapstoneFile.id)
-        ):
-            files.setdefault(row.version_id, []).append(row)
-    sink = _Drain()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for version, user_id, full_name in latest:
-            folder = f"{safe_filename(full_name)} ({user_id})"
-            stamp = version.submitted_at.timetuple()[:6]
-            used = {"text.txt"}
-            text = zipfile.ZipInfo(f"{folder}/text.txt", stamp)
-            text.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(text, version.text.encode("utf-8"))
-            yield sink.take()
-            for stored in files.get(version.id, []):
-                data = session.scalar(select(CapstoneFile.data).where(CapstoneFile.id == stored.id))
-                info = zipfile.ZipInfo(
-                    f"{folder}/{_unique(safe_filename(stored.filename), used)}", stamp
-                )
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with archive.open(info, "w") as entry:
-                    for start in range(0, len(data), CHUNK):
-                        entry.write(data[start : start + CHUNK])
-                        yield sink.take()
-                del data
-                yield sink.take()
-    yield sink.take()
-
-
 @bp.get("/cohorts/<int:cohort_id>/capstones.zip")
 def cohort_zip(cohort_id):
     found = load_cohort(cohort_id)
@@ -478,7 +292,7 @@ def cohort_zip(cohort_id):
     title = localise(course.title, course.language)
     filename = safe_filename(f"{title} - {found.name}.zip")
     response = Response(
-        _cohort_zip_chunks(db.engine, found.id),
+        archive.cohort_zip_chunks(db.engine, found.id),
         mimetype="application/zip",
     )
     response.headers["Content-Disposition"] = content_disposition("attachment", filename)
