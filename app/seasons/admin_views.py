@@ -53,28 +53,8 @@ def _on_get(values: dict) -> dict | None:
 # Seasons ------------------------------------------------------------------------------
 
 
-def _seasons_with_counts() -> list[tuple[Season, int, int, int]]:
-    """Every season with its numbers of courses, cohorts and enrolments, in one query."""
-    courses = (
-        select(func.count(Offering.id)).where(Offering.season_id == Season.id).scalar_subquery()
-    )
-    cohorts = (
-        select(func.count(Cohort.id))
-        .join(Offering, Offering.id == Cohort.offering_id)
-        .where(Offering.season_id == Season.id)
-        .scalar_subquery()
-    )
-    enrolled = (
-        select(func.count(Enrollment.id)).where(Enrollment.season_id == Season.id).scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Season, courses, cohorts, enrolled).order_by(Season.starts_on.desc(), Season.id)
-    ).all()
-    return [tuple(row) for row in rows]
-
-
 def _seasons_page(create_form=None, copy_form=None, status=200):
-    rows = _seasons_with_counts()
+    rows = services.seasons_with_counts()
     seasons = [row[0] for row in rows]
     create_form = create_form or SeasonForm(formdata=None, prefix="new")
     copy_form = copy_form or CopySeasonForm(formdata=None, prefix="copy", seasons=seasons)

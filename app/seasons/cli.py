@@ -11,14 +11,13 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.services import find_user_by_email
 from app.catalog.models import Course, CourseKind
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import services
-from app.seasons.models import Cohort, Offering, Season, SeasonState
+from app.seasons.models import Season, SeasonState
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -99,44 +98,28 @@ def seasons_cli():
 # list ---------------------------------------------------------------------------------
 
 
-def _counts(column, query) -> dict[int, int]:
-    """{season id: count} from a grouped query, in one statement."""
-    return dict(db.session.execute(query.group_by(column)).all())
-
-
 @seasons_cli.command("list")
 @with_appcontext
 def list_():
     """Every season: id, name, dates, state, courses, cohorts and learners enrolled."""
-    seasons = services.list_seasons()
+    seasons = services.seasons_with_counts()
     if not seasons:
         click.echo(
             "No seasons yet: create one with "
             "`flask seasons open NAME --starts YYYY-MM-DD --ends YYYY-MM-DD --course SLUG`."
         )
         return
-    # Four queries however many seasons, courses, cohorts and learners there are.
-    courses = _counts(Offering.season_id, select(Offering.season_id, func.count(Offering.id)))
-    cohorts = _counts(
-        Offering.season_id,
-        select(Offering.season_id, func.count(Cohort.id)).join(
-            Cohort, Cohort.offering_id == Offering.id
-        ),
-    )
-    enrolled = _counts(
-        Enrollment.season_id, select(Enrollment.season_id, func.count(Enrollment.id))
-    )
     rows = [("ID", "NAME", "DATES", "STATE", "COURSES", "COHORTS", "ENROLLED")]
-    for season in seasons:
+    for season, courses, cohorts, enrolled in seasons:
         rows.append(
             (
                 str(season.id),
                 season.name,
                 _dates(season),
                 season.state.value,
-                str(courses.get(season.id, 0)),
-                str(cohorts.get(season.id, 0)),
-                str(enrolled.get(season.id, 0)),
+                str(courses),
+                str(cohorts),
+                str(enrolled),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

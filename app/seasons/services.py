@@ -66,6 +66,26 @@ def list_seasons() -> list[Season]:
     return list(db.session.scalars(select(Season).order_by(Season.starts_on.desc(), Season.id)))
 
 
+def seasons_with_counts() -> list[tuple[Season, int, int, int]]:
+    """Every season with its numbers of courses, cohorts and enrolments, in one query."""
+    courses = (
+        select(func.count(Offering.id)).where(Offering.season_id == Season.id).scalar_subquery()
+    )
+    cohorts = (
+        select(func.count(Cohort.id))
+        .join(Offering, Offering.id == Cohort.offering_id)
+        .where(Offering.season_id == Season.id)
+        .scalar_subquery()
+    )
+    enrolled = (
+        select(func.count(Enrollment.id)).where(Enrollment.season_id == Season.id).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Season, courses, cohorts, enrolled).order_by(Season.starts_on.desc(), Season.id)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
 def find_season(reference: str) -> Season | None:
     """A season by its name, or by its id given as digits (for the command line)."""
     reference = reference.strip()
