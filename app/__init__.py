@@ -89,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.capstones.tutor_views import bp as capstones_tutor
     from app.capstones.views import bp as capstones
     from app.catalog.views import bp as catalog
+    from app.certificates.admin_views import bp as certificates_admin
+    from app.certificates.views import bp as certificates
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
     from app.learning.views import bp as learning
@@ -113,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
         capstones,
         capstones_tutor,
         capstones_admin,
+        certificates,
+        certificates_admin,
     ):
         app.register_blueprint(blueprint)
 
@@ -121,6 +125,7 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
     from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
+    from app.certificates.cli import certificates_cli
     from app.core.cli import demo_cli
     from app.seasons.cli import seasons_cli
 
@@ -131,6 +136,7 @@ def _register_cli(app: Flask) -> None:
         demo_cli,
         seasons_cli,
         capstones_cli,
+        certificates_cli,
     ):
         app.cli.add_command(group)
 

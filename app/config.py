@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or wrong; the message says which."""
@@ -135,4 +137,25 @@ def load_config(instance_path: str) -> dict:
         "CAPSTONE_FILE_TYPES": _env_list("CAPSTONE_FILE_TYPES", ["pdf", "office", "images", "zip"]),
         "CAPSTONE_MAX_FILE_BYTES": _env_int("CAPSTONE_MAX_FILE_MB", 20) * 1024 * 1024,
         "CAPSTONE_MAX_SUBMISSION_BYTES": _env_int("CAPSTONE_MAX_SUBMISSION_MB", 50) * 1024 * 1024,
+        # Background jobs (app/core/jobs.py): RQ on Redis when REDIS_URL is set, else a small
+        # pool in the web process; tests run them inline.
+        "JOBS_BACKEND": _jobs_backend(env, redis_url),
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE") or "aula",
+        "JOBS_POOL_SIZE": _env_int("JOBS_POOL_SIZE", 2),
+        # Certificates: designs, issuer printed on them, and each render's time limit.
+        "CERTIFICATE_DESIGNS": os.environ.get("CERTIFICATE_DESIGNS") or str(ROOT / "certificates"),
+        "CERTIFICATE_ISSUER": os.environ.get("CERTIFICATE_ISSUER") or "Aula",
+        "CERTIFICATE_RENDER_SECONDS": _env_int("CERTIFICATE_RENDER_SECONDS", 30),
+        "CERTIFICATE_RENDER_ATTEMPTS": _env_int("CERTIFICATE_RENDER_ATTEMPTS", 3),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",
     }
+
+
+def _jobs_backend(env: str, redis_url: str | None) -> str:
+    default = "inline" if env == "testing" else ("rq" if redis_url else "pool")
+    backend = (os.environ.get("JOBS_BACKEND") or default).strip().lower()
+    if backend not in {"rq", "pool", "inline"}:
+        raise ConfigError(f"JOBS_BACKEND must be rq, pool or inline, not {backend!r}")
+    if backend == "rq" and not redis_url:
+        raise ConfigError("JOBS_BACKEND=rq needs REDIS_URL")
+    return backend

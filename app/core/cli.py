@@ -143,6 +143,7 @@ def generate(count, seed):
     click.echo(f"  enrolments:     {report.enrollments} ({report.completed} completed)")
     for course_id, enrolled in sorted(report.enrollments_by_course.items()):
         click.echo(f"    {slugs.get(course_id, course_id)}: {enrolled}")
+    click.echo(f"  certificates:   {report.certificates} (PDFs made on first download)")
     click.echo(f"  items done:     {report.progress}")
     click.echo(f"  quiz attempts:  {report.quiz_attempts}")
     states = ", ".join(f"{n} {state}" for state, n in sorted(report.submissions.items()))

@@ -28,6 +28,7 @@ from app.capstones.models import (
     SubmissionVersion,
 )
 from app.catalog.models import CourseKind, Item, ItemKind
+from app.certificates.services import issue_certificate
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES
 from app.extensions import db
@@ -58,6 +59,7 @@ class GenerationReport:
     progress: int = 0
     quiz_attempts: int = 0
     completed: int = 0
+    certificates: int = 0
     submissions: Counter = field(default_factory=Counter)
     versions: int = 0
     reviews: int = 0
@@ -443,6 +445,12 @@ def generate_learners(count: int, seed: int | None = None) -> GenerationReport:
     report.progress, report.quiz_attempts = len(progress_rows), len(attempt_rows)
     _write_submissions(rng, submission_plans, report)
     db.session.flush()
+    # Completions written in bulk skip the course_completed signal: certify them here. Their
+    # PDFs are made on first download (or by `flask certificates issue --season`).
+    db.session.expire_all()
+    for enrollment_id, _completed_at in completions:
+        issue_certificate(enrollment_id, render=False)
+        report.certificates += 1
     return report
 
 

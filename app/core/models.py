@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
@@ -36,3 +36,59 @@ class StoredFile(db.Model):
     size: Mapped[int]
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Job(db.Model):
+    """A piece of background work an administrator started and follows (a bulk issue).
+
+    Its units run as tasks on any worker; each adds to `done` or `failed` with one atomic
+    UPDATE, and the one that completes the count sets `finished_at`.
+    """
+
+    __tablename__ = "background_job"
+    __table_args__ = (
+        CheckConstraint("total >= 0 AND done >= 0 AND failed >= 0", name="counts"),
+        CheckConstraint("done + failed <= total", name="progress"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    # What the job works on, for people: e.g. "OSH in vocational training · Season 2026 · A".
+    title: Mapped[str] = mapped_column(String(300))
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    failures: Mapped[list["JobFailure"]] = relationship(
+        back_populates="job", order_by="JobFailure.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else (self.done + self.failed) * 100 // self.total
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class JobFailure(db.Model):
+    """One unit of a job that failed after its retries, and why."""
+
+    __tablename__ = "background_job_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("background_job.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    job: Mapped[Job] = relationship(back_populates="failures")

@@ -1,13 +1,28 @@
-"""PDF rendering with WeasyPrint, confined to the files we hand it.
+"""PDF rendering with WeasyPrint, confined to the files we hand it, optionally time-limited.
 
 The fetcher serves only the given in-memory files under the `package:` scheme and refuses
 every other URL (network, file system, data:), so a document cannot reach anything else.
+
+A time-limited render runs in a helper process kept warm between renders (WeasyPrint's fonts
+and caches stay loaded); a render that overruns is stopped by ending that process, which a
+thread could not do. The next render starts a fresh one.
 """
+
+import mimetypes
+import multiprocessing
+import threading
+from multiprocessing.pool import Pool
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "package:"
+# A helper process is replaced after this many renders, so a slow leak cannot grow forever.
+RENDERS_PER_PROCESS = 500
+
+
+class RenderTimeout(Exception):
+    """A render ran past its time limit and was stopped."""
 
 
 class ConfinedFetcher(URLFetcher):
@@ -21,9 +36,57 @@ class ConfinedFetcher(URLFetcher):
         path = url[len(SCHEME) :] if url.startswith(SCHEME) else None
         if path is None or path not in self._files:
             raise ValueError(f"only the document's own files may be used, not {url[:100]!r}")
-        return URLFetcherResponse(url, self._files[path])
+        # Stylesheets are only used when they say they are CSS.
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, self._files[path], headers={"Content-Type": kind})
 
 
-def render_pdf(html: str, files: dict[str, bytes] | None = None) -> bytes:
-    """Render the HTML to PDF bytes; it may use `package:<path>` URLs for `files`."""
-    return HTML(string=html, url_fetcher=ConfinedFetcher(files or {})).write_pdf()
+def render_pdf(
+    html: str, files: dict[str, bytes] | None = None, *, timeout: float | None = None
+) -> bytes:
+    """Render the HTML to PDF bytes; it may use `package:<path>` URLs for `files`.
+
+    With `timeout` (seconds) the render runs in the helper process and raises RenderTimeout
+    when it takes longer.
+    """
+    if timeout is None:
+        return _render(html, files or {})
+    pool = _helper_pool()
+    pending = pool.apply_async(_render, (html, files or {}))
+    try:
+        return pending.get(timeout)
+    except multiprocessing.TimeoutError:
+        _discard(pool)
+        raise RenderTimeout(f"the render took longer than {timeout:g} s and was stopped") from None
+
+
+def _render(html: str, files: dict[str, bytes]) -> bytes:
+    return HTML(string=html, url_fetcher=ConfinedFetcher(files)).write_pdf()
+
+
+_lock = threading.Lock()
+_pool: Pool | None = None
+
+
+def _helper_pool() -> Pool:
+    global _pool
+    with _lock:
+        if _pool is None:
+            # spawn, not fork: the caller may be a threaded web or job process.
+            context = multiprocessing.get_context("spawn")
+            _pool = context.Pool(processes=1, maxtasksperchild=RENDERS_PER_PROCESS)
+        return _pool
+
+
+def _discard(pool: Pool) -> None:
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.terminate()
+
+
+def helper_process_ids() -> list[int]:
+    """The helper processes' ids (for measuring their memory)."""
+    with _lock:
+        return [process.pid for process in (_pool._pool if _pool else [])]  # noqa: SLF001

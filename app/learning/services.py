@@ -7,14 +7,15 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Course, Item, ItemKind
-from app.core.db import after_commit, insert_or_ignore, utcnow
+from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from app.seasons.models import Season, SeasonState
 
 signals = Namespace()
-# Sent once per enrolment, after the commit that records its completion, with the
-# enrolment's id as sender; the Certificates work listens.
+# Sent once per enrolment, inside the transaction that records its completion, with the
+# enrolment's id as sender: what a listener writes (the certificate) commits or rolls back
+# with the completion. Listeners queue slow work (rendering) for after the commit.
 course_completed = signals.signal("course-completed")
 
 
@@ -158,9 +159,7 @@ def record_completion_if_due(enrollment: Enrollment) -> bool:
     if result.rowcount != 1:
         return False
     db.session.refresh(enrollment)
-    # Announced once the completion is committed, never for one that rolls back.
-    enrollment_id = enrollment.id
-    after_commit(lambda: course_completed.send(enrollment_id))
+    course_completed.send(enrollment.id)
     return True
 
 

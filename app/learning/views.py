@@ -8,6 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from app.capstones.views import project_page
 from app.catalog.models import Course, Item, ItemKind, Module
+from app.certificates.forms import LanguageChoiceForm
+from app.certificates.services import certificates_of
 from app.extensions import db
 from app.learning import services
 from app.learning.models import Enrollment
@@ -162,4 +164,6 @@ def dashboard():
         "learning/dashboard.html",
         rows=services.dashboard_rows(current_user),
         waiting=waiting_for(current_user),
+        certificates=certificates_of(current_user),
+        language_choice=lambda c: LanguageChoiceForm(formdata=None, language=c.language),
     )

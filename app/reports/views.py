@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "enrolled",
     "active",
     "completed",
+    "certified",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -101,6 +102,7 @@ def figures_csv(figures: SeasonFigures) -> bytes:
             row.enrolled,
             row.active,
             row.completed,
+            row.certified,
         ]
 
     lines = [line("season", figures.total)]

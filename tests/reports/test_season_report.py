@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.catalog.models import CourseKind, Item
+from app.certificates.services import PLATFORM, issue_certificate, revoke
 from app.core.db import utcnow
 from app.extensions import db
 from app.learning.models import ItemProgress, QuizAttempt
@@ -82,6 +83,8 @@ def season_data(make_user, institutions):
     ana_paced = enrol(ana, paced)
     did_an_item(ana_paced)
     ana_paced.completed_at = utcnow()
+    db.session.flush()
+    issue_certificate(ana_paced.id, render=False)
     tried_the_quiz(enrol(beto, tutored, morning))  # active through an attempt only
     enrol(carla, tutored, evening)
     enrol(dario, paced)
@@ -124,36 +127,39 @@ def test_the_headline_counts_people_institutions_and_countries(client, login_as,
     assert response.status_code == 200
     html = main_of(response.get_data(as_text=True))
     assert "5 participants from 2 institutions in 3 countries" in html
-    # The definitions are on the page, and there is no invented certified figure.
+    # The definitions are on the page.
     assert "Active: enrolments with at least one item done or one quiz attempt." in html
-    assert "Certified" not in html.split("</ul>", 1)[1]
+    assert "Certified: enrolments holding a valid certificate" in html
 
 
 def test_the_tables_by_course_cohort_country_and_institution(client, login_as, season_data):
     login_as(Role.ADMIN, locale="en")
     html = main_of(client.get(report_url(season_data["season"])).get_data(as_text=True))
-    # columns: label(s), learners, enrolled, active, completed
+    # columns: label(s), learners, enrolled, active, completed, certified
     assert table_after(html, "By course") == [
-        ["Tutored course", "3", "3", "2", "0"],
-        ["At your pace", "3", "3", "2", "1"],
+        ["Tutored course", "3", "3", "2", "0", "0"],
+        ["At your pace", "3", "3", "2", "1", "1"],
     ]
-    assert '<th scope="row">Whole season</th><td>5</td><td>6</td><td>4</td><td>1</td>' in html
+    assert (
+        '<th scope="row">Whole season</th><td>5</td><td>6</td><td>4</td><td>1</td><td>1</td>'
+        in html
+    )
     assert table_after(html, "By cohort") == [
-        ["Tutored course", "Mañana", "2", "2", "2", "0"],
-        ["Tutored course", "Tarde", "1", "1", "0", "0"],
-        ["Tutored course", "Vacía", "0", "0", "0", "0"],
-        ["At your pace", "Self-paced (no cohort)", "3", "3", "2", "1"],
+        ["Tutored course", "Mañana", "2", "2", "2", "0", "0"],
+        ["Tutored course", "Tarde", "1", "1", "0", "0", "0"],
+        ["Tutored course", "Vacía", "0", "0", "0", "0", "0"],
+        ["At your pace", "Self-paced (no cohort)", "3", "3", "2", "1", "1"],
     ]
     assert table_after(html, "By country") == [
-        ["Argentina", "2", "3", "3", "1"],
-        ["Mexico", "2", "2", "0", "0"],
-        ["Spain", "1", "1", "1", "0"],
+        ["Argentina", "2", "3", "3", "1", "1"],
+        ["Mexico", "2", "2", "0", "0", "0"],
+        ["Spain", "1", "1", "1", "0", "0"],
     ]
     listed = season_data["listed"]
     assert table_after(html, "By institution") == [
-        [listed.acronym, listed.name, "3", "4", "4", "1"],
+        [listed.acronym, listed.name, "3", "4", "4", "1", "1"],
         # Two spellings of one written-in name count once, under the first alphabetically.
-        ["Instituto Sol", "Written in by participants", "2", "2", "0", "0"],
+        ["Instituto Sol", "Written in by participants", "2", "2", "0", "0", "0"],
     ]
     assert "Elsewhere" not in html and "Brazil" not in html  # another season's learner
 
@@ -169,6 +175,7 @@ def test_an_empty_season_reports_zeros(client, login_as):
         {
             "section": "season", "course": "", "cohort": "", "country_code": "", "country": "",
             "institution": "", "learners": "0", "enrolled": "0", "active": "0", "completed": "0",
+            "certified": "0",
         }
     ]  # fmt: skip
 
@@ -184,26 +191,26 @@ def test_the_csv_holds_the_same_figures_as_an_attachment(client, login_as, seaso
     rows = read_csv(response)
     assert list(rows[0]) == [
         "section", "course", "cohort", "country_code", "country", "institution",
-        "learners", "enrolled", "active", "completed",
+        "learners", "enrolled", "active", "completed", "certified",
     ]  # fmt: skip
 
     def figures(section, **where):
         (row,) = [
             r for r in rows if r["section"] == section and all(r[k] == v for k, v in where.items())
         ]
-        return [row["learners"], row["enrolled"], row["active"], row["completed"]]
+        return [row["learners"], row["enrolled"], row["active"], row["completed"], row["certified"]]
 
-    assert figures("season") == ["5", "6", "4", "1"]
-    assert figures("course", course="Tutored course") == ["3", "3", "2", "0"]
-    assert figures("course", course="At your pace") == ["3", "3", "2", "1"]
-    assert figures("cohort", cohort="Mañana") == ["2", "2", "2", "0"]
-    assert figures("cohort", cohort="Self-paced (no cohort)") == ["3", "3", "2", "1"]
-    assert figures("country", country_code="AR", country="Argentina") == ["2", "3", "3", "1"]
-    assert figures("country", country_code="MX") == ["2", "2", "0", "0"]
+    assert figures("season") == ["5", "6", "4", "1", "1"]
+    assert figures("course", course="Tutored course") == ["3", "3", "2", "0", "0"]
+    assert figures("course", course="At your pace") == ["3", "3", "2", "1", "1"]
+    assert figures("cohort", cohort="Mañana") == ["2", "2", "2", "0", "0"]
+    assert figures("cohort", cohort="Self-paced (no cohort)") == ["3", "3", "2", "1", "1"]
+    assert figures("country", country_code="AR", country="Argentina") == ["2", "3", "3", "1", "1"]
+    assert figures("country", country_code="MX") == ["2", "2", "0", "0", "0"]
     assert figures("institution", institution=season_data["listed"].acronym) == [
-        "3", "4", "4", "1",
+        "3", "4", "4", "1", "1",
     ]  # fmt: skip
-    assert figures("institution", institution="Instituto Sol") == ["2", "2", "0", "0"]
+    assert figures("institution", institution="Instituto Sol") == ["2", "2", "0", "0", "0"]
     # The headline can be read back from the CSV.
     assert len([r for r in rows if r["section"] == "country"]) == 3
     assert len([r for r in rows if r["section"] == "institution"]) == 2
@@ -295,3 +302,14 @@ def test_an_unknown_season_is_not_found(client, login_as):
     login_as(Role.ADMIN)
     assert client.get("/admin/seasons/999999/report").status_code == 404
     assert client.get("/admin/seasons/999999/report.csv").status_code == 404
+
+
+def test_a_revoked_certificate_is_not_counted_as_certified(client, login_as, season_data):
+    from app.certificates.models import Certificate
+
+    certificate = db.session.scalar(select(Certificate))
+    revoke(certificate, "Issued by mistake", PLATFORM)
+    db.session.commit()
+    login_as(Role.ADMIN, locale="en")
+    html = main_of(client.get(report_url(season_data["season"])).get_data(as_text=True))
+    assert table_after(html, "By course")[1] == ["At your pace", "3", "3", "2", "1", "0"]

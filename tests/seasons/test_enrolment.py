@@ -260,7 +260,7 @@ def test_enrolment_outside_the_cohort_window_is_refused(
 
 def test_a_self_paced_window_limits_enrolment(small_course, make_user):
     learner = make_user()
-    offering = offering_for(small_course, enrol_opens_on=days(1), enrol_closes_on=days(30))
+    offering = offering_for(small_course, enrol_opens_on=days(2), enrol_closes_on=days(30))
     with pytest.raises(services.EnrolmentClosed):
         services.enrol(learner, offering)
     services.set_offering_window(offering, days(0), days(30))

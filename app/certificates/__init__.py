@@ -1,0 +1,1 @@
+"""Certificates: issued once per completed enrolment, rendered to PDF, verified by anyone."""

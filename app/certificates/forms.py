@@ -1,0 +1,59 @@
+"""Forms of the certificate pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.core.forms import strip_filter
+from app.core.i18n import LANGUAGE_NAMES
+
+
+class CodeForm(FlaskForm):
+    """Type a code from a printed certificate (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(_l("Type the code printed on the certificate.")), Length(max=80)],
+        filters=[strip_filter],
+        description=_l("As printed under the QR code, for example K7QM-3XTR-9B2F-…"),
+    )
+
+
+class CheckFileForm(FlaskForm):
+    """Upload a PDF to learn whether it is byte for byte the file issued."""
+
+    pdf = FileField(
+        _l("Certificate PDF"),
+        validators=[FileRequired(_l("Choose the PDF file to check."))],
+        description=_l("The file is compared and forgotten: it is not kept."),
+    )
+
+
+class LanguageChoiceForm(FlaskForm):
+    """The learner chooses the certificate's language."""
+
+    language = SelectField(_l("Language of the certificate"), choices=list(LANGUAGE_NAMES.items()))
+
+
+class ReasonForm(FlaskForm):
+    """Revoke or restore: the reason goes into the certificate's history."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason.")), Length(min=3, max=1000)],
+        filters=[strip_filter],
+        description=_l("Kept in the certificate's history with your name and the date."),
+    )
+
+
+class BulkIssueForm(FlaskForm):
+    """Issue the certificates of a cohort or a season."""
+
+    again = BooleanField(
+        _l("Also re-issue existing certificates (new PDF with today's name, course and design)")
+    )

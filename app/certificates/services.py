@@ -1,0 +1,522 @@
+"""Issuing, rendering, revoking and verifying certificates. Views, commands and tasks call these.
+
+Exactly one certificate per enrolment: the row is inserted with INSERT ... ON CONFLICT DO
+NOTHING on a UNIQUE enrolment column, so concurrent completions or issue requests agree on one.
+Rendering is slow, so it runs as a background task after the commit; the PDF is stored once per
+edition and every download serves the stored bytes.
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, undefer
+
+from app.accounts.models import User
+from app.accounts.services import external_url
+from app.catalog.models import Course
+from app.certificates import codes
+from app.certificates.designs import design_for, render_certificate
+from app.certificates.models import (
+    Certificate,
+    CertificateAction,
+    CertificateDocument,
+    CertificateEvent,
+    CertificateStatus,
+)
+from app.core import jobs
+from app.core.db import insert_or_ignore, utcnow
+from app.core.i18n import localise
+from app.core.mail import send_template_mail
+from app.extensions import db
+from app.learning import services as learning
+from app.learning.models import Enrollment
+
+log = logging.getLogger(__name__)
+
+REASON_MAX = 1000
+BATCH = 20  # enrolments per task of a bulk issue: small enough to spread over workers
+LANGUAGES = ("es", "pt", "en")
+
+
+class CertificateError(Exception):
+    """A rule about certificates was broken; the message is for the person acting."""
+
+
+class NotCompleted(CertificateError):
+    pass
+
+
+class AlreadyRevoked(CertificateError):
+    pass
+
+
+class NotRevoked(CertificateError):
+    pass
+
+
+class RenderFailed(CertificateError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, for the audit trail: a person, or the platform / a command line."""
+
+    user_id: int | None = None
+    label: str = ""
+
+    @classmethod
+    def person(cls, user: User) -> "Actor":
+        return cls(user.id, user.email)
+
+
+PLATFORM = Actor(None, "platform")
+
+
+# Issuing ------------------------------------------------------------------------------------
+
+
+def _load_enrollment(enrollment_id: int) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .options(
+            joinedload(Enrollment.user),
+            joinedload(Enrollment.course),
+            joinedload(Enrollment.season),
+            joinedload(Enrollment.cohort),
+        )
+    )
+
+
+def _printed_details(enrollment: Enrollment, language: str) -> dict:
+    """What the certificate prints about the enrolment, in `language`."""
+    course = enrollment.course
+    return {
+        "learner_name": enrollment.user.full_name,
+        "course_title": str(localise(course.title, course.language, language))[:300],
+        "hours": course.hours,
+        "season_name": enrollment.season.name,
+        "cohort_name": enrollment.cohort.name if enrollment.cohort else None,
+        "completed_on": enrollment.completed_at.date(),
+        "language": language,
+    }
+
+
+def certificate_for(enrollment_id: int) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment_id))
+
+
+def issue_certificate(
+    enrollment_id: int, actor: Actor = PLATFORM, *, render: bool = True
+) -> tuple[Certificate, bool]:
+    """The enrolment's certificate, issued now unless it exists; and whether this call issued it.
+
+    Of any number of concurrent calls for one enrolment, exactly one inserts. With `render`,
+    the PDF is queued for after the commit.
+    """
+    enrollment = _load_enrollment(enrollment_id)
+    if enrollment is None or enrollment.completed_at is None:
+        raise NotCompleted(_l("The course is not completed: there is nothing to certify yet."))
+    language = enrollment.user.locale if enrollment.user.locale in LANGUAGES else "es"
+    design = design_for(enrollment.course.slug)
+    for _attempt in range(3):
+        inserted = insert_or_ignore(
+            Certificate,
+            code=codes.new_code(),
+            enrollment_id=enrollment.id,
+            user_id=enrollment.user_id,
+            course_id=enrollment.course_id,
+            season_id=enrollment.season_id,
+            design=design.name,
+            design_version=design.version,
+            edition=1,
+            status=CertificateStatus.VALID,
+            issued_at=utcnow(),
+            edition_at=utcnow(),
+            **_printed_details(enrollment, language),
+        )
+        certificate = certificate_for(enrollment.id)
+        if certificate is not None:
+            break
+        # Not inserted and none there: the random code met an existing one. Draw again.
+    else:  # pragma: no cover - 140 random bits do not collide three times
+        raise RuntimeError("could not draw a unique certificate code")
+    if inserted:
+        _audit(certificate, CertificateAction.ISSUED, actor)
+        if render:
+            jobs.enqueue("certificates.render", certificate_id=certificate.id)
+    return certificate, inserted
+
+
+def issue_on_completion(enrollment_id: int, **_extra) -> None:
+    """Listener of learning's course_completed: certify the completion in its transaction."""
+    issue_certificate(enrollment_id)
+
+
+learning.course_completed.connect(issue_on_completion)
+
+
+def _new_edition(certificate: Certificate, values: dict) -> None:
+    """Move the certificate to its next edition with `values`; refused when revoked."""
+    result = db.session.execute(
+        update(Certificate)
+        .where(
+            Certificate.id == certificate.id,
+            Certificate.edition == certificate.edition,
+            Certificate.status == CertificateStatus.VALID,
+        )
+        .values(edition=Certificate.edition + 1, edition_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(certificate)
+    if result.rowcount != 1 and certificate.revoked:
+        raise AlreadyRevoked(_l("This certificate is revoked: restore it first."))
+
+
+def reissue(certificate: Certificate, actor: Actor, *, render: bool = True) -> None:
+    """Print the certificate again from today's details (name, course, design) as a new edition."""
+    values = {}
+    enrollment = _load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
+    if enrollment is not None and enrollment.completed_at is not None:
+        values = _printed_details(enrollment, certificate.language)
+    _new_edition(certificate, values)
+    _audit(certificate, CertificateAction.REISSUED, actor)
+    if render:
+        jobs.enqueue("certificates.render", certificate_id=certificate.id)
+
+
+def change_language(certificate: Certificate, language: str, actor: Actor) -> bool:
+    """Print the certificate in another language (a new edition); False if it already is."""
+    if language not in LANGUAGES:
+        raise CertificateError(_l("Choose Spanish, Portuguese or English."))
+    if language == certificate.language:
+        return False
+    values = {"language": language}
+    enrollment = _load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
+    if enrollment is not None and enrollment.completed_at is not None:
+        values = _printed_details(enrollment, language)
+    _new_edition(certificate, values)
+    _audit(certificate, CertificateAction.LANGUAGE, actor, language)
+    jobs.enqueue("certificates.render", certificate_id=certificate.id)
+    return True
+
+
+# Revoking -----------------------------------------------------------------------------------
+
+
+def _check_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        raise CertificateError(_l("Give the reason (it is kept in the certificate's history)."))
+    if len(reason) > REASON_MAX:
+        raise CertificateError(_l("Keep the reason under %(count)s characters.", count=REASON_MAX))
+    return reason
+
+
+def revoke(certificate: Certificate, reason: str, actor: Actor) -> None:
+    """Revoke the certificate: from the next request on, verification says so."""
+    reason = _check_reason(reason)
+    result = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == CertificateStatus.VALID)
+        .values(status=CertificateStatus.REVOKED, revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise AlreadyRevoked(_l("This certificate is already revoked."))
+    db.session.refresh(certificate)
+    _audit(certificate, CertificateAction.REVOKED, actor, reason)
+
+
+def restore(certificate: Certificate, reason: str, actor: Actor) -> None:
+    """Make a revoked certificate valid again."""
+    reason = _check_reason(reason)
+    result = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == CertificateStatus.REVOKED)
+        .values(status=CertificateStatus.VALID, revoked_at=None, revoked_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotRevoked(_l("This certificate is not revoked."))
+    db.session.refresh(certificate)
+    _audit(certificate, CertificateAction.RESTORED, actor, reason)
+
+
+def _audit(certificate: Certificate, action: CertificateAction, actor: Actor, reason="") -> None:
+    db.session.add(
+        CertificateEvent(
+            certificate_id=certificate.id,
+            action=action,
+            actor_id=actor.user_id,
+            actor_label=actor.label[:300],
+            reason=reason,
+        )
+    )
+    db.session.flush()
+
+
+def history(certificate: Certificate) -> list[CertificateEvent]:
+    return list(
+        db.session.scalars(
+            select(CertificateEvent)
+            .where(CertificateEvent.certificate_id == certificate.id)
+            .order_by(CertificateEvent.id)
+        )
+    )
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+
+def current_document(certificate: Certificate, *, with_data: bool = False):
+    """The stored PDF of the certificate's current edition, or None while it is being made."""
+    query = select(CertificateDocument).where(
+        CertificateDocument.certificate_id == certificate.id,
+        CertificateDocument.edition == certificate.edition,
+    )
+    if with_data:
+        query = query.options(undefer(CertificateDocument.data))
+    return db.session.scalar(query)
+
+
+def printed_values(certificate: Certificate) -> dict:
+    """The design's variables for the certificate (dates unformatted)."""
+    return {
+        "learner_name": certificate.learner_name,
+        "course_title": certificate.course_title,
+        "hours": certificate.hours,
+        "season_name": certificate.season_name,
+        "cohort_name": certificate.cohort_name or "",
+        "completed_on": certificate.completed_on,
+        "issued_on": certificate.edition_at.date(),
+        "language": certificate.language,
+        "code": certificate.grouped_code,
+        "verify_url": verification_url(certificate),
+    }
+
+
+def verification_url(certificate: Certificate) -> str:
+    return external_url("certificates.verify", code=certificate.grouped_code)
+
+
+def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bool]:
+    """Render and store the current edition unless it is stored; and whether this call stored it.
+
+    A failed render is tried again (CERTIFICATE_RENDER_ATTEMPTS in all, each time-limited),
+    then RenderFailed. Nothing is written until a whole PDF exists.
+    """
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        return None, False
+    found = current_document(certificate)
+    if found is not None:
+        return found, False
+    course_slug = certificate.course_id and db.session.scalar(
+        select(Course.slug).where(Course.id == certificate.course_id)
+    )
+    design = design_for(course_slug)
+    values = printed_values(certificate)
+    attempts = current_app.config["CERTIFICATE_RENDER_ATTEMPTS"]
+    for attempt in range(1, attempts + 1):
+        try:
+            pdf = render_certificate(values, design)
+            break
+        except Exception as error:
+            log.warning(
+                "Certificate %s: render %s of %s failed: %s",
+                certificate_id,
+                attempt,
+                attempts,
+                error,
+            )
+            if attempt == attempts:
+                raise RenderFailed(
+                    _l("The PDF could not be made (%(error)s).", error=str(error)[:300])
+                ) from error
+            time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
+    inserted = insert_or_ignore(
+        CertificateDocument,
+        certificate_id=certificate.id,
+        edition=certificate.edition,
+        language=certificate.language,
+        design_version=design.version,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        data=pdf,
+        rendered_at=utcnow(),
+    )
+    if inserted:
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == certificate.id)
+            .values(design=design.name, design_version=design.version)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire(certificate)
+    return current_document(certificate), inserted
+
+
+@jobs.task("certificates.render")
+def render_task(certificate_id: int) -> None:
+    """Background task: render the current edition; tell the learner when their first is ready."""
+    document, stored = render_document(certificate_id)
+    if stored and document.edition == 1:
+        _tell_learner(db.session.get(Certificate, certificate_id))
+
+
+def _tell_learner(certificate: Certificate) -> None:
+    learner = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    if learner is None:
+        return
+    send_template_mail(
+        learner.email,
+        learner.locale,
+        "certificates/mail/ready",
+        _l("Your certificate is ready"),
+        learner=learner,
+        certificate=certificate,
+        dashboard_url=external_url("learning.dashboard"),
+        verify_url=verification_url(certificate),
+    )
+
+
+def request_document(certificate: Certificate) -> None:
+    """Ask for the current edition to be rendered (again), e.g. when a download finds none."""
+    jobs.enqueue("certificates.render", certificate_id=certificate.id)
+
+
+# Bulk issuing -------------------------------------------------------------------------------
+
+
+def completed_enrollment_ids(*, season_id: int, cohort_id: int | None = None) -> list[int]:
+    """Completed enrolments of a season (or one cohort of it), in a stable order."""
+    query = select(Enrollment.id).where(
+        Enrollment.season_id == season_id, Enrollment.completed_at.is_not(None)
+    )
+    if cohort_id is not None:
+        query = query.where(Enrollment.cohort_id == cohort_id)
+    return list(db.session.scalars(query.order_by(Enrollment.id)))
+
+
+def bulk_counts(enrollment_ids: list[int]) -> tuple[int, int]:
+    """Of these enrolments, how many have a certificate and how many of those are revoked."""
+    if not enrollment_ids:
+        return 0, 0
+    rows = db.session.execute(
+        select(Certificate.status, func.count())
+        .where(Certificate.enrollment_id.in_(enrollment_ids))
+        .group_by(Certificate.status)
+    ).all()
+    counts = dict(rows)
+    return sum(counts.values()), counts.get(CertificateStatus.REVOKED, 0)
+
+
+def start_bulk_issue(title: str, enrollment_ids: list[int], *, again: bool, actor: Actor):
+    """A job that issues (and with `again` re-issues) the certificates of these enrolments.
+
+    It is split into tasks of BATCH enrolments, which any number of workers share.
+    """
+    job = jobs.start_job("certificates.issue", title, len(enrollment_ids), actor.user_id)
+    for start in range(0, len(enrollment_ids), BATCH):
+        jobs.enqueue(
+            "certificates.issue_batch",
+            job_id=job.id,
+            enrollment_ids=enrollment_ids[start : start + BATCH],
+            again=again,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+        )
+    return job
+
+
+@jobs.task("certificates.issue_batch")
+def issue_batch(
+    job_id: int, enrollment_ids: list[int], again: bool, actor_id: int | None, actor_label: str
+) -> None:
+    """Background task: issue (or re-issue) and render each enrolment's certificate, counting
+    each on the job; one that fails is recorded with its reason and the others go on."""
+    actor = Actor(actor_id, actor_label)
+    for enrollment_id in enrollment_ids:
+        try:
+            certificate, created = issue_certificate(enrollment_id, actor, render=False)
+            if not created and again and not certificate.revoked:
+                reissue(certificate, actor, render=False)
+            if not certificate.revoked:
+                render_document(certificate.id)
+            jobs.record_progress(job_id)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            jobs.record_progress(job_id, failed_label=_label_of(enrollment_id), reason=str(error))
+            db.session.commit()
+
+
+def _label_of(enrollment_id: int) -> str:
+    enrollment = _load_enrollment(enrollment_id)
+    if enrollment is None:
+        return f"#{enrollment_id}"
+    course = enrollment.course
+    return f"{enrollment.user.full_name} · {localise(course.title, course.language)}"
+
+
+# Reading --------------------------------------------------------------------------------------
+
+
+def find_by_code(text: str) -> Certificate | None:
+    """The certificate a typed or scanned code names, or None (whatever the text's shape)."""
+    code = codes.normalise(text)
+    if code is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What an uploaded file is to a certificate."""
+
+    issued: bool  # byte for byte the PDF of the current edition
+    earlier_edition_of: datetime | None = None  # an earlier edition's PDF, replaced then
+
+
+def check_file(certificate: Certificate, data: bytes) -> FileCheck:
+    """Compare a file with the PDFs issued for this certificate (by SHA-256)."""
+    digest = hashlib.sha256(data).hexdigest()
+    editions = list(
+        db.session.scalars(
+            select(CertificateDocument.edition).where(
+                CertificateDocument.certificate_id == certificate.id,
+                CertificateDocument.sha256 == digest,
+            )
+        )
+    )
+    if certificate.edition in editions:
+        return FileCheck(issued=True)
+    if editions:
+        return FileCheck(issued=False, earlier_edition_of=certificate.edition_at)
+    return FileCheck(issued=False)
+
+
+def certificates_of(user: User) -> list[tuple[Certificate, bool]]:
+    """The learner's certificates, newest first, each with whether its PDF is ready."""
+    ready = (
+        select(CertificateDocument.id)
+        .where(
+            CertificateDocument.certificate_id == Certificate.id,
+            CertificateDocument.edition == Certificate.edition,
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Certificate, ready)
+        .where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ).all()
+    return [(certificate, bool(is_ready)) for certificate, is_ready in rows]

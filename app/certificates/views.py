@@ -1,0 +1,172 @@
+"""Public verification (`/verify/<code>`, `.json`, a PDF check) and the learner's downloads.
+
+Verification needs no account and shows only what the certificate prints. Every code that
+names no certificate, whatever its shape, gets the same 404; the routes share a rate limit.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.certificates import services
+from app.certificates.forms import CheckFileForm, CodeForm, LanguageChoiceForm
+from app.certificates.models import Certificate
+from app.core.views import content_disposition
+from app.extensions import db, limiter
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+verify_limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify")
+NOINDEX = "noindex, nofollow, noarchive"
+
+
+def _not_found() -> Response:
+    response = Response(render_template("certificates/not_found.html"), status=404)
+    response.headers["X-Robots-Tag"] = NOINDEX
+    return response
+
+
+def _public(response: Response) -> Response:
+    """Verification answers: never indexed, never cached (a revocation shows at once)."""
+    response.headers["X-Robots-Tag"] = NOINDEX
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/verify")
+@verify_limit
+def verify_form():
+    form = CodeForm(request.args)
+    if "code" in request.args and form.validate():
+        certificate = services.find_by_code(form.code.data)
+        if certificate is None:
+            return _not_found()
+        return redirect(url_for("certificates.verify", code=certificate.grouped_code))
+    return _public(Response(render_template("certificates/verify_form.html", form=form)))
+
+
+def _page(certificate: Certificate, form: CheckFileForm, check=None, status=200) -> Response:
+    html = render_template(
+        "certificates/verify.html", certificate=certificate, form=form, check=check
+    )
+    return _public(Response(html, status=status))
+
+
+@bp.get("/verify/<path:code>")
+@verify_limit
+def verify(code):
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return _not_found()
+    if code != certificate.grouped_code:
+        # Typed in lower case or without hyphens: show it under its printed form.
+        return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
+    return _page(certificate, CheckFileForm(formdata=None))
+
+
+@bp.post("/verify/<path:code>")
+@verify_limit
+def check_file(code):
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return _not_found()
+    form = CheckFileForm()
+    if not form.validate():
+        return _page(certificate, form, status=422)
+    check = services.check_file(certificate, form.pdf.data.read())
+    return _page(certificate, CheckFileForm(formdata=None), check=check)
+
+
+@bp.get("/verify/<path:code>.json")
+@verify_limit
+def verify_json(code):
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        response = jsonify(error="not_found")
+        response.status_code = 404
+        return _public(response)
+    response = jsonify(public_record(certificate))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _public(response)
+
+
+def public_record(certificate: Certificate) -> dict:
+    """What anyone may know about a certificate: what it prints, and its status."""
+    return {
+        "code": certificate.grouped_code,
+        "status": certificate.status.value,
+        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked else None,
+        "learner_name": certificate.learner_name,
+        "course": certificate.course_title,
+        "hours": certificate.hours,
+        "season": certificate.season_name,
+        "cohort": certificate.cohort_name,
+        "completed_on": certificate.completed_on.isoformat(),
+        "issued_on": certificate.issued_at.date().isoformat(),
+        "language": certificate.language,
+        "verification_url": url_for(
+            "certificates.verify", code=certificate.grouped_code, _external=True
+        ),
+    }
+
+
+# The learner's own certificates -----------------------------------------------------------
+
+
+def _own_certificate(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    if not certificate.can_download(current_user):
+        abort(403)
+    return certificate
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf")
+@login_required
+def download(certificate_id):
+    certificate = _own_certificate(certificate_id)
+    document = services.current_document(certificate, with_data=True)
+    if document is None:
+        services.request_document(certificate)
+        page = render_template("certificates/preparing.html", certificate=certificate)
+        return Response(page, status=202)
+    response = Response(document.data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", f"certificate-{certificate.grouped_code}.pdf"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.post("/certificates/<int:certificate_id>/language")
+@login_required
+def change_language(certificate_id):
+    certificate = _own_certificate(certificate_id)
+    if certificate.user_id != current_user.id:
+        abort(403)
+    form = LanguageChoiceForm()
+    if not form.validate():
+        flash(_("Choose Spanish, Portuguese or English."), "error")
+        return redirect(url_for("learning.dashboard"))
+    try:
+        changed = services.change_language(
+            certificate, form.language.data, services.Actor.person(current_user)
+        )
+    except services.CertificateError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learning.dashboard"))
+    if changed:
+        flash(_("Your certificate is being printed in the language you chose."), "success")
+    return redirect(url_for("learning.dashboard"))
