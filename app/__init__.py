@@ -126,7 +126,7 @@ def _register_cli(app: Flask) -> None:
     from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
     from app.certificates.cli import certificates_cli
-    from app.core.cli import demo_cli
+    from app.core.cli import demo_cli, jobs_cli
     from app.seasons.cli import seasons_cli
 
     for group in (
@@ -137,6 +137,7 @@ def _register_cli(app: Flask) -> None:
         seasons_cli,
         capstones_cli,
         certificates_cli,
+        jobs_cli,
     ):
         app.cli.add_command(group)
 

@@ -12,6 +12,9 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item, ItemKind
+from app.certificates.services import issue_certificate
+from app.core import jobs
+from app.core.db import utcnow
 from app.core.models import StoredFile
 from app.extensions import db
 from app.seasons.models import Cohort
@@ -20,6 +23,14 @@ from tests.learning.helpers import build_course
 from tests.seasons.factories import enrol, make_cohort
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def certificate_for(user, course):
+    """The user's certificate for the course, completed for the walk (PDF made on demand)."""
+    enrollment = enrol(user, course)
+    enrollment.completed_at = utcnow()
+    db.session.flush()
+    return issue_certificate(enrollment.id, render=False)[0]
 
 
 def capstone_of():
@@ -75,6 +86,10 @@ PUBLIC_ENDPOINTS = {
     "core.stored_file",
     "catalog.catalog",
     "catalog.course",
+    "certificates.verify_form",
+    "certificates.verify",
+    "certificates.verify_json",
+    "certificates.check_file",
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
@@ -123,8 +138,13 @@ def sample(institutions, make_user, small_course):
     place = enrol(someone, tutored, cohort)
     submission = capstones.start_submission(place, capstone)
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
+    certificate = certificate_for(someone, small_course)
+    job = jobs.start_job("certificates.issue", "A season", 3, None)
     db.session.commit()
     return {
+        "certificate_id": certificate.id,
+        "code": certificate.grouped_code,
+        "job_id": job.id,
         "submission_id": submission.id,
         "file_token": submission.history[0].files[0].token,
         "item_id": capstone.id,
@@ -150,7 +170,8 @@ def test_every_rule_gives_each_visitor_what_it_should(
 ):
     if visitor is not None:
         user = login_as(visitor)
-        enrol(user, small_course)  # object-level checks are tested on their own
+        # Object-level checks are tested on their own: here the visitor's own certificate.
+        sample["certificate_id"] = certificate_for(user, small_course).id
         # The visitor's own place and project in the tutor-led sample course.
         cohort = db.session.get(Cohort, sample["cohort_id"])
         own = capstones.start_submission(enrol(user, cohort.offering.course, cohort), capstone_of())

@@ -1,8 +1,208 @@
-"""Administrators' certificate pages: list, one certificate with its history, revoke, restore,
-re-issue, and bulk issue for a cohort or a season (as a background job)."""
+"""Administrators' certificate pages: the list, one certificate with its history (revoke,
+restore, re-issue, download), and bulk issue for a season or one of its cohorts, which runs
+as a background job whose progress the administrator follows on /admin/jobs/<id>."""
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.catalog.models import Course
+from app.certificates import services
+from app.certificates.forms import BulkIssueForm, ReasonForm
+from app.certificates.models import Certificate, CertificateAction, CertificateStatus
 from app.core.auth import admin_blueprint
+from app.extensions import db
+from app.seasons.models import Cohort, Season
 
 bp = admin_blueprint(
     "certificates_admin", __name__, url_prefix="/admin", template_folder="templates"
 )
+
+PER_PAGE = 25
+# A form sent back with its errors gets 200, as elsewhere in the administrators' pages.
+INVALID = 200
+
+
+ACTION_LABELS = {
+    CertificateAction.ISSUED: _l("Issued"),
+    CertificateAction.REISSUED: _l("Re-issued"),
+    CertificateAction.LANGUAGE: _l("Printed in another language"),
+    CertificateAction.REVOKED: _l("Revoked"),
+    CertificateAction.RESTORED: _l("Restored"),
+}
+
+
+@bp.context_processor
+def page_helpers():
+    return {"action_labels": ACTION_LABELS}
+
+
+def _actor() -> services.Actor:
+    return services.Actor.person(current_user)
+
+
+@bp.get("/certificates")
+def certificates():
+    text = request.args.get("q", "")[:100]
+    status = request.args.get("status", "")
+    if status not in {"", *CertificateStatus}:
+        status = ""
+    season_id = request.args.get("season", type=int)
+    query = services.search_certificates(text, season_id=season_id, status=status)
+    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE)
+    seasons = list(db.session.scalars(select(Season).order_by(Season.starts_on.desc())))
+    return render_template(
+        "certificates/admin/list.html",
+        page=page,
+        query=text,
+        status=status,
+        season_id=season_id,
+        seasons=seasons,
+    )
+
+
+def _certificate_page(certificate: Certificate, reason_form=None, status=200):
+    return (
+        render_template(
+            "certificates/admin/certificate.html",
+            certificate=certificate,
+            events=services.history(certificate),
+            documents=services.documents_of(certificate),
+            reason_form=reason_form or ReasonForm(formdata=None),
+        ),
+        status,
+    )
+
+
+def _load(certificate_id: int) -> Certificate:
+    return db.session.get(Certificate, certificate_id) or abort(404)
+
+
+@bp.get("/certificates/<int:certificate_id>")
+def certificate(certificate_id):
+    return _certificate_page(_load(certificate_id))
+
+
+def _with_reason(certificate_id: int, action, done_message: str):
+    certificate = _load(certificate_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            action(certificate, form.reason.data, _actor())
+        except services.CertificateError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(done_message, "success")
+            return redirect(
+                url_for("certificates_admin.certificate", certificate_id=certificate_id)
+            )
+    return _certificate_page(_load(certificate_id), reason_form=form, status=INVALID)
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+def revoke(certificate_id):
+    return _with_reason(
+        certificate_id,
+        services.revoke,
+        _("Certificate revoked: its verification page says so from now on."),
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/restore")
+def restore(certificate_id):
+    return _with_reason(
+        certificate_id, services.restore, _("Certificate restored: it is valid again.")
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/reissue")
+def reissue(certificate_id):
+    certificate = _load(certificate_id)
+    form = BulkIssueForm()  # only its CSRF token is read here
+    if form.validate_on_submit():
+        try:
+            services.reissue(certificate, _actor())
+        except services.CertificateError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("The certificate is being printed again with today's details."), "success")
+        return redirect(url_for("certificates_admin.certificate", certificate_id=certificate_id))
+    return _certificate_page(certificate, status=INVALID)
+
+
+# Bulk issue -------------------------------------------------------------------------------
+
+
+def _season_page(season: Season, form=None, status=200):
+    counts = services.season_certificate_counts(season.id)
+    course_ids = {row.course_id for row in counts}
+    cohort_ids = {row.cohort_id for row in counts if row.cohort_id is not None}
+    courses = {
+        course.id: course
+        for course in db.session.scalars(select(Course).where(Course.id.in_(course_ids)))
+    }
+    cohorts = {
+        cohort.id: cohort
+        for cohort in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))
+    }
+    counts.sort(key=lambda r: (courses[r.course_id].position, r.cohort_id or 0))
+    total = services.ScopeCounts(
+        0,
+        None,
+        sum(r.completed for r in counts),
+        sum(r.certified for r in counts),
+        sum(r.revoked for r in counts),
+    )
+    return (
+        render_template(
+            "certificates/admin/season.html",
+            season=season,
+            counts=counts,
+            total=total,
+            courses=courses,
+            cohorts=cohorts,
+            form=form or BulkIssueForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.get("/seasons/<int:season_id>/certificates")
+def season_certificates(season_id):
+    season = db.session.get(Season, season_id) or abort(404)
+    return _season_page(season)
+
+
+@bp.post("/seasons/<int:season_id>/certificates")
+def issue_for_season(season_id):
+    season = db.session.get(Season, season_id) or abort(404)
+    form = BulkIssueForm()
+    if not form.validate_on_submit():
+        return _season_page(season, form, status=INVALID)
+    cohort = None
+    if form.cohort_id.data:
+        cohort_id = form.cohort_id.data
+        cohort = db.session.get(Cohort, int(cohort_id)) if cohort_id.isdigit() else None
+        if cohort is None or cohort.offering.season_id != season.id:
+            form.form_errors.append(_("That cohort is not part of this season."))
+            return _season_page(season, form, status=INVALID)
+    ids = services.completed_enrollment_ids(
+        season_id=season.id, cohort_id=cohort.id if cohort else None
+    )
+    if not ids:
+        form.form_errors.append(_("Nobody has completed a course here yet: nothing to issue."))
+        return _season_page(season, form, status=INVALID)
+    title = season.name if cohort is None else f"{season.name} · {cohort.name}"
+    job = services.start_bulk_issue(title, ids, again=form.again.data, actor=_actor())
+    message = ngettext(
+        "Issuing %(num)s certificate in the background.",
+        "Issuing %(num)s certificates in the background.",
+        len(ids),
+    )
+    flash(message, "success")
+    return redirect(url_for("core_admin.job", job_id=job.id))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import strip_filter
@@ -52,7 +52,9 @@ class ReasonForm(FlaskForm):
 
 
 class BulkIssueForm(FlaskForm):
-    """Issue the certificates of a cohort or a season."""
+    """Issue the certificates of a season, or of one cohort of it (cohort_id)."""
+
+    cohort_id = HiddenField(validators=[Length(max=12)])
 
     again = BooleanField(
         _l("Also re-issue existing certificates (new PDF with today's name, course and design)")

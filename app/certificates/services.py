@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import joinedload, undefer
 
 from app.accounts.models import User
@@ -296,7 +296,7 @@ def printed_values(certificate: Certificate) -> dict:
         "season_name": certificate.season_name,
         "cohort_name": certificate.cohort_name or "",
         "completed_on": certificate.completed_on,
-        "issued_on": certificate.edition_at.date(),
+        "issued_on": certificate.issued_at.date(),
         "language": certificate.language,
         "code": certificate.grouped_code,
         "verify_url": verification_url(certificate),
@@ -419,6 +419,9 @@ def bulk_counts(enrollment_ids: list[int]) -> tuple[int, int]:
     return sum(counts.values()), counts.get(CertificateStatus.REVOKED, 0)
 
 
+jobs.job_kind("certificates.issue", _l("Certificates"))
+
+
 def start_bulk_issue(title: str, enrollment_ids: list[int], *, again: bool, actor: Actor):
     """A job that issues (and with `again` re-issues) the certificates of these enrolments.
 
@@ -451,6 +454,8 @@ def issue_batch(
                 reissue(certificate, actor, render=False)
             if not certificate.revoked:
                 render_document(certificate.id)
+                if created:
+                    _tell_learner(certificate)
             jobs.record_progress(job_id)
             db.session.commit()
         except Exception as error:
@@ -476,6 +481,24 @@ def find_by_code(text: str) -> Certificate | None:
     if code is None:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def public_record(certificate: Certificate) -> dict:
+    """What anyone may know about a certificate: what it prints, and its status."""
+    return {
+        "code": certificate.grouped_code,
+        "status": certificate.status.value,
+        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked else None,
+        "learner_name": certificate.learner_name,
+        "course": certificate.course_title,
+        "hours": certificate.hours,
+        "season": certificate.season_name,
+        "cohort": certificate.cohort_name,
+        "completed_on": certificate.completed_on.isoformat(),
+        "issued_on": certificate.issued_at.date().isoformat(),
+        "language": certificate.language,
+        "verification_url": verification_url(certificate),
+    }
 
 
 @dataclass(frozen=True)
@@ -520,3 +543,72 @@ def certificates_of(user: User) -> list[tuple[Certificate, bool]]:
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     return [(certificate, bool(is_ready)) for certificate, is_ready in rows]
+
+
+# Administrators' reading ----------------------------------------------------------------------
+
+
+def search_certificates(text: str = "", *, season_id: int | None = None, status: str = ""):
+    """A query of certificates, newest first: by name, course or code, season and status."""
+    query = select(Certificate)
+    text = " ".join(text.split())[:100]
+    if text:
+        code = codes.normalise(text)
+        pattern = f"%{text.replace('%', '').replace('_', '')}%"
+        matches = [
+            Certificate.learner_name.ilike(pattern),
+            Certificate.course_title.ilike(pattern),
+        ]
+        if code is not None:
+            matches.append(Certificate.code == code)
+        query = query.where(or_(*matches))
+    if season_id is not None:
+        query = query.where(Certificate.season_id == season_id)
+    if status in {s.value for s in CertificateStatus}:
+        query = query.where(Certificate.status == CertificateStatus(status))
+    return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+
+
+def documents_of(certificate: Certificate) -> list[CertificateDocument]:
+    """The stored PDFs of every edition (without their bytes), newest first."""
+    return list(
+        db.session.scalars(
+            select(CertificateDocument)
+            .where(CertificateDocument.certificate_id == certificate.id)
+            .order_by(CertificateDocument.edition.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    """Completed enrolments of one course and cohort of a season, and their certificates."""
+
+    course_id: int
+    cohort_id: int | None
+    completed: int
+    certified: int
+    revoked: int
+
+    @property
+    def missing(self) -> int:
+        return self.completed - self.certified - self.revoked
+
+
+def season_certificate_counts(season_id: int) -> list[ScopeCounts]:
+    """Per course and cohort of the season: completed enrolments, valid and revoked
+    certificates (one query, whatever the season's size)."""
+    revoked = case((Certificate.status == CertificateStatus.REVOKED, 1), else_=0)
+    rows = db.session.execute(
+        select(
+            Enrollment.course_id,
+            Enrollment.cohort_id,
+            func.count(Enrollment.id),
+            func.count(Certificate.id) - func.coalesce(func.sum(revoked), 0),
+            func.coalesce(func.sum(revoked), 0),
+        )
+        .outerjoin(Certificate, Certificate.enrollment_id == Enrollment.id)
+        .where(Enrollment.season_id == season_id, Enrollment.completed_at.is_not(None))
+        .group_by(Enrollment.course_id, Enrollment.cohort_id)
+    ).all()
+    return [ScopeCounts(*(int(v) if v is not None else None for v in row)) for row in rows]

@@ -84,7 +84,7 @@ def check_file(code):
         return _not_found()
     form = CheckFileForm()
     if not form.validate():
-        return _page(certificate, form, status=422)
+        return _page(certificate, form)
     check = services.check_file(certificate, form.pdf.data.read())
     return _page(certificate, CheckFileForm(formdata=None), check=check)
 
@@ -97,29 +97,9 @@ def verify_json(code):
         response = jsonify(error="not_found")
         response.status_code = 404
         return _public(response)
-    response = jsonify(public_record(certificate))
+    response = jsonify(services.public_record(certificate))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return _public(response)
-
-
-def public_record(certificate: Certificate) -> dict:
-    """What anyone may know about a certificate: what it prints, and its status."""
-    return {
-        "code": certificate.grouped_code,
-        "status": certificate.status.value,
-        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked else None,
-        "learner_name": certificate.learner_name,
-        "course": certificate.course_title,
-        "hours": certificate.hours,
-        "season": certificate.season_name,
-        "cohort": certificate.cohort_name,
-        "completed_on": certificate.completed_on.isoformat(),
-        "issued_on": certificate.issued_at.date().isoformat(),
-        "language": certificate.language,
-        "verification_url": url_for(
-            "certificates.verify", code=certificate.grouped_code, _external=True
-        ),
-    }
 
 
 # The learner's own certificates -----------------------------------------------------------

@@ -159,3 +159,30 @@ def generate(count, seed):
         f"Every generated learner signs in with the password {demo_data.DEMO_LEARNER_PASSWORD!r} "
         f"(one hash, computed once). {time.perf_counter() - started:.1f} s."
     )
+
+
+@click.group("jobs", help="Background jobs.")
+def jobs_cli():
+    pass
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (for tests, cron).")
+@with_appcontext
+def worker(burst):
+    """Run background jobs from Redis (needs REDIS_URL); start as many as you like, anywhere."""
+    from rq import SimpleWorker
+
+    from app.core.jobs import rq_queue
+
+    if current_app.config["JOBS_BACKEND"] != "rq":
+        raise click.ClickException(
+            "set REDIS_URL (and leave JOBS_BACKEND unset or 'rq'): without Redis, jobs run "
+            "inside the web process and need no worker"
+        )
+    queue = rq_queue(current_app)
+    # SimpleWorker runs each job in this process, which stays warm (WeasyPrint's fonts and
+    # the helper render process are loaded once); the jobs take care of their own sessions.
+    SimpleWorker([queue], connection=queue.connection).work(
+        burst=burst, with_scheduler=False, logging_level="WARNING"
+    )

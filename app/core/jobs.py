@@ -27,6 +27,8 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 TASKS: dict[str, Callable[..., None]] = {}
+# What administrators read for each kind of job (areas add theirs with job_kind()).
+JOB_KINDS: dict[str, object] = {}
 # RQ gives up on a task that runs longer than this (a batch of renders, each time-limited).
 RQ_JOB_TIMEOUT = 30 * 60
 
@@ -39,6 +41,11 @@ def task(name: str):
         return function
 
     return register
+
+
+def job_kind(kind: str, label) -> None:
+    """Name a kind of job for the administrators' pages (a lazy translated string)."""
+    JOB_KINDS[kind] = label
 
 
 def enqueue(name: str, /, **kwargs) -> None:

@@ -17,11 +17,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload, undefer
 
 from app.core.auth import admin_blueprint, safe_next_url
 from app.core.forms import LanguageForm
-from app.core.models import OutboxMessage, StoredFile
+from app.core.jobs import JOB_KINDS
+from app.core.models import Job, OutboxMessage, StoredFile
 from app.core.storage import INLINE_TYPES
 from app.extensions import db
 
@@ -94,6 +95,29 @@ def outbox():
     return render_template(
         "core/outbox.html", messages=messages, smtp=bool(current_app.config["SMTP_HOST"])
     )
+
+
+@admin_bp.context_processor
+def job_labels():
+    return {"job_kinds": JOB_KINDS}
+
+
+@admin_bp.get("/jobs")
+def jobs():
+    """Background jobs administrators started, newest first (the latest 50)."""
+    rows = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(50)).all()
+    return render_template("core/jobs.html", jobs=rows)
+
+
+@admin_bp.get("/jobs/<int:job_id>")
+def job(job_id):
+    """One job's progress and failures; the page refreshes itself until the job is done."""
+    found = db.session.scalar(
+        select(Job).where(Job.id == job_id).options(selectinload(Job.failures))
+    )
+    if found is None:
+        abort(404)
+    return render_template("core/job.html", job=found)
 
 
 ERROR_MESSAGES = {
