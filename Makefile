@@ -60,7 +60,7 @@ translations: $(STAMP)
 
 # After changing user-facing text: refresh the catalogs, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel -q extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app
+	$(BIN)/pybabel -q extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot app certificates
 
 update-catalogs: extract-messages
 	$(BIN)/pybabel -q update -N --no-fuzzy-matching --ignore-obsolete -i app/translations/messages.pot -d app/translations

@@ -75,6 +75,8 @@ def test_the_pdf_shows_the_name_course_url_and_a_qr_code_of_the_url(app, make_us
     url = services.verification_url(certificate)
     assert url.endswith("/verify/" + certificate.grouped_code)
     assert "Joaquim Batista" in text
+    # Printed in the learner's language (Portuguese), dates included.
+    assert "Certificado de conclusão" in text and "Concluído em" in text
     assert certificate.course_title in text
     assert url in text.replace(" ", "") or url in text
     assert certificate.grouped_code in text

@@ -27,10 +27,13 @@ def extracted_msgids() -> set:
     ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT / "app"), method_map=method_map, keywords=keywords
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    # The certificate designs print in the learner's language too.
+    designs = [("**/certificate.html", "jinja2")]
+    for folder, methods in ((ROOT / "app", method_map), (ROOT / "certificates", designs)):
+        for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(folder), method_map=methods, keywords=keywords
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 
