@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test bench setup browser-tools check-system translations extract-messages update-catalogs lint clean
+.PHONY: run test bench setup browser-tools redis-server check-system translations extract-messages update-catalogs lint clean
 
 run: setup
 	AULA_ENV=development $(FLASK) db upgrade
@@ -13,7 +13,7 @@ run: setup
 	AULA_ENV=development $(FLASK) demo setup
 	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup browser-tools
+test: setup browser-tools redis-server
 	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -32,6 +32,15 @@ browser-tools:
 	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null \
 	  && npm ci --silent --no-audit --no-fund; } \
 	  || echo "!!! npm is missing: the browser tests will be skipped"
+
+# The job tests need a real Redis: the one on 127.0.0.1:6379, else one they start themselves.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's redis-server for the job tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+	      || echo "!!! could not install redis-server: the job tests on Redis need one on 127.0.0.1:6379"; \
+	  else echo "!!! redis-server is missing (sudo apt-get install redis-server): job tests on Redis need one on 127.0.0.1:6379"; fi; }
 
 setup: $(STAMP) check-system translations
 

@@ -20,8 +20,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class Page:
     name: str
     path: str
     who: str  # "visitor", "learner" or "tutor"
+    paths: dict = field(default_factory=dict)  # "small"/"large" -> path, where they differ
     queries: dict = field(default_factory=dict)  # "small"/"large" -> count
     html_raw: int = 0
     html_gzip: int = 0
@@ -81,16 +83,21 @@ def flask(env: dict, *args: str) -> str:
     return result.stdout
 
 
-def app_env(database: Path) -> dict:
+def app_env(database: Path | str) -> dict:
+    """The environment of the app on `database`: a SQLite file, or a database URL."""
     env = dict(os.environ)
     env.update(
         AULA_ENV="development",
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
         # Given here so that nothing is generated into instance/secret_key.
         SECRET_KEY="bench-secret-key-not-for-production",  # noqa: S106
         PYTHONPATH=str(ROOT),
+        # The verification pages' limit (30 a minute) would answer the load with 429s; the
+        # limiter still runs, as in production.
+        VERIFY_RATE_LIMIT="1000000 per minute",
     )
-    env.pop("REDIS_URL", None)
+    for name in ("REDIS_URL", "JOBS_BACKEND", "JOBS_QUEUE", "JOBS_POOL_SIZE"):
+        env.pop(name, None)
     env.pop("SMTP_HOST", None)
     return env
 
@@ -99,6 +106,7 @@ def app_env(database: Path) -> dict:
 def instance_files_kept():
     """Put back the demo password files `flask demo setup` overwrites in instance/."""
     instance = ROOT / "instance"
+    existed = instance.is_dir()
     saved = {name: (instance / name).read_bytes() for name in DEMO_PASSWORD_FILES
              if (instance / name).exists()}  # fmt: skip
     try:
@@ -111,6 +119,9 @@ def instance_files_kept():
                 path.chmod(0o600)
             else:
                 path.unlink(missing_ok=True)
+        if not existed:
+            with suppress(OSError):  # only if empty: someone else may have put files there
+                instance.rmdir()
 
 
 def build_databases(folder: Path) -> tuple[dict[str, Path], str]:
@@ -154,6 +165,34 @@ def pick_learner(database: Path) -> tuple[str, str]:
     return email, lesson
 
 
+def verification_path(database: Path, learner_email: str) -> str:
+    """`/verify/<code>` of a certificate of the database. Small data has none (none of its 10
+    learners has completed a course), so there one enrolment of another learner is marked
+    completed and certified with `flask certificates issue --enrollment` first."""
+    from app.certificates.codes import group
+
+    with sqlite3.connect(database) as conn:
+        found = conn.execute("SELECT code FROM certificate ORDER BY id LIMIT 1").fetchone()
+        if found is None:
+            (enrollment_id,) = conn.execute(
+                """
+                SELECT e.id FROM enrollment e JOIN user_account u ON u.id = e.user_id
+                WHERE u.email LIKE '%@learners.aula.example' AND u.email != ?
+                ORDER BY e.id LIMIT 1
+                """,
+                (learner_email,),
+            ).fetchone()
+            now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            conn.execute(
+                "UPDATE enrollment SET completed_at = ? WHERE id = ?", (now, enrollment_id)
+            )
+    if found is None:
+        flask(app_env(database), "certificates", "issue", "--enrollment", str(enrollment_id))
+        with sqlite3.connect(database) as conn:
+            found = conn.execute("SELECT code FROM certificate ORDER BY id LIMIT 1").fetchone()
+    return f"/verify/{group(found[0])}"
+
+
 # Queries and bytes (in process) -----------------------------------------------------------
 
 
@@ -191,11 +230,12 @@ def measure_in_process(database: Path, pages: list[Page], label: str, credential
     try:
         for page in pages:
             client = clients[page.who]
-            client.get(page.path)
+            path = page.paths.get(label, page.path)
+            client.get(path)
             statements.clear()
-            response = client.get(page.path)
+            response = client.get(path)
             if response.status_code != 200:
-                sys.exit(f"{page.path} as {page.who}: {response.status_code}")
+                sys.exit(f"{path} as {page.who}: {response.status_code}")
             page.queries[label] = len(statements)
             if label != "large":
                 continue
@@ -393,14 +433,17 @@ def main() -> None:
             Page("lesson", f"/learn/green-jobs/{lesson}", "learner"),
             Page("dashboard", "/dashboard", "learner"),
             Page("tutor queue", "/tutor/capstones", "tutor"),
+            Page("verification", "", "visitor"),
         ]
         for label in ("small", "large"):
             small_email, _ = pick_learner(databases[label])
+            pages[-1].paths[label] = verification_path(databases[label], small_email)
             credentials = {
                 "learner": (small_email, "aula-demo-learner"),
                 "tutor": (TUTOR_EMAIL, tutor_password),
             }
             measure_in_process(databases[label], pages, label, credentials)
+        pages[-1].path = pages[-1].paths["large"]
         env = app_env(databases["large"])
         server = (options.workers, options.threads)
         print(f"Load: {options.clients} clients, {options.seconds:g} s a page...", file=sys.stderr)
@@ -424,9 +467,12 @@ def main() -> None:
         f"Load: gunicorn, {options.workers} workers × {options.threads} gthread threads, "
         f"large data (SQLite), {options.clients} keep-alive clients for {options.seconds:g} s a "
         f"page, on this machine ({os.cpu_count()} CPUs, client and server sharing them).",
-        f"Lesson: {pages[1].path}. Errors (non-200 or broken connections): {errors}.",
-        "Verification page and certificate figures: not measured yet; they come with the "
-        "Certificates issue.",
+        f"Lesson: {pages[1].path}. Verification: /verify/<code> of a certificate (small "
+        "data has none: one enrolment is completed and certified for it), with "
+        "VERIFY_RATE_LIMIT raised so the load gets no 429. "
+        f"Errors (non-200 or broken connections): {errors}.",
+        "Certificate figures (rendering, bulk issue, worker memory): `python -m "
+        "bench.certificates`.",
     ]
     print()
     print(plain(rows))

@@ -3,9 +3,11 @@ worker` processes (one or two, sharing the work), and the in-process pool that `
 without Redis. Tasks are queued only once the transaction that asked for them commits."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -20,16 +22,44 @@ from app.extensions import db
 from tests.certificates.helpers import completed_place, count
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def redis_reachable() -> bool:
-    host, port = "127.0.0.1", 6379
+def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis: TEST_REDIS_URL, the one on 127.0.0.1:6379, or one started for the run."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    if _reachable("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("JOB TESTS ON REDIS SKIPPED: no Redis on 127.0.0.1:6379 and no redis-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
+         "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(50):
+        if _reachable("127.0.0.1", port):
+            break
+        time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -65,12 +95,12 @@ def start(ids) -> int:
     return job.id
 
 
-def worker(app, queue: str) -> subprocess.Popen:
+def worker(app, queue: str, redis_url: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "AULA_ENV": "testing",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "JOBS_BACKEND": "rq",
         "JOBS_QUEUE": queue,
     }
@@ -81,17 +111,15 @@ def worker(app, queue: str) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_rq_workers_on_redis_share_a_bulk_issue(app, places, backend, workers):
-    if not redis_reachable():
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (the job tests need it)")
+def test_rq_workers_on_redis_share_a_bulk_issue(app, places, backend, workers, redis_url):
     queue = f"aula-test-{uuid.uuid4().hex[:8]}"
-    backend("rq", REDIS_URL=REDIS_URL, JOBS_QUEUE=queue)
+    backend("rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
     job_id = start(places)
     # Queued in Redis, not run: nothing is issued until a worker takes the tasks.
     assert jobs.rq_queue(app).count == 3
     assert job_state(job_id) == (5, 0, 0, False)
 
-    running = [worker(app, queue) for _ in range(workers)]
+    running = [worker(app, queue, redis_url) for _ in range(workers)]
     outputs = [process.communicate(timeout=300)[0].decode() for process in running]
     assert all(process.returncode == 0 for process in running), outputs
 

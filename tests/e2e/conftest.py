@@ -165,6 +165,19 @@ def snapshot(page, name: str) -> Path:
     return path
 
 
+def assert_fits_phone(page) -> None:
+    """Nothing makes the page scroll sideways on the phone's width."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+def downloaded(page, link) -> bytes:
+    """Click a download link and return the file's bytes."""
+    with page.expect_download() as info:
+        link.click()
+    return Path(info.value.path()).read_bytes()
+
+
 def assert_accessible(page) -> None:
     """axe-core on the page as shown: no serious or critical violation."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -178,4 +191,4 @@ def assert_accessible(page) -> None:
     assert violations == [], f"{page.url}: {violations}"
 
 
-__all__ = ["assert_accessible", "snapshot"]
+__all__ = ["assert_accessible", "assert_fits_phone", "downloaded", "snapshot"]

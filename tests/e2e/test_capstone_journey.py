@@ -2,7 +2,11 @@
 
 Three people, each in a browser of their own (a phone, in Spanish): the administrator adds a
 cohort to the tutor-led OSH course, a learner enrols and does the course, the tutor reviews
-the project twice. The certificate joins this journey with the Certificates work.
+the project twice, and passing it issues the certificate.
+
+Journey (c) follows on the same server: a visitor with no account opens that certificate's
+verification page from the QR code on the PDF, checks the file, and sees it revoked once the
+administrator revokes it.
 """
 
 import os
@@ -15,7 +19,15 @@ import pytest
 from babel.support import Translations
 from ruamel.yaml import YAML
 
-from tests.e2e.conftest import PHONE, ROOT, assert_accessible, snapshot
+from tests.certificates.helpers import qr_codes
+from tests.e2e.conftest import (
+    PHONE,
+    ROOT,
+    assert_accessible,
+    assert_fits_phone,
+    downloaded,
+    snapshot,
+)
 
 COURSE_SLUG = "osh-in-vocational-training"
 COURSE = ROOT / "course_content" / COURSE_SLUG
@@ -268,6 +280,89 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
         LEARNER[0],
     )
     assert completed is not None
+    # Passing the project completed the course, which issued the certificate.
+    assert learner.get_by_role("heading", name=es("My certificates")).count() == 1
+    assert learner.get_by_role("link", name=es("Download the certificate (PDF)")).count() == 1
+    assert certificate_of_learner(live_server) is not None
+
+
+def certificate_of_learner(live_server):
+    rows = live_server.query(
+        "SELECT c.code, c.status FROM certificate c JOIN user_account u ON u.id = c.user_id "
+        "WHERE u.email = ?",
+        LEARNER[0],
+    )
+    return rows[0] if rows else None
+
+
+def test_a_visitor_verifies_the_certificate_and_sees_it_revoked(people, live_server, tmp_path):
+    assert certificate_of_learner(live_server), "journey (b) above issues this certificate"
+
+    # The learner downloads the PDF and sends it on; its QR code holds the address.
+    learner = people("learner")
+    sign_in(learner, LEARNER[0])
+    visit(learner, "/dashboard")
+    pdf = downloaded(
+        learner, learner.get_by_role("link", name=es("Download the certificate (PDF)"))
+    )
+    (url,) = qr_codes(pdf)
+    assert url.startswith(live_server.url + "/verify/")
+
+    # A visitor with no account opens it: valid, with what the certificate prints.
+    visitor = people("visitor")
+    visit(visitor, url)
+    assert_fits_phone(visitor)
+    snapshot(visitor, "c1-verify-valid")
+    status = visitor.get_by_role("status").first
+    assert es("Valid") in status.inner_text()
+    assert visitor.get_by_text(LEARNER[1]).count() == 1
+    assert visitor.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
+    assert LEARNER[0] not in visitor.content()  # no email or other personal data
+    # ... and checks that the file received is the one issued, then an edited copy.
+    received = tmp_path / "certificado.pdf"
+    received.write_bytes(pdf)
+    visitor.get_by_label(es("Certificate PDF")).set_input_files(str(received))
+    visitor.get_by_role("button", name=es("Check the file")).click()
+    visitor.wait_for_load_state()
+    assert_accessible(visitor)
+    assert (
+        visitor.get_by_text(
+            es("This file is byte for byte the PDF issued for this certificate.")
+        ).count()
+        == 1
+    )
+    snapshot(visitor, "c2-file-checked")
+    edited = tmp_path / "editado.pdf"
+    edited.write_bytes(pdf.replace(b"%%EOF", b"%%EOF\n% edited", 1))
+    visitor.get_by_label(es("Certificate PDF")).set_input_files(str(edited))
+    visitor.get_by_role("button", name=es("Check the file")).click()
+    visitor.wait_for_load_state()
+    assert visitor.locator(".status-bad").count() == 1
+
+    # The administrator finds the certificate and revokes it, giving the reason.
+    admin = people("admin")
+    sign_in(admin, ADMIN[0])
+    admin.get_by_role("link", name=es("Administration")).click()
+    admin.get_by_role("link", name=es("Certificates"), exact=True).click()
+    assert_accessible(admin)
+    admin.get_by_label(es("Search by name, course or code")).fill(LEARNER[1])
+    admin.get_by_role("button", name=es("Search")).click()
+    admin.get_by_role("link", name=LEARNER[1]).click()
+    assert_accessible(admin)
+    snapshot(admin, "c3-admin-certificate")
+    admin.get_by_label(es("Reason")).fill("Proyecto presentado por otra persona.")
+    admin.get_by_role("button", name=es("Revoke"), exact=True).click()
+    admin.wait_for_load_state()
+    assert_accessible(admin)
+    assert admin.get_by_text("Proyecto presentado por otra persona.").count() == 1
+    assert certificate_of_learner(live_server)[1] == "revoked"
+
+    # The visitor's next look says revoked, on the page and in the JSON.
+    visit(visitor, url)
+    snapshot(visitor, "c4-verify-revoked")
+    assert es("Revoked") in visitor.get_by_role("status").first.inner_text()
+    record = visitor.request.get(url + ".json").json()
+    assert record["status"] == "revoked" and record["revoked_on"]
 
 
 def answer_quiz(page, item):

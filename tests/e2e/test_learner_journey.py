@@ -1,14 +1,13 @@
-"""Journey (a): a learner registers in Spanish, takes a self-paced course and completes it.
-
-The certificate download joins this journey with the Certificates work.
-"""
+"""Journey (a): a learner registers in Spanish, takes a self-paced course, completes it and
+downloads the certificate, printed in Spanish with a QR code of its verification page."""
 
 import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from tests.e2e.conftest import assert_accessible, snapshot
+from tests.certificates.helpers import pdf_text, qr_codes
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, snapshot
 
 COURSE = Path(__file__).resolve().parents[2] / "course_content" / "green-jobs"
 EMAIL = "lucia.fernandez@example.org"
@@ -100,3 +99,19 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
         EMAIL,
     )
     assert completed is not None
+
+    # The certificate is listed on the dashboard and downloads as a PDF in Spanish.
+    assert page.get_by_role("heading", name="Mis certificados").count() == 1
+    assert_fits_phone(page)
+    pdf = downloaded(page, page.get_by_role("link", name="Descargar el certificado (PDF)"))
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert "Lucía Fernández" in text and "Certificado de aprobación" in text
+    assert "Formación profesional y empleos verdes" in text
+    ((code,),) = live_server.query(
+        "SELECT c.code FROM certificate c JOIN user_account u ON u.id = c.user_id "
+        "WHERE u.email = ?",
+        EMAIL,
+    )
+    (url,) = qr_codes(pdf)
+    assert url.startswith(live_server.url + "/verify/") and url.replace("-", "").endswith(code)
