@@ -775,9 +775,9 @@ def main() -> None:
         f"A job's render is {ratio:.1f}× the empty page (target: under 1.5×).",
         f"Bulk issue: `services.start_bulk_issue` of {options.certificates} completed "
         f"enrolments (of {completed}) with no certificate yet, committed, then {how} "
-        f"Ratios to the median render through the helper: of the wall time to {options.certificates}"
-        " renders, and of the time per certificate between the first and the last stored PDF "
-        "(start-up left out).",
+        "Ratios to the median render through the helper: of the wall time to "
+        f"{options.certificates} renders, and of the time per certificate between the first "
+        "and the last stored PDF (start-up left out).",
     ]
     if memory:
         notes.append(

@@ -45,7 +45,8 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_url):
     os.environ["DATABASE_URL"] = database_url
-    application = create_app({"TESTING": True})
+    # Failed renders are retried at once: the pauses between tries are for real outages.
+    application = create_app({"TESTING": True, "RENDER_RETRY_PAUSE": 0.01})
     application.test_client_class = IsolatedClient
     with application.app_context():
         db.drop_all()

@@ -341,6 +341,7 @@ def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bo
                 raise RenderFailed(
                     _l("The PDF could not be made (%(error)s).", error=str(error)[:300])
                 ) from error
+            # A short pause first: a worker short of memory or a busy machine may recover.
             time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
     inserted = insert_or_ignore(
         CertificateDocument,

@@ -1,0 +1,106 @@
+"""Certificate designs: a course may have its own; a design reaches nothing but its own files
+(no network, no file system), and a broken design is reported, not half-rendered."""
+
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.certificates import designs, services
+from app.certificates.models import CertificateDocument
+from tests.certificates.helpers import certificate_of, complete, count, pdf_text, stored_pdf
+
+DEFAULT = Path(__file__).resolve().parents[2] / "certificates" / "default"
+
+
+@pytest.fixture
+def design_folder(app, tmp_path):
+    """A designs folder of the test's own, with a copy of the default design."""
+    shutil.copytree(DEFAULT, tmp_path / "default")
+    saved = app.config["CERTIFICATE_DESIGNS"]
+    app.config["CERTIFICATE_DESIGNS"] = str(tmp_path)
+    designs.load_design.cache_clear()
+    yield tmp_path
+    app.config["CERTIFICATE_DESIGNS"] = saved
+    designs.load_design.cache_clear()
+
+
+def own_design(folder: Path, name: str, body: str) -> None:
+    (folder / name).mkdir()
+    (folder / name / "design.toml").write_text('version = "7"\n')
+    (folder / name / "certificate.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body>"
+        f"{body}<p>{{{{ c.learner_name }}}}</p><p>{{{{ c.verify_url }}}}</p>"
+        "<div style='width:30mm'>{{ qr_svg }}</div></body></html>"
+    )
+
+
+def test_a_course_with_its_own_design_is_printed_with_it(design_folder, make_user, small_course):
+    own_design(design_folder, small_course.slug, "<h1>Diseño propio del curso</h1>")
+    certificate = certificate_of(complete(make_user(full_name="Elena Ruiz"), small_course))
+    assert certificate.design == small_course.slug
+    assert certificate.design_version.startswith("7+")
+    text = pdf_text(stored_pdf(certificate))
+    assert "Diseño propio del curso" in text and "Elena Ruiz" in text
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits: list = []
+
+    def do_GET(self):  # noqa: N802 - the standard library's name
+        _Counter.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(b"body { color: red }")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_design_cannot_reach_the_network_or_the_file_system(
+    design_folder, make_user, small_course, tmp_path
+):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET CONTENT")
+    port = server.server_address[1]
+    try:
+        own_design(
+            design_folder,
+            small_course.slug,
+            f'<link rel="stylesheet" href="http://127.0.0.1:{port}/steal.css">'
+            f'<img src="http://127.0.0.1:{port}/pixel.png" alt="">'
+            f'<img src="file://{secret}" alt="">'
+            f'<object data="file://{secret}"></object>'
+            f'<iframe src="file://{secret}"></iframe><h1>Hostile design</h1>',
+        )
+        certificate = certificate_of(complete(make_user(), small_course))
+        text = pdf_text(stored_pdf(certificate))
+    finally:
+        server.shutdown()
+    assert "Hostile design" in text
+    assert _Counter.hits == [], "the renderer fetched from the network"
+    assert "TOP SECRET" not in text
+
+
+def test_a_broken_design_is_reported_and_nothing_is_stored(design_folder, make_user, small_course):
+    own_design(design_folder, small_course.slug, "{% if %}")  # not a valid template
+    enrollment = complete(make_user(), small_course)
+    certificate = certificate_of(enrollment)
+    assert certificate is not None, "the completion and the certificate stand"
+    assert count(CertificateDocument) == 0
+    with pytest.raises(Exception):  # noqa: B017 - whatever the template engine raises
+        services.render_document(certificate.id)
+    assert count(CertificateDocument) == 0
+
+
+def test_a_folder_without_a_template_is_not_a_design(design_folder, small_course):
+    (design_folder / small_course.slug).mkdir()
+    (design_folder / small_course.slug / "certificate.css").write_text("h1 {}")
+    assert designs.design_for(small_course.slug).name == "default"
+    with pytest.raises(designs.DesignError, match="no certificate.html"):
+        designs.load_design(str(design_folder / small_course.slug))
