@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from app.certificates import services
 from app.certificates.forms import CheckFileForm, CodeForm, LanguageChoiceForm
 from app.certificates.models import Certificate
-from app.core.views import content_disposition
+from app.core.views import content_disposition, render_error
 from app.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -116,6 +116,9 @@ def _own_certificate(certificate_id: int) -> Certificate:
 @login_required
 def download(certificate_id):
     certificate = _own_certificate(certificate_id)
+    if certificate.revoked and not current_user.is_admin:
+        # A revoked certificate is not handed out again; its history stays for administrators.
+        return render_error(403, _("This certificate was revoked: it can no longer be downloaded."))
     document = services.current_document(certificate, with_data=True)
     if document is None:
         services.request_document(certificate)

@@ -267,3 +267,23 @@ def test_a_download_before_the_pdf_exists_asks_for_it_and_says_so(client, login_
     # The request queued the render (inline in tests): the next one downloads.
     again = client.get(f"/certificates/{certificate.id}/pdf")
     assert again.status_code == 200 and again.data.startswith(b"%PDF")
+
+
+def test_a_revoked_certificate_is_not_downloaded_by_its_learner(
+    app, client, make_user, small_course
+):
+    from tests.conftest import login
+
+    learner = make_user(locale="en")
+    login(client, learner)
+    certificate = certificate_of(complete(learner, small_course))
+    services.revoke(certificate, "Identity not confirmed", services.PLATFORM)
+    db.session.commit()
+    response = client.get(f"/certificates/{certificate.id}/pdf", headers={"Accept-Language": "en"})
+    assert response.status_code == 403
+    assert "revoked" in response.get_data(as_text=True)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Revoked on" in dashboard and f"/certificates/{certificate.id}/pdf" not in dashboard
+    admin = app.test_client()
+    login(admin, make_user(role=Role.ADMIN))
+    assert admin.get(f"/certificates/{certificate.id}/pdf").status_code == 200
