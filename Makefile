@@ -17,9 +17,11 @@ test: setup browser-tools redis-server
 	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Page figures (queries, bytes, latency under load beside a trivial Flask view); see bench/.
+# Page figures (queries, bytes, latency under load beside a trivial Flask view) and certificate
+# figures (render, bulk issue with 1 and 2 workers, worker memory); see bench/.
 bench: setup
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.certificates
 
 # Browser tests need Debian's Chromium and axe-core; without them they are skipped, loudly.
 browser-tools:

@@ -1,5 +1,7 @@
-"""Certificate figures for `make bench`: render time beside WeasyPrint's empty page, bulk issue
-with 1 and 2 job workers, a worker's memory after many renders, the verification page's SQL.
+"""Certificate figures for `make bench`: rendering, bulk issue, worker memory, verification SQL.
+
+Render time beside WeasyPrint's empty page, a bulk issue with 1 and 2 job workers, a worker's
+memory after many renders, and the SQL of the verification page.
 
 Run from the repository root: `.venv/bin/python -m bench.certificates` (options: --help).
 Everything is built in a temporary folder (SQLite, WAL) or, with --postgres, in databases of
@@ -73,11 +75,13 @@ class BulkRun:
     done: int
     failed: int
     documents: int
+    failures: list[tuple[str, int]]  # each reason recorded on the job, and how often
 
 
 @dataclass
 class Memory:
-    checkpoints: list[tuple[int, int, int]]  # (renders, worker RSS, helper RSS), bytes
+    # (renders, worker RSS, helper RSS, whether that helper was replaced since), bytes
+    checkpoints: list[tuple[int, int, int, bool]]
     worker_peak: int  # VmHWM
     helper_peak: int  # the largest VmHWM of any helper seen
     sum_peak: int  # the largest sampled worker + helper RSS
@@ -226,7 +230,7 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
 
     from app.catalog.models import Course
     from app.certificates import services
-    from app.certificates.designs import certificate_html, design_for, render_certificate
+    from app.certificates.designs import certificate_document, design_for, render_certificate
     from app.certificates.models import Certificate
     from app.core.pdf import ConfinedFetcher, render_pdf
     from app.extensions import db
@@ -258,7 +262,7 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
         size = 0
 
         def render_inline(values, design):
-            return render_pdf(certificate_html(values, design), design.files)
+            return render_pdf(*certificate_document(values, design))
 
         def layout(html, files):
             return HTML(string=html, url_fetcher=ConfinedFetcher(files)).render()
@@ -275,13 +279,13 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
             timed("floor_helper", render_pdf, EMPTY_PAGE, None, timeout=seconds)
             timed("inline", render_inline, values, design)
             size = len(timed("helper", render_certificate, values, design))
-            html = timed("html", certificate_html, values, design)
-            document = timed("layout", layout, html, design.files)
+            html, files = timed("html", certificate_document, values, design)
+            document = timed("layout", layout, html, files)
             timed("write", document.write_pdf)
             if index == WARM_UP - 1:
                 for timing in timings.values():
                     timing.seconds.clear()
-        db.engine.dispose()
+    dispose(app)  # PostgreSQL copies the base database only when nobody is connected
     return timings, size
 
 
@@ -320,7 +324,7 @@ def queue_env(store: Store, name: str, redis_url: str, queue: str) -> dict:
 
 def start_issue(app, count: int, again: bool) -> int:
     """The bulk issue of the first `count` completed enrolments, committed (so queued)."""
-    from sqlalchemy import distinct, select
+    from sqlalchemy import select
 
     from app.certificates import services
     from app.extensions import db
@@ -328,8 +332,9 @@ def start_issue(app, count: int, again: bool) -> int:
 
     with app.app_context():
         seasons = db.session.scalars(
-            select(distinct(Enrollment.season_id))
+            select(Enrollment.season_id)
             .where(Enrollment.completed_at.is_not(None))
+            .distinct()
             .order_by(Enrollment.season_id)
         )
         ids = [i for s in list(seasons) for i in services.completed_enrollment_ids(season_id=s)]
@@ -461,11 +466,17 @@ def bulk_pool(store: Store, name: str, workers: int, count: int) -> BulkRun:
 
 
 def bulk_run(engine, workers, backend, count, wall, started_at, done, failed) -> BulkRun:
+    from sqlalchemy import text
+
     first, last = pdf_times(engine)
     steady = (last - first).total_seconds() / max(1, count - 1)
     first_pdf = (first - started_at).total_seconds()
+    with engine.connect() as conn:
+        failures = conn.execute(
+            text("SELECT message, count(*) FROM background_job_failure GROUP BY message")
+        ).all()
     return BulkRun(workers, backend, count, wall, first_pdf, steady, done, failed,
-                   document_count(engine))  # fmt: skip
+                   document_count(engine), [tuple(row) for row in failures])  # fmt: skip
 
 
 def dispose(app) -> None:
@@ -566,7 +577,11 @@ def measure_memory(
     store: Store, renders: int, count: int, redis_url: str, queue: str, log: Path
 ) -> Memory:
     """One long-running `flask jobs worker` issues `count` certificates, then re-issues them
-    (new editions, rendered again) until it has made `renders` PDFs; RSS after each job."""
+    (new editions, rendered again) until it has made `renders` PDFs; RSS after each job.
+
+    The helper's figure after a job is that of the helper which made its last PDFs: read after
+    the job if it is still there, else its last reading (it was replaced, every
+    RENDERS_PER_PROCESS renders, and a fresh one has rendered nothing)."""
     store.copy("issues", "memory")
     env = queue_env(store, "memory", redis_url, queue)
     app = make_app(env)
@@ -575,18 +590,21 @@ def measure_memory(
     checkpoints = []
     worker_peak = helper_peak = sum_peak = 0
     seen: set[int] = set()
+    last_helper = (0, 0)  # (pid, VmRSS) of the largest live helper at the latest reading
 
-    def sample() -> tuple[int, int]:
-        nonlocal worker_peak, helper_peak, sum_peak
+    def sample() -> tuple[int, dict[int, int]]:
+        nonlocal worker_peak, helper_peak, sum_peak, last_helper
         own = status(process.pid)
-        helpers = [(pid, status(pid)) for pid in helpers_of(process.pid)]
-        seen.update(pid for pid, _ in helpers)
+        helpers = {pid: status(pid) for pid in helpers_of(process.pid)}
+        live = {pid: found["VmRSS"] for pid, found in helpers.items() if "VmRSS" in found}
+        seen.update(live)
         rss = own.get("VmRSS", 0)
-        helper_rss = sum(s.get("VmRSS", 0) for _, s in helpers)
         worker_peak = max(worker_peak, own.get("VmHWM", 0))
-        helper_peak = max([helper_peak] + [s.get("VmHWM", 0) for _, s in helpers])
-        sum_peak = max(sum_peak, rss + helper_rss)
-        return rss, helper_rss
+        helper_peak = max([helper_peak] + [found.get("VmHWM", 0) for found in helpers.values()])
+        sum_peak = max(sum_peak, rss + sum(live.values()))
+        if live:
+            last_helper = max(live.items(), key=lambda item: item[1])
+        return rss, live
 
     try:
         made = 0
@@ -605,8 +623,11 @@ def measure_memory(
             made += done
             if failed:
                 sys.exit(f"job {job_id}: {failed} failed:\n{tail(log)}")
+            pid, last_rss = last_helper
             time.sleep(0.5)  # the last task's commit and the worker back at the queue
-            checkpoints.append((made, *sample()))
+            rss, live = sample()
+            replaced = pid not in live
+            checkpoints.append((made, rss, last_rss if replaced else live[pid], replaced))
             again = True
     finally:
         stop(process)
@@ -619,22 +640,17 @@ def memory_table(memory: Memory) -> list[list[str]]:
     def mb(n: int) -> str:
         return f"{n / MB:.0f}"
 
-    rows = [
-        ["process"]
-        + [f"RSS MB after {n:,} renders" for n, *_ in memory.checkpoints]
-        + ["peak MB (VmHWM)"]
-    ]
-    rows.append(
-        ["flask jobs worker"] + [mb(w) for _, w, _ in memory.checkpoints] + [mb(memory.worker_peak)]
-    )
-    rows.append(
-        ["its render helper"] + [mb(h) for *_, h in memory.checkpoints] + [mb(memory.helper_peak)]
-    )
-    rows.append(
-        ["together"]
-        + [mb(w + h) for _, w, h in memory.checkpoints]
-        + [f"{mb(memory.sum_peak)} (sampled)"]
-    )
+    def helper(rss: int, replaced: bool) -> str:
+        return f"{mb(rss)}†" if replaced else mb(rss)
+
+    marks = memory.checkpoints
+    rows = [["process"] + [f"RSS MB after {n:,} renders" for n, *_ in marks] + ["peak MB"]]
+    rows.append(["flask jobs worker"] + [mb(w) for _, w, *_ in marks]
+                + [f"{mb(memory.worker_peak)} (VmHWM)"])  # fmt: skip
+    rows.append(["its render helper"] + [helper(h, r) for _, _, h, r in marks]
+                + [f"{mb(memory.helper_peak)} (VmHWM)"])  # fmt: skip
+    rows.append(["together"] + [mb(w + h) for _, w, h, _ in marks]
+                + [f"{mb(memory.sum_peak)} (sampled)"])  # fmt: skip
     return rows
 
 
@@ -779,12 +795,16 @@ def main() -> None:
         f"{options.certificates} renders, and of the time per certificate between the first "
         "and the last stored PDF (start-up left out).",
     ]
+    for run in runs:
+        for message, times in run.failures:
+            notes.append(f"FAILED with {run.workers} worker(s), {times}×: {message[:300]}")
     if memory:
         notes.append(
-            "Memory: one `flask jobs worker` (not --burst) issuing, then re-issuing, "
-            f"VmRSS from /proc; the helper is replaced every {RENDERS_PER_PROCESS} renders "
-            f"(RENDERS_PER_PROCESS), {memory.helpers_seen} seen, so after a multiple of "
-            f"{RENDERS_PER_PROCESS} it may be a fresh one: see the peak."
+            "Memory: one `flask jobs worker` (not --burst) issuing, then re-issuing; VmRSS "
+            "from /proc after each job. The helper is replaced every "
+            f"{RENDERS_PER_PROCESS} renders (RENDERS_PER_PROCESS; {memory.helpers_seen} seen): "
+            "† marks the last reading (every 0.25 s) of the helper that made the job's last "
+            "PDFs, before it was replaced."
         )
     elif options.memory_renders:
         notes.append("Memory: not measured (it needs a worker, so Redis).")

@@ -453,6 +453,10 @@ def issue_batch(
             certificate, created = issue_certificate(enrollment_id, actor, render=False)
             if not created and again and not certificate.revoked:
                 reissue(certificate, actor, render=False)
+            # Commit before the slow render: on SQLite a write transaction held through it
+            # would make every other worker wait. A failed render keeps the certificate; the
+            # next run of the job makes the missing PDF.
+            db.session.commit()
             if not certificate.revoked:
                 render_document(certificate.id)
                 if created:

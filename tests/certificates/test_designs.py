@@ -33,7 +33,7 @@ def own_design(folder: Path, name: str, body: str) -> None:
     (folder / name / "certificate.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'></head><body>"
         f"{body}<p>{{{{ c.learner_name }}}}</p><p>{{{{ c.verify_url }}}}</p>"
-        "<div style='width:30mm'>{{ qr_svg }}</div></body></html>"
+        "<img style='width:30mm' src='{{ qr_image }}' alt=''></body></html>"
     )
 
 
