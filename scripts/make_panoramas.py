@@ -11,13 +11,21 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-ROOT = Path(__file__).resolve().parents[1] / "course_content"
+ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 2048, 1024
 HORIZON = HEIGHT // 2
+# Folders whose panoramas are made smaller: the test package needs only something to show.
+SMALL = {"tests/catalog/packages/small-example": 512}
 
 # course folder -> visit folder -> scenes: (file, ceiling, wall, floor, [(yaw, label, colour)])
 VISITS = {
-    "digitalization": {
+    "tests/catalog/packages/small-example": {
+        "demo": [
+            ("hall", "#e6eef5", "#f1f4f8", "#55606b", [(0, "HALL", "#2d4f86")]),
+            ("workshop", "#f3ece0", "#fbf6ee", "#6b5444", [(0, "TALLER", "#b23b2e")]),
+        ],
+    },
+    "course_content/digitalization": {
         "senac": [
             (
                 "entrance",
@@ -78,7 +86,7 @@ VISITS = {
             ),
         ],
     },
-    "green-jobs": {
+    "course_content/green-jobs": {
         "senar": [
             (
                 "field-classroom",
@@ -164,6 +172,11 @@ def main() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             for name, ceiling, wall, floor, stations in scenes:
                 picture = panorama(ceiling, wall, floor, stations)
+                if course in SMALL:
+                    width = SMALL[course]
+                    picture = picture.resize((width, width // 2))
+                    picture.save(folder / f"{name}.jpg", quality=60, optimize=True)
+                    continue
                 picture.save(folder / f"{name}.jpg", quality=60, optimize=True, progressive=True)
                 yaw = stations[0][0]
                 left = max(0, min(WIDTH - 640, x_of(yaw) - 320))
