@@ -109,9 +109,12 @@ def item(course_slug, item_slug):
         visit=visit,
     )
     response = make_response(page)
-    if visit is not None and visit.frame_host:
-        # Only this page may frame, and only the visit's own allow-listed host.
-        response.headers["Content-Security-Policy"] = content_security_policy([visit.frame_host])
+    if visit is not None and visit.takeable:
+        # Only this page may frame, and only the visit's own allow-listed host; the hosted
+        # tour's viewer shows its panoramas from blob: URLs.
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            [visit.frame_host] if visit.frame_host else (), blob_images=visit.kind == "hosted"
+        )
     return response
 
 

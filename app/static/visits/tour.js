@@ -81,7 +81,9 @@
         strings: {loadingLabel: root.dataset.loading},
         scenes: scenes
       });
-      viewer.on("load", function () { record(viewer.getScene()); });
+      function direction() { box.dataset.yaw = viewer.getYaw().toFixed(1); }
+      viewer.on("load", function () { direction(); record(viewer.getScene()); });
+      viewer.on("animatefinished", direction);
       viewer.on("error", function () { say(root.dataset.failed); });
       Array.prototype.forEach.call(document.querySelectorAll("[data-goto]"), function (go) {
         go.hidden = false;
