@@ -1,5 +1,6 @@
 """The administrators' form for the embed allow-list."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
@@ -25,10 +26,12 @@ class EmbedHostsForm(FlaskForm):
     submit = SubmitField(_l("Save the list"))
 
     def validate_hosts(self, field):
+        # gettext, not lazy_gettext: a lazy string counts as safe markup in templates, and
+        # these messages quote what was typed.
         text = field.data or ""
         if len(text) > MAX_TEXT:
             raise ValidationError(
-                _l(
+                _(
                     "At most %(count)s characters; this has %(given)s.",
                     count=MAX_TEXT,
                     given=len(text),
@@ -36,16 +39,16 @@ class EmbedHostsForm(FlaskForm):
             )
         hosts = [line.strip() for line in text.splitlines() if line.strip()]
         if not hosts:
-            raise ValidationError(_l("List at least one host."))
+            raise ValidationError(_("List at least one host."))
         if len(hosts) > MAX_HOSTS:
-            raise ValidationError(_l("At most %(count)s hosts.", count=MAX_HOSTS))
+            raise ValidationError(_("At most %(count)s hosts.", count=MAX_HOSTS))
         errors = []
         for number, line in enumerate(text.splitlines(), start=1):
             host = line.strip()
             if host and (problem := host_problem(host.lower())) is not None:
                 shown = host if len(host) <= 60 else host[:60] + "…"
                 errors.append(
-                    _l(
+                    _(
                         "Line %(line)s (“%(host)s”): %(problem)s",
                         line=number,
                         host=shown,
@@ -55,7 +58,7 @@ class EmbedHostsForm(FlaskForm):
         if errors:
             if len(errors) > SHOWN_ERRORS:
                 more = len(errors) - SHOWN_ERRORS
-                errors = errors[:SHOWN_ERRORS] + [_l("… and %(count)s more.", count=more)]
+                errors = errors[:SHOWN_ERRORS] + [_("… and %(count)s more.", count=more)]
             field.errors.extend(errors)
-            raise ValidationError(_l("Correct the lines above; nothing was saved."))
+            raise ValidationError(_("Correct the lines above; nothing was saved."))
         self.clean_hosts = [h.lower() for h in hosts]
