@@ -13,7 +13,7 @@ PASSWORD = "horta comunitária 2026 sol"
 VISIT = "/learn/green-jobs/senar-excellence-centre-visit"
 
 
-def create_learner(live_server):
+def create_learner(live_server, email=EMAIL):
     env = {
         **os.environ,
         "AULA_ENV": "testing",
@@ -21,7 +21,7 @@ def create_learner(live_server):
         "DATABASE_URL": f"sqlite:///{live_server.database}",
     }
     subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "users", "create", EMAIL,
+        [sys.executable, "-m", "flask", "--app", "wsgi", "users", "create", email,
          "--name", "João Pereira", "--role", "learner", "--password", PASSWORD],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
     )  # fmt: skip
@@ -101,3 +101,60 @@ def test_a_learner_takes_a_hosted_tour_and_the_visit_counts_as_done(phone, live_
         EMAIL,
     )
     assert done == 1
+
+
+def test_an_embedded_tour_loads_on_request_sandboxed_and_nothing_else_can_be_framed(
+    phone, live_server
+):
+    """The example embed of the digitalization course, with the provider answered locally."""
+    page = phone
+    email = "ines.rocha@example.org"
+    create_learner(live_server, email)
+    page.route(
+        "https://www.youtube-nocookie.com/**",
+        lambda route: route.fulfill(
+            body="<!doctype html><title>tour</title><p>360 tour</p>", content_type="text/html"
+        ),
+    )
+    page.route(
+        "https://evil.example.org/**",
+        lambda route: route.fulfill(body="<p>evil</p>", content_type="text/html"),
+    )
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/courses/digitalization")
+    page.get_by_role("button", name="Inscribirme en este curso").click()
+    page.wait_for_url("**/learn/digitalization")
+
+    page.goto("/learn/digitalization/senai-video-visit")
+    assert page.locator("iframe").count() == 0
+    assert page.locator("#tour-confirm").is_hidden()
+    assert_accessible(page)
+    page.evaluate(
+        """window.violations = [];
+           document.addEventListener('securitypolicyviolation',
+             e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+    )
+    page.get_by_role("button", name=re.compile(r"Cargar el recorrido \(unos 60 MB\)")).click()
+    frame = page.locator("#tour-frame iframe")
+    assert frame.get_attribute("sandbox") == "allow-scripts allow-same-origin allow-presentation"
+    assert frame.get_attribute("src").startswith("https://www.youtube-nocookie.com/embed/")
+    page.frame_locator("#tour-frame iframe").get_by_text("360 tour").wait_for()
+    assert_accessible(page)
+    snapshot(page, "c4-embedded-tour")
+
+    # Another host, framed by a script that got onto the page, is refused by the CSP.
+    page.evaluate(
+        """const f = document.createElement('iframe');
+           f.src = 'https://evil.example.org/x'; f.title = 'x'; document.body.appendChild(f);"""
+    )
+    page.wait_for_function("window.violations.length > 0")
+    assert page.evaluate("window.violations") == ["frame-src https://evil.example.org"]
+
+    page.get_by_role("button", name="Hice el recorrido: marcar la visita como completada").click()
+    page.wait_for_url("**/learn/digitalization/senai-video-visit")
+    assert page.get_by_text("Visita de estudio completada.").is_visible()
+    assert page.locator("p.meta").get_by_text("Completado").first.is_visible()
