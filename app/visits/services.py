@@ -132,6 +132,12 @@ def record_scene_seen(enrollment: Enrollment, item: Item, scene: str) -> tuple[s
     if scene not in scene_ids:
         raise VisitError(_l("This tour has no such scene. Reload the page and try again."))
     learning.check_writable(enrollment)
+    # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
+    # for the last two scenes then count one after the other, so the later one sees both
+    # rows and the visit is never left undone.
+    db.session.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
+    )
     # One row per scene, whatever arrives twice or at once.
     insert_or_ignore(
         TourSceneView, enrollment_id=enrollment.id, item_id=item.id, scene=scene, seen_at=utcnow()
