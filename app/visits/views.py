@@ -29,6 +29,7 @@ def tour_progress(course_slug, item_slug):
     wants_json = request.accept_mimetypes.best == "application/json"
     scene = request.form.get("scene", "")[:80]
     seen, done = set(), False
+    already_complete = enrollment.completed_at is not None
     try:
         if scene:
             seen, done = services.record_scene_seen(enrollment, item, scene)
@@ -44,10 +45,11 @@ def tour_progress(course_slug, item_slug):
             return {
                 "seen": sorted(seen),
                 "done": done,
-                "completed": enrollment.completed_at is not None,
+                # Whether this step completed the course (to congratulate once).
+                "completed": not already_complete and enrollment.completed_at is not None,
             }
         flash(_("Study visit done."), "success")
-        if enrollment.completed_at is not None:
+        if not already_complete and enrollment.completed_at is not None:
             flash(_("You have completed the course. Congratulations!"), "success")
     return redirect(
         url_for("learning.item", course_slug=course.slug, item_slug=item.slug), code=303

@@ -135,6 +135,8 @@ def test_a_required_visit_counts_toward_the_course_completion(app, client, login
     _, body = see(client, "workshop")
     assert body == {"seen": ["hall", "workshop"], "done": True, "completed": True}
     assert enrollment_of(user).completed_at is not None
+    _, body = see(client, "hall")  # congratulated once: the course was already complete
+    assert body == {"seen": ["hall", "workshop"], "done": True, "completed": False}
 
 
 def test_an_unknown_scene_is_refused_clearly_and_records_nothing(client, learner):

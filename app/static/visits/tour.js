@@ -53,8 +53,9 @@
       if (!form) { return; }
       post(form, {scene: scene}).then(function (result) {
         showSeen(result.seen);
-        say(result.done ? root.dataset.done : root.dataset.progress
-          .replace("{seen}", result.seen.length).replace("{total}", total));
+        var message = result.done ? root.dataset.done : root.dataset.progress
+          .replace("{seen}", result.seen.length).replace("{total}", total);
+        say(result.completed ? message + " " + root.dataset.completed : message);
       }).catch(function (error) { say(error.message); });
     }
 
