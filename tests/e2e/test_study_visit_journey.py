@@ -165,3 +165,40 @@ def test_an_embedded_tour_loads_on_request_sandboxed_and_nothing_else_can_be_fra
     page.wait_for_url("**/learn/digitalization/senai-video-visit")
     assert page.get_by_text("Visita de estudio completada.").is_visible()
     assert page.locator("p.meta").get_by_text("Completado").first.is_visible()
+
+
+def test_a_scene_that_could_not_be_saved_says_so(phone, live_server):
+    """A captive portal answering instead of the platform, then an ended session."""
+    page = phone
+    email = "rosa.quispe@example.org"
+    create_learner(live_server, email)
+    page.goto("/login")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/courses/digitalization")
+    page.get_by_role("button", name="Inscribirme en este curso").click()
+    page.wait_for_url("**/learn/digitalization")
+    page.goto("/learn/digitalization/senac-360-visit")
+    page.get_by_role("button", name=re.compile("Cargar el recorrido")).click()
+    page.get_by_role("status").filter(has_text="Escenas vistas: 1 de 3").wait_for()
+    go = page.locator("#scene-entrance").get_by_role("button", name="Ir allí en el recorrido")
+
+    page.route(
+        "**/senac-360-visit/tour",
+        lambda route: route.fulfill(body="<p>Wi-Fi login</p>", content_type="text/html"),
+    )
+    go.first.click()
+    page.get_by_role("status").filter(has_text="No se pudo guardar su avance").wait_for()
+    page.unroute("**/senac-360-visit/tour")
+
+    page.context.clear_cookies()  # the session ends (signed out elsewhere, expired)
+    go.last.click()
+    page.get_by_role("status").filter(has_text="Este formulario ha caducado").wait_for()
+    ((seen,),) = live_server.query(
+        "SELECT count(*) FROM tour_scene_view v JOIN enrollment e ON e.id = v.enrollment_id "
+        "JOIN user_account u ON u.id = e.user_id WHERE u.email = ?",
+        email,
+    )
+    assert seen == 1

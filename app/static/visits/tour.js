@@ -18,6 +18,9 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: {"Accept": "application/json"}
     }).then(function (response) {
+      // Anything but our JSON (a sign-in page after the session ended...) saved nothing.
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) { throw new Error(root.dataset.unsaved); }
       return response.json().then(function (data) {
         if (!response.ok) { throw new Error(data.error || response.statusText); }
         return data;
