@@ -99,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.seasons.enrolment_admin_views import bp as enrolment_admin
     from app.seasons.tutor_views import bp as seasons_tutor
     from app.seasons.views import bp as seasons
+    from app.visits.admin_views import bp as visits_admin
+    from app.visits.views import bp as visits
 
     for blueprint in (
         core,
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
         capstones_admin,
         certificates,
         certificates_admin,
+        visits,
+        visits_admin,
     ):
         app.register_blueprint(blueprint)
 

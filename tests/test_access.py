@@ -159,6 +159,7 @@ def sample(institutions, make_user, small_course):
         "course_slug": small_course.slug,
         "item_slug": "welcome",
         "learning.submit_quiz": {"item_slug": "basics-quiz"},
+        "visits.tour_progress": {"item_slug": "visit-embed"},  # an embed: confirmed
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
     }

@@ -1,6 +1,15 @@
 """The course player, quizzes and the learner's dashboard."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,10 +19,12 @@ from app.capstones.views import project_page
 from app.catalog.models import Course, Item, ItemKind, Module
 from app.certificates.forms import LanguageChoiceForm
 from app.certificates.services import certificates_of
+from app.core.security import content_security_policy
 from app.extensions import db
 from app.learning import services
 from app.learning.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
+from app.visits.services import visit_page
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -80,7 +91,8 @@ def item(course_slug, item_slug):
     previous, following = neighbours(items, current)
     is_quiz = current.kind == ItemKind.QUIZ
     attempts = services.attempts_of(enrollment, current) if is_quiz else []
-    return render_template(
+    visit = visit_page(enrollment, current) if current.kind == ItemKind.STUDY_VISIT else None
+    page = render_template(
         "learning/item.html",
         course=course,
         enrollment=enrollment,
@@ -94,7 +106,16 @@ def item(course_slug, item_slug):
         attempts_left=services.attempts_left(current, attempts) if is_quiz else None,
         read_only=services.is_read_only(enrollment),
         project=project_page(enrollment, current),
+        visit=visit,
     )
+    response = make_response(page)
+    if visit is not None and visit.takeable:
+        # Only this page may frame, and only the visit's own allow-listed host; the hosted
+        # tour's viewer shows its panoramas from blob: URLs.
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            [visit.frame_host] if visit.frame_host else (), blob_images=visit.kind == "hosted"
+        )
+    return response
 
 
 @bp.post("/learn/<course_slug>/<item_slug>/done")
@@ -103,6 +124,8 @@ def mark_done(course_slug, item_slug):
     course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
     if current.kind in (ItemKind.QUIZ, ItemKind.CAPSTONE):
         abort(400)  # a quiz counts when passed, a capstone when its review passes
+    if current.kind == ItemKind.STUDY_VISIT and visit_page(enrollment, current).takeable:
+        abort(400)  # a visit with a tour counts when the tour is taken (app/visits)
     try:
         services.mark_done(enrollment, current)
     except services.LearningError as error:

@@ -18,7 +18,7 @@ from tests.catalog.helpers import EXAMPLE, copy_example, edit
 from tests.conftest import login
 from tests.seasons.factories import enrol
 
-ITEM_SLUGS = ["welcome", "checklist", "guide", "basics-quiz"]
+ITEM_SLUGS = ["welcome", "checklist", "guide", "basics-quiz", "visit-hosted", "visit-embed"]
 FILES_URL = re.compile(r"/files/(?P<sha>[0-9a-f]{64})/(?P<name>[^\"'\s<>]+)")
 LESSON_DIV = re.compile(r'<div class="lesson"[^>]*>(.*?)</div>', re.DOTALL)
 
@@ -144,6 +144,8 @@ def test_import_creates_the_course_modules_and_items_in_order(app):
         ItemKind.RESOURCE,
         ItemKind.GUIDE,
         ItemKind.QUIZ,
+        ItemKind.STUDY_VISIT,
+        ItemKind.STUDY_VISIT,
     ]
     assert [i.slug for i in course.modules[0].items] == ITEM_SLUGS
     assert all(i.module_id == course.modules[0].id for i in items)

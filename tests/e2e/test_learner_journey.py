@@ -34,6 +34,15 @@ def answer_quiz(page, item):
             page.fill(f"#q{index}-n", str(question["answer"]).replace(".", ","))
 
 
+def take_tour(page):
+    """Load the hosted tour and go to each scene with the text version's buttons."""
+    page.get_by_role("button", name=re.compile("Cargar el recorrido")).click()
+    page.locator("#tour-viewer canvas").wait_for()
+    for button in page.get_by_role("button", name="Ir allí en el recorrido").all():
+        button.click()
+    page.get_by_role("status").filter(has_text="Visita de estudio completada").wait_for()
+
+
 def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone, live_server):
     page = phone
     page.goto("/")
@@ -85,6 +94,8 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
             answer_quiz(page, item)
             page.get_by_role("button", name="Enviar mis respuestas").click()
             assert page.locator("#result").get_by_text("aprobado").count() >= 1
+        elif item["kind"] == "study_visit":
+            take_tour(page)
         else:
             page.get_by_role("button", name=re.compile("Marcar como completado")).click()
     assert "¡Felicitaciones!" in page.content() or "Felicitaciones" in page.content()

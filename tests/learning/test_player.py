@@ -28,7 +28,7 @@ from tests.learning.helpers import (
 )
 from tests.seasons.factories import offering_for
 
-ITEMS = ["welcome", "checklist", "guide", "basics-quiz"]
+ITEMS = ["welcome", "checklist", "guide", "basics-quiz", "visit-hosted", "visit-embed"]
 
 
 def url(item_slug=None):
@@ -107,7 +107,8 @@ def test_lesson_pages_link_to_the_previous_and_next_items(client, learner):
     assert links["welcome"] == {"next": url("checklist")}
     assert links["checklist"] == {"prev": url("welcome"), "next": url("guide")}
     assert links["guide"] == {"prev": url("checklist"), "next": url("basics-quiz")}
-    assert links["basics-quiz"] == {"prev": url("guide")}
+    assert links["basics-quiz"] == {"prev": url("guide"), "next": url("visit-hosted")}
+    assert links["visit-embed"] == {"prev": url("visit-hosted")}
 
 
 def test_a_lesson_shows_its_text(client, learner):
@@ -149,6 +150,8 @@ def test_the_module_list_marks_done_items(client, learner):
         url("checklist"): False,
         url("guide"): True,
         url("basics-quiz"): False,
+        url("visit-hosted"): False,
+        url("visit-embed"): False,
     }
     assert [href for href, (_, current) in outline.items() if current] == [url("checklist")]
     # The course's home page lists the same marks.

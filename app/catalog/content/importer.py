@@ -18,6 +18,7 @@ from app.catalog.content.loader import LoadedCourse, clean_path, localised
 from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
 from app.core.storage import file_reference, store_file
 from app.extensions import db
+from app.visits.embeds import embed_host
 
 
 class ImportRefused(Exception):
@@ -162,6 +163,41 @@ def _markdown_html(course: Course, loaded: LoadedCourse, files: dict[str, str]) 
     return rendered
 
 
+def _tour_content(loaded: LoadedCourse, tour) -> dict:
+    """A tour as the player needs it: panoramas stored, texts by language, its data size."""
+    main = loaded.spec.language
+    if tour.kind == "embed":
+        return {
+            "kind": "embed",
+            "url": tour.url,
+            "host": embed_host(tour.url),
+            "size": round(tour.size_mb * 1024 * 1024),
+        }
+    scenes = []
+    for scene in tour.scenes:
+        path = clean_path(scene.panorama)
+        stored = store_file(loaded.files[path], PurePosixPath(path).name)
+        scenes.append(
+            {
+                "id": scene.id,
+                "title": localised(scene.title, main),
+                "description": localised(scene.description, main),
+                "panorama": file_reference(stored),
+                "hotspots": [
+                    {
+                        "kind": h.kind,
+                        "pitch": h.pitch,
+                        "yaw": h.yaw,
+                        "text": localised(h.text, main),
+                        "scene": h.scene,
+                    }
+                    for h in scene.hotspots
+                ],
+            }
+        )
+    return {"kind": "hosted", "scenes": scenes, "size": sum(s["panorama"]["size"] for s in scenes)}
+
+
 def _item_content(course: Course, loaded: LoadedCourse, spec) -> dict:
     main = loaded.spec.language
     if spec.kind == "lesson":
@@ -214,7 +250,7 @@ def _item_content(course: Course, loaded: LoadedCourse, spec) -> dict:
             "description": localised(spec.description, main),
             "key_points": [localised(p, main) for p in spec.key_points],
             "stills": stills,
-            "tour": spec.tour,
+            "tour": _tour_content(loaded, spec.tour) if spec.tour else None,
         }
     # capstone
     return {

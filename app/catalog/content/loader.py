@@ -4,19 +4,26 @@ A package is a folder holding one course (with `course.yaml`) or several course 
 Nothing here touches the database: the importer takes what `load_package` returns.
 """
 
+import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from app.catalog.content import markdown, schema
+from app.visits.embeds import DEFAULT_EMBED_HOSTS, embed_url_problem
 
 COURSE_FILE = "course.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
+PANORAMA_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Phones' graphics chips commonly refuse textures wider than 4096 pixels.
+MAX_PANORAMA_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,13 @@ def localised(value: schema.LocalText | None, main: str) -> dict[str, str]:
     return dict(value)
 
 
-def load_package(path: Path) -> tuple[list[LoadedCourse], list[Problem]]:
-    """Every course under `path`, or the problems that stop the package from importing."""
+def load_package(
+    path: Path, embed_hosts: Collection[str] = DEFAULT_EMBED_HOSTS
+) -> tuple[list[LoadedCourse], list[Problem]]:
+    """Every course under `path`, or the problems that stop the package from importing.
+
+    Study visits may embed tours only from `embed_hosts` (the administrators' allow-list).
+    """
     path = Path(path)
     if (path / COURSE_FILE).is_file():
         folders = [path]
@@ -69,7 +81,7 @@ def load_package(path: Path) -> tuple[list[LoadedCourse], list[Problem]]:
 
     courses, problems, seen = [], [], {}
     for folder in folders:
-        course, found = _load_course(folder)
+        course, found = _load_course(folder, frozenset(embed_hosts))
         problems += found
         if course is None:
             continue
@@ -88,7 +100,7 @@ def load_package(path: Path) -> tuple[list[LoadedCourse], list[Problem]]:
     return courses, problems
 
 
-def _load_course(folder: Path) -> tuple[LoadedCourse | None, list[Problem]]:
+def _load_course(folder: Path, embed_hosts: frozenset) -> tuple[LoadedCourse | None, list[Problem]]:
     file = str(folder / COURSE_FILE)
     try:
         raw = YAML(typ="rt").load((folder / COURSE_FILE).read_text(encoding="utf-8"))
@@ -108,11 +120,11 @@ def _load_course(folder: Path) -> tuple[LoadedCourse | None, list[Problem]]:
             for e in error.errors()
         ]
     course = LoadedCourse(spec=spec, root=folder, slug_line=_line_of(raw, ("slug",)))
-    problems = _check_course(course, raw, file)
+    problems = _check_course(course, raw, file, embed_hosts)
     return (None if problems else course), problems
 
 
-def _check_course(course: LoadedCourse, raw, file: str) -> list[Problem]:
+def _check_course(course: LoadedCourse, raw, file: str, embed_hosts: frozenset) -> list[Problem]:
     """Checks beyond the schema: unique slugs, files present, internal links resolve."""
     spec, problems = course.spec, []
     item_slugs, module_slugs = set(), set()
@@ -174,10 +186,65 @@ def _check_course(course: LoadedCourse, raw, file: str) -> list[Problem]:
                             f"{found} is not a picture",
                         )
                     )
+            if item.kind == "study_visit" and item.tour is not None:
+                problems += _check_tour(
+                    course, item.tour, file, embed_hosts,
+                    lambda sub, loc=loc: _line_of(raw, loc + ("tour",) + sub),
+                )  # fmt: skip
 
     for rel in markdown_files:
         problems += _check_markdown(course, rel, item_slugs)
     return problems
+
+
+def _check_tour(course, tour, file: str, embed_hosts: frozenset, line) -> list[Problem]:
+    """An embed from an allowed host over https; scenes that link up and real panoramas."""
+    if tour.kind == "embed":
+        problem = embed_url_problem(tour.url, embed_hosts)
+        return [Problem(file, line(("url",)), problem)] if problem else []
+    problems, ids = [], set()
+    for s, scene in enumerate(tour.scenes):
+        if scene.id in ids:
+            problems.append(
+                Problem(file, line(("scenes", s, "id")), f"duplicate scene id {scene.id!r}")
+            )
+        ids.add(scene.id)
+    for s, scene in enumerate(tour.scenes):
+        for h, hotspot in enumerate(scene.hotspots):
+            if hotspot.kind == "scene" and hotspot.scene not in ids:
+                problems.append(
+                    Problem(
+                        file,
+                        line(("scenes", s, "hotspots", h, "scene")),
+                        f"hotspot leads to scene {hotspot.scene!r}: no scene with that id",
+                    )
+                )
+        found, problem = _read_file(course, scene.panorama)
+        if found is not None:
+            problem = panorama_problem(found, course.files[found])
+        if problem:
+            problems.append(Problem(file, line(("scenes", s, "panorama")), problem))
+    return problems
+
+
+def panorama_problem(path: str, data: bytes) -> str | None:
+    """Why the bytes are not an equirectangular panorama a phone can show, or None."""
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            kind, (width, height) = picture.format, picture.size
+            picture.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return f"panorama {path} is not a picture (JPEG, PNG or WebP)"
+    if kind not in PANORAMA_FORMATS:
+        return f"panorama {path} is a {kind} picture; use JPEG, PNG or WebP"
+    if abs(width - 2 * height) > 2:
+        return (
+            f"panorama {path} is {width}x{height}: an equirectangular panorama is twice as "
+            "wide as it is high"
+        )
+    if width > MAX_PANORAMA_WIDTH:
+        return f"panorama {path} is {width} pixels wide; phones show at most {MAX_PANORAMA_WIDTH}"
+    return None
 
 
 def _read_file(course: LoadedCourse, rel: str) -> tuple[str | None, str | None]:
@@ -260,7 +327,7 @@ def _line_of(raw, loc) -> int | None:
     """The 1-based line of the deepest node on the path that the YAML file has."""
     node, line = raw, 1
     for key in loc:
-        if isinstance(key, str) and (key[:1].isupper() or key in ITEM_KINDS):
+        if isinstance(key, str) and (key[:1].isupper() or key in ITEM_KINDS | TOUR_KINDS):
             continue  # pydantic's union tag or model name: not a key in the file
         try:
             if isinstance(node, dict) and key in node:
@@ -277,12 +344,15 @@ def _line_of(raw, loc) -> int | None:
 
 
 ITEM_KINDS = {"lesson", "quiz", "resource", "guide", "study_visit", "capstone"}
+TOUR_KINDS = {"hosted", "embed"}
 
 
 def _where(loc) -> str:
     # pydantic puts the union's tag (an item kind) and class names in the path; drop them.
     parts = [
-        str(p) for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in ITEM_KINDS))
+        str(p)
+        for p in loc
+        if not (isinstance(p, str) and (p[:1].isupper() or p in ITEM_KINDS | TOUR_KINDS))
     ]
     return ("/".join(parts) + ": ") if parts else ""
 

@@ -80,15 +80,59 @@ class Still(Strict):
     alt: LocalText
 
 
+class Hotspot(Strict):
+    """A point in a panorama: an information text, or a link to another scene."""
+
+    kind: Literal["info", "scene"]
+    pitch: float = Field(ge=-90, le=90)  # degrees up (+) or down (-) from the horizon
+    yaw: float = Field(ge=-180, le=180)  # degrees right (+) or left (-) of the centre
+    text: LocalText
+    scene: Slug | None = None  # the scene a `scene` hotspot leads to
+
+    @model_validator(mode="after")
+    def scene_link_names_its_scene(self):
+        if self.kind == "scene" and not self.scene:
+            raise ValueError("a `scene` hotspot needs `scene`: the id of the scene it leads to")
+        if self.kind == "info" and self.scene:
+            raise ValueError("an `info` hotspot has no `scene` (use kind: scene for a link)")
+        return self
+
+
+class Scene(Strict):
+    id: Slug
+    title: LocalText
+    panorama: str  # an equirectangular picture (2:1), relative to the course folder
+    description: LocalText | None = None
+    hotspots: list[Hotspot] = Field([], max_length=40)
+
+
+class HostedTour(Strict):
+    """Panoramas the platform serves and shows in its own 360° viewer; starts at scenes[0]."""
+
+    kind: Literal["hosted"]
+    scenes: list[Scene] = Field(min_length=1, max_length=30)
+
+
+class EmbeddedTour(Strict):
+    """A tour on an allow-listed host, framed in a sandboxed iframe."""
+
+    kind: Literal["embed"]
+    url: str
+    size_mb: float = Field(gt=0, le=5000)  # what loading the tour costs, as far as one knows
+
+
+Tour = Annotated[HostedTour | EmbeddedTour, Field(discriminator="kind")]
+
+
 class StudyVisit(ItemBase):
-    """A virtual study visit; the Study visits issue fills in the tour."""
+    """A virtual study visit: text, key points and stills, and a tour loaded on request."""
 
     kind: Literal["study_visit"]
-    host: str
+    host: str = Field(max_length=200)  # the host institution
     description: LocalText
     key_points: list[LocalText] = []
     stills: list[Still] = []
-    tour: dict | None = None
+    tour: Tour | None = None
 
 
 class RubricLevel(Strict):
