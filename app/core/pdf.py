@@ -84,9 +84,3 @@ def _discard(pool: Pool) -> None:
         if _pool is pool:
             _pool = None
     pool.terminate()
-
-
-def helper_process_ids() -> list[int]:
-    """The helper processes' ids (for measuring their memory)."""
-    with _lock:
-        return [process.pid for process in (_pool._pool if _pool else [])]  # noqa: SLF001
