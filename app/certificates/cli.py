@@ -5,7 +5,6 @@ with the reason, having changed nothing.
 """
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from app.certificates import services
 from app.core import jobs
+from app.core.commands import one_commit
 from app.core.models import Job
 from app.extensions import db
 from app.seasons.models import Cohort, Offering
@@ -27,17 +27,8 @@ certificates_cli = click.Group(
 )
 
 
-@contextmanager
 def _one_commit():
-    try:
-        yield
-    except services.CertificateError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    return one_commit(services.CertificateError)
 
 
 def _certificate(code: str):

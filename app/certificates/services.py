@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import undefer
 
 from app.accounts.models import User
 from app.accounts.services import external_url
@@ -82,19 +82,6 @@ PLATFORM = Actor(None, "platform")
 # Issuing ------------------------------------------------------------------------------------
 
 
-def _load_enrollment(enrollment_id: int) -> Enrollment | None:
-    return db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .options(
-            joinedload(Enrollment.user),
-            joinedload(Enrollment.course),
-            joinedload(Enrollment.season),
-            joinedload(Enrollment.cohort),
-        )
-    )
-
-
 def _printed_details(enrollment: Enrollment, language: str) -> dict:
     """What the certificate prints about the enrolment, in `language`."""
     course = enrollment.course
@@ -121,7 +108,7 @@ def issue_certificate(
     Of any number of concurrent calls for one enrolment, exactly one inserts. With `render`,
     the PDF is queued for after the commit.
     """
-    enrollment = _load_enrollment(enrollment_id)
+    enrollment = learning.load_enrollment(enrollment_id)
     if enrollment is None or enrollment.completed_at is None:
         raise NotCompleted(_l("The course is not completed: there is nothing to certify yet."))
     language = enrollment.user.locale if enrollment.user.locale in LANGUAGES else "es"
@@ -180,13 +167,20 @@ def _new_edition(certificate: Certificate, values: dict) -> None:
         raise AlreadyRevoked(_l("This certificate is revoked: restore it first."))
 
 
+def _todays_details(certificate: Certificate, language: str) -> dict:
+    """What a new edition prints: today's details of the completed enrolment, or (when the
+    enrolment is gone) the certificate's own, in `language`."""
+    enrollment = (
+        learning.load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
+    )
+    if enrollment is not None and enrollment.completed_at is not None:
+        return _printed_details(enrollment, language)
+    return {"language": language}
+
+
 def reissue(certificate: Certificate, actor: Actor, *, render: bool = True) -> None:
     """Print the certificate again from today's details (name, course, design) as a new edition."""
-    values = {}
-    enrollment = _load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
-    if enrollment is not None and enrollment.completed_at is not None:
-        values = _printed_details(enrollment, certificate.language)
-    _new_edition(certificate, values)
+    _new_edition(certificate, _todays_details(certificate, certificate.language))
     _audit(certificate, CertificateAction.REISSUED, actor)
     if render:
         jobs.enqueue("certificates.render", certificate_id=certificate.id)
@@ -198,11 +192,7 @@ def change_language(certificate: Certificate, language: str, actor: Actor) -> bo
         raise CertificateError(_l("Choose Spanish, Portuguese or English."))
     if language == certificate.language:
         return False
-    values = {"language": language}
-    enrollment = _load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
-    if enrollment is not None and enrollment.completed_at is not None:
-        values = _printed_details(enrollment, language)
-    _new_edition(certificate, values)
+    _new_edition(certificate, _todays_details(certificate, language))
     _audit(certificate, CertificateAction.LANGUAGE, actor, language)
     jobs.enqueue("certificates.render", certificate_id=certificate.id)
     return True
@@ -470,7 +460,7 @@ def issue_batch(
 
 
 def _label_of(enrollment_id: int) -> str:
-    enrollment = _load_enrollment(enrollment_id)
+    enrollment = learning.load_enrollment(enrollment_id)
     if enrollment is None:
         return f"#{enrollment_id}"
     course = enrollment.course

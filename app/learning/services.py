@@ -3,7 +3,7 @@
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Course, Item, ItemKind
@@ -43,6 +43,20 @@ def find_enrollment(user: User, course: Course) -> Enrollment | None:
         .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
         .order_by(Season.starts_on.desc(), Enrollment.id.desc())
         .limit(1)
+    )
+
+
+def load_enrollment(enrollment_id: int) -> Enrollment | None:
+    """The enrolment with its learner, course, season and cohort, in one query."""
+    return db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .options(
+            joinedload(Enrollment.user),
+            joinedload(Enrollment.course),
+            joinedload(Enrollment.season),
+            joinedload(Enrollment.cohort),
+        )
     )
 
 

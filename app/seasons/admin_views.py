@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.catalog.models import Course, CourseKind
 from app.core.auth import admin_blueprint
 from app.extensions import db
+from app.learning import services as learning
 from app.learning.models import Enrollment
 from app.seasons import services
 from app.seasons.forms import CohortForm, CopySeasonForm, OfferingForm, SeasonForm, WindowForm
@@ -468,16 +469,7 @@ def delete_cohort(cohort_id):
 
 @bp.route("/enrollments/<int:enrollment_id>/remove", methods=["GET", "POST"])
 def remove_enrollment(enrollment_id):
-    enrollment = db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .options(
-            joinedload(Enrollment.user),
-            joinedload(Enrollment.course),
-            joinedload(Enrollment.season),
-            joinedload(Enrollment.cohort),
-        )
-    ) or abort(404)
+    enrollment = learning.load_enrollment(enrollment_id) or abort(404)
     if enrollment.cohort_id is not None:
         back = url_for("seasons_admin.cohort", cohort_id=enrollment.cohort_id)
     else:

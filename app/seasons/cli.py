@@ -4,8 +4,6 @@ Each command calls app/seasons/services.py, which flushes; the command commits o
 end, or on an error rolls back and exits non-zero with the message, having changed nothing.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import click
@@ -15,6 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.services import find_user_by_email
 from app.catalog.models import Course, CourseKind
+from app.core.commands import one_commit
 from app.extensions import db
 from app.seasons import services
 from app.seasons.models import Season, SeasonState
@@ -27,25 +26,8 @@ def _day(value) -> date | None:
     return value.date() if value is not None else None
 
 
-@contextmanager
-def _one_commit() -> Iterator[Callable[[str], None]]:
-    """Commit what the block changed, or roll all of it back and exit with the reason.
-
-    The block reports through the function it is given; the lines are printed once the
-    changes are committed, so a refused command never claims to have done part of its work.
-    """
-    lines: list[str] = []
-    try:
-        yield lines.append
-    except services.SeasonError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    for line in lines:
-        click.echo(line)
+def _one_commit():
+    return one_commit(services.SeasonError)
 
 
 def _season(reference: str) -> Season:
