@@ -232,7 +232,7 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
     from app.certificates import services
     from app.certificates.designs import certificate_document, design_for, render_certificate
     from app.certificates.models import Certificate
-    from app.core.pdf import ConfinedFetcher, render_pdf
+    from app.core.pdf import ConfinedFetcher, font_configuration, render_pdf
     from app.extensions import db
 
     app = make_app(app_env(store.database("base")))
@@ -262,10 +262,11 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
         size = 0
 
         def render_inline(values, design):
-            return render_pdf(*certificate_document(values, design))
+            return render_pdf(*certificate_document(values, design), fonts_key=design.fonts_key)
 
-        def layout(html, files):
-            return HTML(string=html, url_fetcher=ConfinedFetcher(files)).render()
+        def layout(html, files, design):
+            fonts = font_configuration(design.fonts_key)
+            return HTML(string=html, url_fetcher=ConfinedFetcher(files)).render(font_config=fonts)
 
         def timed(key, function, *args, **kwargs):
             began = time.perf_counter()
@@ -280,7 +281,7 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
             timed("inline", render_inline, values, design)
             size = len(timed("helper", render_certificate, values, design))
             html, files = timed("html", certificate_document, values, design)
-            document = timed("layout", layout, html, files)
+            document = timed("layout", layout, html, files, design)
             timed("write", document.write_pdf)
             if index == WARM_UP - 1:
                 for timing in timings.values():

@@ -36,6 +36,11 @@ class Design:
     source: str  # certificate.html
     files: dict[str, bytes] = field(repr=False)  # every file, by path within the folder
 
+    @property
+    def fonts_key(self) -> str:
+        """Renders of one version of one design share their fonts (app/core/pdf.py)."""
+        return f"{self.name} {self.version}"
+
 
 def design_for(course_slug: str | None) -> Design:
     """The course's own design if it has one, else the default."""
@@ -110,4 +115,5 @@ def certificate_document(details: dict, design: Design) -> tuple[str, dict[str, 
 def render_certificate(details: dict, design: Design) -> bytes:
     """The certificate as PDF bytes, within the configured time limit (RenderTimeout)."""
     html, files = certificate_document(details, design)
-    return render_pdf(html, files, timeout=current_app.config["CERTIFICATE_RENDER_SECONDS"])
+    seconds = current_app.config["CERTIFICATE_RENDER_SECONDS"]
+    return render_pdf(html, files, timeout=seconds, fonts_key=design.fonts_key)

@@ -4,13 +4,16 @@
 import http.server
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.certificates import designs, services
 from app.certificates.models import CertificateDocument
+from app.core.pdf import render_pdf
 from tests.certificates.helpers import certificate_of, complete, count, pdf_text, stored_pdf
+from tests.core.test_pdf import FONTS, SANS, SERIF, WORD, document, printed_width
 
 DEFAULT = Path(__file__).resolve().parents[2] / "certificates" / "default"
 
@@ -104,3 +107,33 @@ def test_a_folder_without_a_template_is_not_a_design(design_folder, small_course
     assert designs.design_for(small_course.slug).name == "default"
     with pytest.raises(designs.DesignError, match="no certificate.html"):
         designs.load_design(str(design_folder / small_course.slug))
+
+
+def test_designs_that_differ_only_in_a_font_file_each_print_with_their_own(app, tmp_path):
+    """Renders of one design share its fonts (app/core/pdf.py); a design whose font file
+    differs is a different design version, so it never borrows another's fonts."""
+    template = (
+        "<style>@font-face { font-family: Brand; src: url(package:assets/brand.ttf) }"
+        " p { font-family: Brand; font-size: 40pt }</style><p>" + WORD + "</p>"
+    )
+    loaded = []
+    for name, font in (("brand-a", "DejaVuSans.ttf"), ("brand-b", "DejaVuSerif.ttf")):
+        (tmp_path / name / "assets").mkdir(parents=True)
+        (tmp_path / name / "design.toml").write_text('version = "1"\n')
+        (tmp_path / name / "certificate.html").write_text(template)
+        (tmp_path / name / "assets" / "brand.ttf").write_bytes((FONTS / font).read_bytes())
+        loaded.append(designs.load_design(str(tmp_path / name)))
+    details = {
+        "language": "es",
+        "completed_on": date(2026, 11, 2),
+        "issued_on": date(2026, 11, 3),
+        "verify_url": "https://aula.example/verify/X",
+    }
+    with app.test_request_context():
+        widths = [
+            [printed_width(designs.render_certificate(details, design)) for design in loaded]
+            for _ in range(2)
+        ]
+        alone = [printed_width(render_pdf(*document(font))) for font in (SANS, SERIF)]
+    assert loaded[0].version != loaded[1].version
+    assert widths == [alone, alone]
