@@ -1,4 +1,5 @@
-"""`flask demo ...`: what `make run` needs to show a working platform."""
+"""`flask demo ...` (what `make run` needs to show a working platform), `flask jobs worker`
+and `flask mail send-pending`."""
 
 import secrets
 import time
@@ -13,6 +14,10 @@ from sqlalchemy import select
 from app.accounts import services
 from app.accounts.models import Role, User
 from app.catalog.models import Course, CourseKind
+from app.core import jobs
+from app.core.commands import one_commit
+from app.core.mail import MAX_ATTEMPTS, DeliveryFailed, mail_counts, queue_pending
+from app.core.models import MailState
 from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Season
@@ -186,3 +191,34 @@ def worker(burst):
     SimpleWorker([queue], connection=queue.connection).work(
         burst=burst, with_scheduler=False, logging_level="WARNING"
     )
+
+
+@click.group("mail", help="Outgoing mail.")
+def mail_cli():
+    pass
+
+
+@mail_cli.command("send-pending")
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 1000),
+    default=MAX_ATTEMPTS,
+    show_default=True,
+    help="Leave alone mail that failed this many times.",
+)
+@with_appcontext
+def send_pending(max_attempts):
+    """Deliver mail still waiting for the SMTP server (say, after it was down); run it from cron."""
+    with one_commit(DeliveryFailed) as report:
+        queued = queue_pending(max_attempts)
+        report(f"{queued} pending mail(s) queued for delivery")
+    if current_app.config["JOBS_BACKEND"] == "rq":
+        click.echo("the job workers deliver them (flask jobs worker)")
+        return
+    # In this process (inline or pool): the deliveries end with the command, so report them.
+    jobs.wait_for_pool(current_app)
+    db.session.expire_all()
+    counts = mail_counts()
+    click.echo(f"sent so far: {counts[MailState.SENT]}; still pending: {counts[MailState.PENDING]}")
+    if queued and counts[MailState.PENDING]:
+        raise SystemExit(1)

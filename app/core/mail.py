@@ -1,4 +1,13 @@
-"""Outgoing mail: SMTP when configured, else the log and the development outbox."""
+"""Outgoing mail through an outbox: every mail is a row written in the transaction that causes
+it, and leaves only once that transaction commits.
+
+With SMTP configured, each committed mail is delivered by a background task (app/core/jobs.py),
+so a request never waits on the mail server, a mail server that is down loses nothing (the
+mail stays pending, with its error, for `flask mail send-pending`), and a transaction that
+rolls back sends nothing. A delivered mail keeps its recipient and subject but not its body,
+which may hold one-time links. Without SMTP, mail is kept for reading in development
+(/admin/outbox) and written to the log.
+"""
 
 import logging
 import smtplib
@@ -6,32 +15,35 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy import func, select
 
-from app.core.models import OutboxMessage
+from app.core import jobs
+from app.core.db import utcnow
+from app.core.models import MailState, OutboxMessage
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
+DELIVER = "mail.deliver"
+# `flask mail send-pending` leaves a mail alone after this many failed deliveries.
+MAX_ATTEMPTS = 10
+
 
 def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail, or keep it in the outbox when there is no SMTP server."""
-    config = current_app.config
-    if not config["SMTP_HOST"]:
+    """Send a plain-text mail once the current transaction commits (or keep it, without SMTP)."""
+    smtp = bool(current_app.config["SMTP_HOST"])
+    message = OutboxMessage(
+        recipient=to,
+        subject=subject[:300],
+        body=body,
+        state=MailState.PENDING if smtp else MailState.KEPT,
+    )
+    db.session.add(message)
+    db.session.flush()
+    if smtp:
+        jobs.enqueue(DELIVER, message_id=message.id)
+    else:
         log.info("Mail to %s: %s\n%s", to, subject, body)
-        db.session.add(OutboxMessage(recipient=to, subject=subject[:300], body=body))
-        db.session.flush()
-        return
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if config["SMTP_USERNAME"]:
-            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-        smtp.send_message(message)
 
 
 def send_template_mail(to: str, locale: str, template: str, subject: str, **context) -> None:
@@ -42,3 +54,69 @@ def send_template_mail(to: str, locale: str, template: str, subject: str, **cont
     with force_locale(locale):
         body = render_template(f"{template}.txt", **context)
         send_mail(to, str(subject), body)
+
+
+class DeliveryFailed(Exception):
+    """The SMTP server refused a mail or could not be reached; it stays pending."""
+
+
+@jobs.task(DELIVER)
+def deliver(message_id: int) -> None:
+    """Hand one pending mail to the SMTP server. A failure is recorded on the mail (and
+    raised, so a queue that retries tries again); success clears its body."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.state != MailState.PENDING:
+        return  # delivered already, or not ours to send
+    message.attempts += 1
+    try:
+        _smtp_send(message)
+    except (OSError, smtplib.SMTPException, ValueError) as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:300]
+        db.session.commit()
+        raise DeliveryFailed(message.last_error) from error
+    message.state = MailState.SENT
+    message.sent_at = utcnow()
+    message.body = ""
+    message.last_error = None
+
+
+def _smtp_send(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+        smtp.send_message(email)
+
+
+def queue_pending(max_attempts: int = MAX_ATTEMPTS) -> int:
+    """Queue delivery of every pending mail tried fewer than `max_attempts` times; how many.
+
+    Committed by the caller; the deliveries start once it commits."""
+    if not current_app.config["SMTP_HOST"]:
+        raise DeliveryFailed("no SMTP server is configured (SMTP_HOST): mail is kept instead")
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.state == MailState.PENDING, OutboxMessage.attempts < max_attempts)
+        .order_by(OutboxMessage.id)
+    ).all()
+    for message_id in ids:
+        jobs.enqueue(DELIVER, message_id=message_id)
+    return len(ids)
+
+
+def mail_counts() -> dict[str, int]:
+    """How many mails are in each state."""
+    counts = dict.fromkeys(MailState.ALL, 0)
+    counts.update(
+        db.session.execute(
+            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        ).all()
+    )
+    return counts

@@ -9,16 +9,34 @@ from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
+class MailState:
+    KEPT = "kept"  # no SMTP server was configured: kept to be read in development
+    PENDING = "pending"  # to be delivered through SMTP once its transaction commits
+    SENT = "sent"  # delivered; the body is no longer kept (it may hold one-time links)
+
+    ALL = (KEPT, PENDING, SENT)
+
+
 class OutboxMessage(db.Model):
-    """A mail kept for reading in development, when no SMTP server is configured."""
+    """Every outgoing mail, written in the transaction that causes it (app/core/mail.py)."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("state IN ('kept', 'pending', 'sent')", name="state_known"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    state: Mapped[str] = mapped_column(
+        String(10), default=MailState.KEPT, server_default=MailState.KEPT, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class StoredFile(db.Model):

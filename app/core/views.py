@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload, undefer
 from app.core.auth import admin_blueprint, safe_next_url
 from app.core.forms import LanguageForm
 from app.core.jobs import JOB_KINDS
-from app.core.models import Job, OutboxMessage, StoredFile
+from app.core.mail import mail_counts
+from app.core.models import Job, MailState, OutboxMessage, StoredFile
 from app.core.storage import INLINE_TYPES
 from app.extensions import db
 
@@ -88,12 +89,16 @@ def admin_home():
 
 @admin_bp.get("/outbox")
 def outbox():
-    """Mail kept instead of sent when no SMTP server is configured."""
+    """The latest mail: kept (no SMTP server), waiting for the server with its error, or sent."""
     messages = db.session.scalars(
         select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)
     ).all()
     return render_template(
-        "core/outbox.html", messages=messages, smtp=bool(current_app.config["SMTP_HOST"])
+        "core/outbox.html",
+        messages=messages,
+        counts=mail_counts(),
+        smtp=bool(current_app.config["SMTP_HOST"]),
+        states=MailState,
     )
 
 

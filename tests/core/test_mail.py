@@ -1,0 +1,177 @@
+"""Outgoing mail through the outbox, against a real SMTP server (aiosmtpd on a local port):
+mail leaves only after its transaction commits, a server that is down loses nothing, and a
+delivered mail keeps no body."""
+
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from app.core.mail import send_mail
+from app.core.models import MailState, OutboxMessage
+from app.extensions import db
+from tests.conftest import login, outbox, post_form
+
+
+class Inbox:
+    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """The application sends through a real SMTP server on this machine; yields its inbox."""
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    saved = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False)
+    yield inbox
+    app.config.update(saved)
+    server.stop()
+
+
+@pytest.fixture
+def smtp_down(app):
+    """SMTP is configured but nothing answers on its port."""
+    saved = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
+    yield
+    app.config.update(saved)
+
+
+def mail_cli(app, *args):
+    return app.test_cli_runner().invoke(args=["mail", *[str(a) for a in args]])
+
+
+def test_a_mail_is_delivered_after_its_commit_in_the_recipients_language(client, make_user, smtp):
+    make_user(email="ana@example.org", locale="pt")
+    response = post_form(client, "/forgot-password", {"email": "ana@example.org"})
+    assert response.status_code == 302
+
+    [(sender, recipients, message)] = smtp.received
+    assert recipients == ["ana@example.org"]
+    assert "no-reply@aula.invalid" in sender
+    assert message["To"] == "ana@example.org"
+    assert "senha" in message["Subject"].lower()  # Portuguese
+    assert "/reset-password/" in message.get_content()
+    [kept] = outbox()
+    assert (kept.state, kept.attempts, kept.last_error) == (MailState.SENT, 1, None)
+    assert kept.sent_at is not None
+    assert kept.body == "", "a delivered mail keeps no one-time link"
+
+
+def test_a_mail_of_a_transaction_that_rolls_back_is_never_sent(app, smtp):
+    send_mail("nobody@example.org", "Not to be sent", "This transaction rolls back.")
+    assert smtp.received == [], "nothing leaves before the commit"
+    db.session.rollback()
+    db.session.commit()
+    assert smtp.received == []
+    assert outbox() == []
+
+
+def test_a_mail_server_that_is_down_loses_nothing_and_the_mail_goes_later(
+    app, client, make_user, smtp_down
+):
+    make_user(email="luis@example.org")
+    response = post_form(client, "/forgot-password", {"email": "luis@example.org"})
+    assert response.status_code == 302, "the person's action stands"
+    [waiting] = outbox()
+    assert (waiting.state, waiting.attempts) == (MailState.PENDING, 1)
+    assert "Connection" in waiting.last_error or "refused" in waiting.last_error.lower()
+    assert "/reset-password/" in waiting.body
+
+    result = mail_cli(app, "send-pending")  # still down: tried again, still kept
+    assert result.exit_code == 1, result.output
+    assert "1 pending mail(s) queued" in result.output
+    db.session.expire_all()
+    assert outbox()[0].attempts == 2
+
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=app.config["SMTP_PORT"])
+    server.start()
+    try:
+        result = mail_cli(app, "send-pending")
+        assert result.exit_code == 0, result.output
+        assert "still pending: 0" in result.output
+        [(_, recipients, message)] = inbox.received
+        assert recipients == ["luis@example.org"] and "/reset-password/" in message.get_content()
+        result = mail_cli(app, "send-pending")  # nothing left: nothing sent twice
+        assert "0 pending mail(s) queued" in result.output and len(inbox.received) == 1
+    finally:
+        server.stop()
+    db.session.expire_all()
+    assert (outbox()[0].state, outbox()[0].attempts) == (MailState.SENT, 3)
+
+
+def test_send_pending_leaves_mail_that_failed_too_often(app, smtp):
+    db.session.add(
+        OutboxMessage(
+            recipient="x@example.org", subject="s", body="b", state=MailState.PENDING, attempts=10
+        )
+    )
+    db.session.commit()
+    result = mail_cli(app, "send-pending")
+    assert "0 pending mail(s) queued" in result.output
+    result = mail_cli(app, "send-pending", "--max-attempts", 11)
+    assert "1 pending mail(s) queued" in result.output and len(smtp.received) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "", "99999"])
+def test_send_pending_refuses_a_wrong_attempt_limit(app, smtp, value):
+    result = mail_cli(app, "send-pending", "--max-attempts", value)
+    assert result.exit_code == 2 and "--max-attempts" in result.output
+    assert smtp.received == []
+
+
+def test_send_pending_without_smtp_says_mail_is_kept(app):
+    send_mail("x@example.org", "Kept", "Body")
+    db.session.commit()
+    result = mail_cli(app, "send-pending")
+    assert result.exit_code == 1 and "no SMTP server is configured" in result.output
+    assert outbox()[0].state == MailState.KEPT and outbox()[0].body == "Body"
+
+
+def test_a_subject_the_mail_server_cannot_take_is_recorded_not_lost(app, smtp):
+    send_mail("x@example.org", "Line one\nBcc: victim@example.org", "Body")
+    db.session.commit()
+    assert smtp.received == [], "no header can be injected"
+    [waiting] = outbox()
+    assert waiting.state == MailState.PENDING and waiting.last_error
+
+
+def test_mail_kept_before_smtp_was_configured_is_never_sent(app, smtp):
+    db.session.add(OutboxMessage(recipient="old@example.org", subject="Old", body="dev"))
+    db.session.commit()
+    assert mail_cli(app, "send-pending").exit_code == 0
+    assert smtp.received == []
+    assert db.session.scalar(select(OutboxMessage.state)) == MailState.KEPT
+
+
+def test_the_outbox_page_shows_states_and_no_body_of_sent_or_waiting_mail(
+    app, client, make_user, smtp_down
+):
+    from app.accounts.models import Role
+
+    make_user(email="luis@example.org")
+    post_form(client, "/forgot-password", {"email": "luis@example.org"})
+    login(client, make_user(role=Role.ADMIN))
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "luis@example.org" in page
+    assert "1 attempt" in page or "1 intento" in page
+    assert "/reset-password/" not in page, "an administrator never sees someone's reset link"
