@@ -4,6 +4,11 @@ for people, and a client helper that signs in through the real login form with C
 import contextvars
 import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -179,12 +184,88 @@ def link_in(message, path_prefix):
 
 
 __all__ = [
+    "ROOT",
     "TEST_PASSWORD",
     "count_users",
     "csrf_token",
+    "job_worker",
     "link_in",
     "login",
     "outbox",
     "post_form",
     "utcnow",
 ]
+
+
+# Background jobs on a real Redis ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis: TEST_REDIS_URL, the one on 127.0.0.1:6379, or one started for the run."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    if _reachable("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("JOB TESTS ON REDIS SKIPPED: no Redis on 127.0.0.1:6379 and no redis-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
+         "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(50):
+        if _reachable("127.0.0.1", port):
+            break
+        time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def backend(app):
+    """Set the app's job backend for one test, and put the default back."""
+    saved = {k: app.config[k] for k in ("JOBS_BACKEND", "REDIS_URL", "JOBS_QUEUE")}
+
+    def use(name, **settings):
+        app.config.update(JOBS_BACKEND=name, **settings)
+        app.extensions.pop("aula_rq_queue", None)
+
+    yield use
+    app.config.update(saved)
+    app.extensions.pop("aula_rq_queue", None)
+
+
+def job_worker(app, queue: str, redis_url: str, **settings) -> subprocess.Popen:
+    """A `flask jobs worker --burst` process on the test database and the given queue."""
+    env = {
+        **os.environ,
+        "AULA_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "JOBS_BACKEND": "rq",
+        "JOBS_QUEUE": queue,
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip

@@ -3,13 +3,9 @@ worker` processes (one or two, sharing the work), and the in-process pool that `
 without Redis. Tasks are queued only once the transaction that asked for them commits."""
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,46 +16,7 @@ from app.core import jobs
 from app.core.models import Job
 from app.extensions import db
 from tests.certificates.helpers import completed_place, count
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A real Redis: TEST_REDIS_URL, the one on 127.0.0.1:6379, or one started for the run."""
-    if os.environ.get("TEST_REDIS_URL"):
-        yield os.environ["TEST_REDIS_URL"]
-        return
-    if _reachable("127.0.0.1", 6379):
-        yield "redis://127.0.0.1:6379/0"
-        return
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("JOB TESTS ON REDIS SKIPPED: no Redis on 127.0.0.1:6379 and no redis-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-         "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(50):
-        if _reachable("127.0.0.1", port):
-            break
-        time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+from tests.conftest import ROOT, job_worker
 
 
 @pytest.fixture
@@ -67,20 +24,6 @@ def places(make_user, small_course, monkeypatch):
     """Five completed enrolments without certificates, split into tasks of two."""
     monkeypatch.setattr(services, "BATCH", 2)
     return [completed_place(make_user(), small_course).id for _ in range(5)]
-
-
-@pytest.fixture
-def backend(app):
-    """Set the app's job backend for one test, and put the default back."""
-    saved = {k: app.config[k] for k in ("JOBS_BACKEND", "REDIS_URL", "JOBS_QUEUE")}
-
-    def use(name, **settings):
-        app.config.update(JOBS_BACKEND=name, **settings)
-        app.extensions.pop("aula_rq_queue", None)
-
-    yield use
-    app.config.update(saved)
-    app.extensions.pop("aula_rq_queue", None)
 
 
 def job_state(job_id):
@@ -95,21 +38,6 @@ def start(ids) -> int:
     return job.id
 
 
-def worker(app, queue: str, redis_url: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": redis_url,
-        "JOBS_BACKEND": "rq",
-        "JOBS_QUEUE": queue,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_rq_workers_on_redis_share_a_bulk_issue(app, places, backend, workers, redis_url):
     queue = f"aula-test-{uuid.uuid4().hex[:8]}"
@@ -119,7 +47,7 @@ def test_rq_workers_on_redis_share_a_bulk_issue(app, places, backend, workers, r
     assert jobs.rq_queue(app).count == 3
     assert job_state(job_id) == (5, 0, 0, False)
 
-    running = [worker(app, queue, redis_url) for _ in range(workers)]
+    running = [job_worker(app, queue, redis_url) for _ in range(workers)]
     outputs = [process.communicate(timeout=300)[0].decode() for process in running]
     assert all(process.returncode == 0 for process in running), outputs
 

@@ -3,16 +3,18 @@ mail leaves only after its transaction commits, a server that is down loses noth
 delivered mail keeps no body."""
 
 import socket
+import uuid
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from app.core import jobs
 from app.core.mail import send_mail
 from app.core.models import MailState, OutboxMessage
 from app.extensions import db
-from tests.conftest import login, outbox, post_form
+from tests.conftest import job_worker, login, outbox, post_form
 
 
 class Inbox:
@@ -175,3 +177,28 @@ def test_the_outbox_page_shows_states_and_no_body_of_sent_or_waiting_mail(
     assert "luis@example.org" in page
     assert "1 attempt" in page or "1 intento" in page
     assert "/reset-password/" not in page, "an administrator never sees someone's reset link"
+
+
+def test_job_workers_on_redis_deliver_the_mail(app, make_user, smtp, backend, redis_url):
+    queue = f"aula-test-mail-{uuid.uuid4().hex[:8]}"
+    backend("rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
+    for n in range(3):
+        send_mail(f"person{n}@example.org", f"Hello {n}", "Body")
+    assert jobs.rq_queue(app).count == 0, "nothing is queued before the commit"
+    db.session.commit()
+    assert jobs.rq_queue(app).count == 3 and smtp.received == []
+
+    process = job_worker(
+        app,
+        queue,
+        redis_url,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(app.config["SMTP_PORT"]),
+        SMTP_STARTTLS="0",
+    )
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 0, output
+    assert sorted(r for _, [r], _ in smtp.received) == [f"person{n}@example.org" for n in range(3)]
+    db.session.expire_all()
+    assert {m.state for m in outbox()} == {MailState.SENT}
+    jobs.rq_queue(app).delete(delete_jobs=True)
