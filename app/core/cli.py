@@ -219,6 +219,7 @@ def send_pending(max_attempts):
     jobs.wait_for_pool(current_app)
     db.session.expire_all()
     counts = mail_counts()
-    click.echo(f"sent so far: {counts[MailState.SENT]}; still pending: {counts[MailState.PENDING]}")
-    if queued and counts[MailState.PENDING]:
+    pending = counts[MailState.PENDING] + counts[MailState.SENDING]
+    click.echo(f"sent so far: {counts[MailState.SENT]}; still pending: {pending}")
+    if queued and pending:
         raise SystemExit(1)

@@ -11,11 +11,12 @@ which may hold one-time links. Without SMTP, mail is kept for reading in develop
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 
 from app.core import jobs
 from app.core.db import utcnow
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 DELIVER = "mail.deliver"
 # `flask mail send-pending` leaves a mail alone after this many failed deliveries.
 MAX_ATTEMPTS = 10
+# A mail claimed this long ago by a worker that never finished (it died) may be sent again.
+SENDING_LEASE = timedelta(minutes=10)
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
@@ -62,15 +65,29 @@ class DeliveryFailed(Exception):
 
 @jobs.task(DELIVER)
 def deliver(message_id: int) -> None:
-    """Hand one pending mail to the SMTP server. A failure is recorded on the mail (and
-    raised, so a queue that retries tries again); success clears its body."""
+    """Hand one pending mail to the SMTP server, unless another delivery has it or it is sent.
+
+    The mail is claimed first (one guarded UPDATE, committed), so two deliveries of one mail
+    (a retry queued while the first still waits in the queue, say) never both send it. A
+    failure puts it back to pending with the reason (and is raised, so a queue that retries
+    tries again); success clears its body.
+    """
+    now = utcnow()
+    claim = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _deliverable(now))
+        .values(state=MailState.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = db.session.execute(claim).rowcount == 1
+    db.session.commit()
+    if not claimed:
+        return  # sent, kept, unknown, or in another delivery's hands
     message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.state != MailState.PENDING:
-        return  # delivered already, or not ours to send
-    message.attempts += 1
     try:
         _smtp_send(message)
     except (OSError, smtplib.SMTPException, ValueError) as error:
+        message.state = MailState.PENDING
         message.last_error = f"{type(error).__name__}: {error}"[:300]
         db.session.commit()
         raise DeliveryFailed(message.last_error) from error
@@ -78,6 +95,17 @@ def deliver(message_id: int) -> None:
     message.sent_at = utcnow()
     message.body = ""
     message.last_error = None
+
+
+def _deliverable(now):
+    """Pending mail, or mail whose delivery was claimed too long ago to be still running."""
+    return or_(
+        OutboxMessage.state == MailState.PENDING,
+        and_(
+            OutboxMessage.state == MailState.SENDING,
+            OutboxMessage.claimed_at < now - SENDING_LEASE,
+        ),
+    )
 
 
 def _smtp_send(message: OutboxMessage) -> None:
@@ -96,14 +124,15 @@ def _smtp_send(message: OutboxMessage) -> None:
 
 
 def queue_pending(max_attempts: int = MAX_ATTEMPTS) -> int:
-    """Queue delivery of every pending mail tried fewer than `max_attempts` times; how many.
+    """Queue delivery of every pending mail (and any whose delivery died) tried fewer than
+    `max_attempts` times; how many.
 
     Committed by the caller; the deliveries start once it commits."""
     if not current_app.config["SMTP_HOST"]:
         raise DeliveryFailed("no SMTP server is configured (SMTP_HOST): mail is kept instead")
     ids = db.session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.state == MailState.PENDING, OutboxMessage.attempts < max_attempts)
+        .where(_deliverable(utcnow()), OutboxMessage.attempts < max_attempts)
         .order_by(OutboxMessage.id)
     ).all()
     for message_id in ids:

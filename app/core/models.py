@@ -12,9 +12,10 @@ from app.extensions import db
 class MailState:
     KEPT = "kept"  # no SMTP server was configured: kept to be read in development
     PENDING = "pending"  # to be delivered through SMTP once its transaction commits
+    SENDING = "sending"  # a worker has it (since claimed_at); another may take it when stale
     SENT = "sent"  # delivered; the body is no longer kept (it may hold one-time links)
 
-    ALL = (KEPT, PENDING, SENT)
+    ALL = (KEPT, PENDING, SENDING, SENT)
 
 
 class OutboxMessage(db.Model):
@@ -22,7 +23,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint("state IN ('kept', 'pending', 'sent')", name="state_known"),
+        CheckConstraint("state IN ('kept', 'pending', 'sending', 'sent')", name="state_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
@@ -35,6 +36,7 @@ class OutboxMessage(db.Model):
         String(10), default=MailState.KEPT, server_default=MailState.KEPT, index=True
     )
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
 

@@ -2,7 +2,8 @@
 
 outbox_message was the development outbox; it now holds every mail. The rows already there
 were kept because no SMTP server was configured, so they take the state "kept" and are never
-sent later. A delivery's attempts, time and last error are recorded on the mail.
+sent later. A delivery claims its mail (state "sending", claimed_at) so two workers never
+send one mail at once; its attempts, time and last error are recorded on the mail.
 
 Revision ID: c3ecdeb44f83
 Revises: d58a22e8f8a4
@@ -25,11 +26,12 @@ def upgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('state', sa.String(length=10), server_default='kept', nullable=False))
         batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('last_error', sa.String(length=300), nullable=True))
         batch_op.create_index(batch_op.f('ix_outbox_message_state'), ['state'], unique=False)
         batch_op.create_check_constraint(
-            'state_known', "state IN ('kept', 'pending', 'sent')"
+            'state_known', "state IN ('kept', 'pending', 'sending', 'sent')"
         )
         batch_op.create_check_constraint('attempts_not_negative', 'attempts >= 0')
 
@@ -44,6 +46,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_message_state'))
         batch_op.drop_column('last_error')
         batch_op.drop_column('sent_at')
+        batch_op.drop_column('claimed_at')
         batch_op.drop_column('attempts')
         batch_op.drop_column('state')
 

@@ -3,15 +3,18 @@ mail leaves only after its transaction commits, a server that is down loses noth
 delivered mail keeps no body."""
 
 import socket
+import threading
 import uuid
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.core import jobs
-from app.core.mail import send_mail
+from app.core.db import utcnow
+from app.core.mail import DELIVER, send_mail
 from app.core.models import MailState, OutboxMessage
 from app.extensions import db
 from tests.conftest import job_worker, login, outbox, post_form
@@ -202,3 +205,51 @@ def test_job_workers_on_redis_deliver_the_mail(app, make_user, smtp, backend, re
     db.session.expire_all()
     assert {m.state for m in outbox()} == {MailState.SENT}
     jobs.rq_queue(app).delete(delete_jobs=True)
+
+
+def test_twenty_simultaneous_deliveries_of_one_mail_send_it_once(app, smtp):
+    send_mail("once@example.org", "Once", "Body")
+    db.session.commit()  # delivered once here (inline); put it back as if still queued
+    smtp.received.clear()
+    message_id = db.session.scalar(select(OutboxMessage.id))
+    db.session.execute(
+        update(OutboxMessage).values(state=MailState.PENDING, body="Body", attempts=0)
+    )
+    db.session.commit()
+
+    barrier = threading.Barrier(20)
+
+    def deliver_once():
+        barrier.wait()
+        jobs.run_task(app, DELIVER, {"message_id": message_id})
+
+    threads = [threading.Thread(target=deliver_once) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [r for _, [r], _ in smtp.received] == ["once@example.org"]
+    db.session.expire_all()
+    assert (outbox()[0].state, outbox()[0].attempts) == (MailState.SENT, 1)
+
+
+def test_a_mail_another_delivery_holds_is_left_until_its_claim_is_stale(app, smtp):
+    db.session.add(
+        OutboxMessage(
+            recipient="held@example.org",
+            subject="Held",
+            body="Body",
+            state=MailState.SENDING,
+            claimed_at=utcnow() - timedelta(minutes=1),
+            attempts=1,
+        )
+    )
+    db.session.commit()
+    assert "0 pending mail(s) queued" in mail_cli(app, "send-pending").output
+    assert smtp.received == []
+
+    db.session.execute(update(OutboxMessage).values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()  # its worker died an hour ago
+    result = mail_cli(app, "send-pending")
+    assert "1 pending mail(s) queued" in result.output and result.exit_code == 0
+    assert [r for _, [r], _ in smtp.received] == ["held@example.org"]
