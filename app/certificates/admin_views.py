@@ -9,7 +9,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.catalog.models import Course
 from app.certificates import services
 from app.certificates.forms import BulkIssueForm, ReasonForm
 from app.certificates.models import Certificate, CertificateAction, CertificateStatus
@@ -139,33 +138,15 @@ def reissue(certificate_id):
 
 
 def _season_page(season: Season, form=None, status=200):
-    counts = services.season_certificate_counts(season.id)
-    course_ids = {row.course_id for row in counts}
-    cohort_ids = {row.cohort_id for row in counts if row.cohort_id is not None}
-    courses = {
-        course.id: course
-        for course in db.session.scalars(select(Course).where(Course.id.in_(course_ids)))
-    }
-    cohorts = {
-        cohort.id: cohort
-        for cohort in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))
-    }
-    counts.sort(key=lambda r: (courses[r.course_id].position, r.cohort_id or 0))
-    total = services.ScopeCounts(
-        0,
-        None,
-        sum(r.completed for r in counts),
-        sum(r.certified for r in counts),
-        sum(r.revoked for r in counts),
-    )
+    overview = services.season_overview(season.id)
     return (
         render_template(
             "certificates/admin/season.html",
             season=season,
-            counts=counts,
-            total=total,
-            courses=courses,
-            cohorts=cohorts,
+            counts=overview.rows,
+            total=overview.total,
+            courses=overview.courses,
+            cohorts=overview.cohorts,
             form=form or BulkIssueForm(formdata=None),
         ),
         status,

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from app.catalog.models import Course
 from app.certificates import services
 from app.core import jobs
 from app.core.commands import one_commit
@@ -42,13 +43,18 @@ def _certificate(code: str):
 @click.option("--enrollment", "enrollment_id", type=int, help="One completed enrolment (its id).")
 @click.option("--season", help="Every completed enrolment of this season (name or id).")
 @click.option("--cohort", help="With --season: only this cohort (its name).")
+@click.option(
+    "--course", "course_slug", help="With --cohort: its course, when several share the name."
+)
 @click.option("--again", is_flag=True, help="Also re-issue existing certificates (new editions).")
-def issue(enrollment_id, season, cohort, again):
+def issue(enrollment_id, season, cohort, course_slug, again):
     """Issue certificates: one enrolment's now, or a season's (or cohort's) as a job."""
     if (enrollment_id is None) == (season is None):
         raise click.UsageError("give either --enrollment ID or --season NAME")
     if cohort and not season:
         raise click.UsageError("--cohort needs --season")
+    if course_slug and not cohort:
+        raise click.UsageError("--course needs --cohort")
     if enrollment_id is not None:
         with _one_commit():
             certificate, created = services.issue_certificate(
@@ -70,13 +76,7 @@ def issue(enrollment_id, season, cohort, again):
         raise click.ClickException(f"no season named “{season.strip()}” or with that id")
     cohort_id, title = None, found.name
     if cohort:
-        cohort_id = db.session.scalar(
-            select(Cohort.id)
-            .join(Offering, Offering.id == Cohort.offering_id)
-            .where(Offering.season_id == found.id, Cohort.name == cohort.strip())
-        )
-        if cohort_id is None:
-            raise click.ClickException(f"season “{found.name}” has no cohort named “{cohort}”")
+        cohort_id = _cohort_id(found, cohort.strip(), course_slug)
         title = f"{found.name} · {cohort.strip()}"
     ids = services.completed_enrollment_ids(season_id=found.id, cohort_id=cohort_id)
     if not ids:
@@ -103,6 +103,30 @@ def issue(enrollment_id, season, cohort, again):
             f"job {job.id}: {job.total} enrolments queued for `flask jobs worker`; "
             f"follow it at /admin/jobs/{job.id}"
         )
+
+
+def _cohort_id(season, name: str, course_slug: str | None) -> int:
+    """The season's cohort of that name; cohort names are unique only within a course."""
+    query = (
+        select(Cohort.id, Course.slug)
+        .join(Offering, Offering.id == Cohort.offering_id)
+        .join(Course, Course.id == Offering.course_id)
+        .where(Offering.season_id == season.id, Cohort.name == name)
+        .order_by(Course.slug)
+    )
+    if course_slug:
+        query = query.where(Course.slug == course_slug.strip())
+    found = db.session.execute(query).all()
+    if not found:
+        course = f" in course “{course_slug}”" if course_slug else ""
+        raise click.ClickException(f"season “{season.name}” has no cohort named “{name}”{course}")
+    if len(found) > 1:
+        slugs = ", ".join(slug for _, slug in found)
+        raise click.ClickException(
+            f"season “{season.name}” has {len(found)} cohorts named “{name}” (courses: {slugs}): "
+            "add --course SLUG"
+        )
+    return found[0].id
 
 
 @certificates_cli.command("revoke")

@@ -36,6 +36,7 @@ from app.core.mail import send_template_mail
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
+from app.seasons.models import Cohort
 
 log = logging.getLogger(__name__)
 
@@ -607,3 +608,39 @@ def season_certificate_counts(season_id: int) -> list[ScopeCounts]:
         .group_by(Enrollment.course_id, Enrollment.cohort_id)
     ).all()
     return [ScopeCounts(*(int(v) if v is not None else None for v in row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class SeasonOverview:
+    """A season's certificate counts by course and cohort (in the courses' order), their
+    total, and the courses and cohorts they name, by id."""
+
+    rows: list[ScopeCounts]
+    total: ScopeCounts
+    courses: dict[int, Course]
+    cohorts: dict[int, Cohort]
+
+
+def season_overview(season_id: int) -> SeasonOverview:
+    """What the season's certificates page shows, in three queries whatever its size."""
+    rows = season_certificate_counts(season_id)
+    courses = {
+        course.id: course
+        for course in db.session.scalars(
+            select(Course).where(Course.id.in_({row.course_id for row in rows}))
+        )
+    }
+    cohort_ids = {row.cohort_id for row in rows if row.cohort_id is not None}
+    cohorts = {
+        cohort.id: cohort
+        for cohort in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))
+    }
+    rows.sort(key=lambda row: (courses[row.course_id].position, row.cohort_id or 0))
+    total = ScopeCounts(
+        0,
+        None,
+        sum(row.completed for row in rows),
+        sum(row.certified for row in rows),
+        sum(row.revoked for row in rows),
+    )
+    return SeasonOverview(rows, total, courses, cohorts)

@@ -4,7 +4,9 @@ exits non-zero with the reason and changes nothing."""
 import json
 
 import pytest
+from sqlalchemy import select
 
+from app.catalog.models import CourseKind
 from app.certificates import services
 from app.certificates.models import Certificate, CertificateAction, CertificateDocument
 from app.core.models import Job
@@ -18,7 +20,8 @@ from tests.certificates.helpers import (
     finish_all_but_last,
     stored_pdf,
 )
-from tests.seasons.factories import make_season
+from tests.learning.helpers import build_course
+from tests.seasons.factories import make_cohort, make_season
 
 
 def run(app, *args):
@@ -61,6 +64,7 @@ def test_issue_a_season_as_a_job(app, make_user, small_course):
         (("--season", "No such season"), "no season named"),
         (("--season", "Test season", "--cohort", "Nope"), "has no cohort named"),
         (("--season", "Test season"), "nothing to issue"),
+        (("--season", "Test season", "--course", "x"), "--course needs --cohort"),
         (("--enrollment", "abc"), "abc"),
     ],
 )
@@ -70,6 +74,33 @@ def test_issue_refuses_wrong_arguments(app, args, reason):
     result = run(app, "issue", *args)
     assert result.exit_code != 0 and reason in result.output, result.output
     assert count(Certificate) == 0 and count(Job) == 0
+
+
+def test_a_cohort_name_two_courses_share_needs_its_course(app, make_user):
+    """Cohort names are unique only within a course: "A" of one is not "A" of another."""
+    cohorts = {}
+    for slug in ("tutored-one", "tutored-two"):
+        course = build_course(slug, kind=CourseKind.TUTOR_LED, languages=["es"])
+        cohorts[slug] = make_cohort(course, name="A")
+        completed_place(make_user(), course, cohorts[slug])
+    season = cohorts["tutored-one"].offering.season.name
+
+    result = run(app, "issue", "--season", season, "--cohort", "A")
+    assert result.exit_code != 0, result.output
+    assert "2 cohorts named “A” (courses: tutored-one, tutored-two)" in result.output
+    assert "add --course SLUG" in result.output and count(Certificate) == 0 and count(Job) == 0
+
+    result = run(app, "issue", "--season", season, "--cohort", "A", "--course", "nope")
+    assert result.exit_code != 0 and "no cohort named “A” in course “nope”" in result.output
+
+    result = run(app, "issue", "--season", season, "--cohort", "A", "--course", "tutored-two")
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 certificates issued" in result.output
+    [certificate] = db.session.scalars(select(Certificate)).all()
+    assert (
+        certificate.cohort_name == "A"
+        and certificate.course_id == cohorts["tutored-two"].offering.course_id
+    )
 
 
 def test_issue_refuses_an_unfinished_course(app, make_user, small_course):
