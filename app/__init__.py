@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
             return Response(PRODUCTION_SETUP_ERROR, status=500, mimetype="text/plain")
 
     _init_extensions(app)
+    _register_item_kinds()
     _register_blueprints(app)
     _init_templates(app)
     _register_cli(app)
@@ -46,9 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.after_request
     def commit_request(response):
-        # The request boundary commits once; an exception skips this and the session's
-        # teardown rolls back.
-        if response.status_code < 500:
+        # The request boundary commits once, and only what succeeded: a 4xx answer keeps
+        # nothing (a refusal has already rolled back what came before it: app/core/refusals.py);
+        # an exception skips this and the session's teardown rolls back.
+        if response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()
@@ -80,6 +82,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session)
+
+
+def _register_item_kinds() -> None:
+    """Each area registers the kinds of course item it owns (app/catalog/kinds.py)."""
+    import app.capstones.item_kinds
+    import app.catalog.item_kinds
+    import app.learning.item_kinds
+    import app.visits.item_kinds  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.capstones import services as capstones
-from app.catalog.models import CourseKind, Item, ItemKind
+from app.catalog.models import CourseKind, Item
 from app.certificates.services import issue_certificate
 from app.core import jobs
 from app.core.db import utcnow
@@ -34,7 +34,7 @@ def certificate_for(user, course):
 
 
 def capstone_of():
-    return db.session.scalar(select(Item).where(Item.kind == ItemKind.CAPSTONE))
+    return db.session.scalar(select(Item).where(Item.kind == "capstone"))
 
 
 def add_capstone(course):
@@ -44,7 +44,7 @@ def add_capstone(course):
         course_id=course.id,
         module=module,
         slug="capstone",
-        kind=ItemKind.CAPSTONE,
+        kind="capstone",
         position=1000,
         title={"es": "Proyecto"},
         content={

@@ -15,6 +15,7 @@ from app.accounts.models import Institution, Represents, Role, User, UserSession
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES, is_country
 from app.core.mail import send_template_mail
+from app.core.refusals import Refusal
 from app.extensions import db
 
 log = logging.getLogger("aula.security")
@@ -22,7 +23,7 @@ log = logging.getLogger("aula.security")
 DEFAULT_INSTITUTIONS_CSV = Path(__file__).parent / "seed" / "member_institutions.csv"
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A rule about accounts was broken; the message is for the person who broke it."""
 
 
@@ -31,7 +32,11 @@ class InvalidCredentials(AccountError):
 
 
 class EmailNotConfirmed(AccountError):
-    pass
+    """Right credentials, unconfirmed email: `user` is who should get a new link."""
+
+    def __init__(self, message, user: "User"):
+        super().__init__(message)
+        self.user = user
 
 
 class LastAdministrator(AccountError):
@@ -135,7 +140,8 @@ def confirm_email(user: User) -> None:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user with these credentials; raises InvalidCredentials or EmailNotConfirmed."""
+    """The user with these credentials; raises InvalidCredentials or EmailNotConfirmed (the
+    caller sends the new confirmation link: a refusal keeps nothing written before it)."""
     user = find_user_by_email(email)
     if user is None:
         passwords.verify_password(passwords.DUMMY_HASH, password)  # same time either way
@@ -146,9 +152,8 @@ def authenticate(email: str, password: str) -> User:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     if user.email_confirmed_at is None:
-        send_confirmation(user)
         raise EmailNotConfirmed(
-            _l("Please confirm your email first. We have sent you a new confirmation link.")
+            _l("Please confirm your email first. We have sent you a new confirmation link."), user
         )
     return user
 

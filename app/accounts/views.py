@@ -136,6 +136,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
+        except services.EmailNotConfirmed as error:
+            services.send_confirmation(error.user)
+            form.form_errors.append(str(error))
         except services.AccountError as error:
             form.form_errors.append(str(error))
         else:

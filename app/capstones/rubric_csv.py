@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
-from app.catalog.content.schema import Rubric
+from app.capstones.item_kinds import Rubric, stored_rubric
+from app.core.refusals import Refusal
 
 THRESHOLD_ROW = "pass_threshold"
 POINTS = "points"
@@ -61,7 +62,7 @@ class Problem:
         return str(_l("Line %(line)s: %(problem)s", line=self.line, problem=self.message))
 
 
-class RubricCsvError(Exception):
+class RubricCsvError(Refusal):
     """The file is not a usable rubric; `problems` says every reason, with its line."""
 
     def __init__(self, problems: list[Problem]):
@@ -372,22 +373,5 @@ def _schema_problem(error: dict, criterion_lines, level_lines, threshold_line) -
 
 
 def _stored(rubric: Rubric) -> dict:
-    """The validated rubric in the shape a package import stores (app.catalog importer)."""
-    return {
-        "pass_threshold": rubric.pass_threshold,
-        "criteria": [
-            {
-                "title": dict(c.title),
-                "description": dict(c.description or {}),
-                "levels": [
-                    {
-                        "points": level.points,
-                        "title": dict(level.title or {}),
-                        "description": dict(level.description),
-                    }
-                    for level in c.levels
-                ],
-            }
-            for c in rubric.criteria
-        ],
-    }
+    """The validated rubric in the shape a package import stores (app.capstones.item_kinds)."""
+    return stored_rubric(rubric, lambda value: dict(value or {}))

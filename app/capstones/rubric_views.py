@@ -13,7 +13,8 @@ from sqlalchemy import select
 from wtforms import SubmitField
 
 from app.capstones import rubric_csv
-from app.catalog.models import Course, Item, ItemKind
+from app.capstones.item_kinds import CAPSTONE
+from app.catalog.models import Course, Item
 from app.core.auth import admin_blueprint
 from app.core.views import content_disposition
 from app.extensions import db
@@ -41,7 +42,7 @@ def _load_capstone(item_id: int) -> tuple[Item, Course]:
     found = db.session.execute(
         select(Item, Course)
         .join(Course, Course.id == Item.course_id)
-        .where(Item.id == item_id, Item.kind == ItemKind.CAPSTONE)
+        .where(Item.id == item_id, Item.kind == CAPSTONE)
     ).first()
     if found is None:
         abort(404)
@@ -54,7 +55,7 @@ def rubrics():
     rows = db.session.execute(
         select(Item, Course)
         .join(Course, Course.id == Item.course_id)
-        .where(Item.kind == ItemKind.CAPSTONE)
+        .where(Item.kind == CAPSTONE)
         .order_by(Course.position, Course.id)
     ).all()
     return render_template(

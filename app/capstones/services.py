@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.accounts.services import external_url
+from app.capstones.item_kinds import CAPSTONE
 from app.capstones.models import (
     CapstoneFile,
     CapstoneReminder,
@@ -28,9 +29,10 @@ from app.capstones.models import (
     SubmissionVersion,
 )
 from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
-from app.catalog.models import Course, Item, ItemKind
+from app.catalog.models import Course, Item
 from app.core.db import insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
+from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
@@ -42,7 +44,7 @@ FILES_MAX = 10
 EDITABLE = (SubmissionState.DRAFT, SubmissionState.REVISE)
 
 
-class CapstoneError(Exception):
+class CapstoneError(Refusal):
     """A rule about capstone projects was broken; the message is for the person."""
 
 
@@ -71,7 +73,7 @@ __all__ = ["UploadRefused"]  # views catch it with the errors above
 def capstone_item(course: Course) -> Item | None:
     """The course's capstone brief (a course has at most one)."""
     return db.session.scalar(
-        select(Item).where(Item.course_id == course.id, Item.kind == ItemKind.CAPSTONE).limit(1)
+        select(Item).where(Item.course_id == course.id, Item.kind == CAPSTONE).limit(1)
     )
 
 
@@ -85,7 +87,7 @@ def find_submission(enrollment: Enrollment, item: Item) -> Submission | None:
 
 def start_submission(enrollment: Enrollment, item: Item) -> Submission:
     """The learner's submission for the capstone, created (as a draft) the first time."""
-    if item.kind != ItemKind.CAPSTONE or item.course_id != enrollment.course_id:
+    if item.kind != CAPSTONE or item.course_id != enrollment.course_id:
         raise ValueError("not a capstone of this course")
     if enrollment.cohort_id is None:
         raise SubmissionClosed(_l("Capstone projects are reviewed in a cohort."))
@@ -451,7 +453,7 @@ def remind_due(today: date, days_ahead: int = 3) -> int:
     rows = db.session.execute(
         select(Enrollment, Cohort, Item, due)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(Item, (Item.course_id == Enrollment.course_id) & (Item.kind == ItemKind.CAPSTONE))
+        .join(Item, (Item.course_id == Enrollment.course_id) & (Item.kind == CAPSTONE))
         .outerjoin(
             Submission,
             (Submission.enrollment_id == Enrollment.id) & (Submission.item_id == Item.id),
@@ -584,3 +586,14 @@ def review_queue(user: User, state: SubmissionState, page_number: int):
         )
     ).all()
     return counts, page
+
+
+def projects_by_item(item_ids: list[int]) -> dict[int, int]:
+    """{item id: learners' projects on it} for the items that have any."""
+    return dict(
+        db.session.execute(
+            select(Submission.item_id, func.count())
+            .where(Submission.item_id.in_(item_ids))
+            .group_by(Submission.item_id)
+        ).all()
+    )

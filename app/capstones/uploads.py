@@ -12,6 +12,8 @@ import magic
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.core.refusals import Refusal
+
 # Groups an administrator can allow (CAPSTONE_FILE_TYPES), each: detected type -> extensions.
 OFFICE_ZIP = ("docx", "xlsx", "pptx", "odt", "ods", "odp")
 FILE_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -42,7 +44,7 @@ FILE_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
 NAME_MAX = 120
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refusal, ValueError):
     """The file cannot be accepted; the message is for the learner or tutor."""
 
 

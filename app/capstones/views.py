@@ -9,7 +9,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -21,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.capstones import services
 from app.capstones.forms import ProjectForm
+from app.capstones.item_kinds import CAPSTONE
 from app.capstones.models import (
     CapstoneFile,
     Review,
@@ -29,10 +29,9 @@ from app.capstones.models import (
     SubmissionVersion,
 )
 from app.capstones.uploads import UploadRefused, allowed_extensions
-from app.catalog.models import ItemKind
 from app.core.views import content_disposition, render_error
 from app.extensions import csrf, db
-from app.learning import services as learning
+from app.learning.views import load_course, ordered_items, own_enrollment, render_item
 
 bp = Blueprint("capstones", __name__, template_folder="templates")
 
@@ -102,7 +101,7 @@ def _load_submission(enrollment, item) -> Submission | None:
 
 def project_page(enrollment, item, form: ProjectForm | None = None) -> ProjectPage | None:
     """The capstone part of the item page; None for other items and without a cohort place."""
-    if item.kind != ItemKind.CAPSTONE or enrollment.cohort_id is None:
+    if item.kind != CAPSTONE or enrollment.cohort_id is None:
         return None
     submission = _load_submission(enrollment, item)
     if submission is None:
@@ -134,28 +133,6 @@ def project_page(enrollment, item, form: ProjectForm | None = None) -> ProjectPa
     )
 
 
-def _render_item(course, enrollment, items, current, project):
-    """The course player's item page (as learning.item renders it), with this project."""
-    from app.learning.views import neighbours  # the player imports this module: import late
-
-    previous, following = neighbours(items, current)
-    return render_template(
-        "learning/item.html",
-        course=course,
-        enrollment=enrollment,
-        item=current,
-        done=learning.done_item_ids(enrollment),
-        previous=previous,
-        following=following,
-        attempts=[],
-        latest=None,
-        best=None,
-        attempts_left=None,
-        read_only=learning.is_read_only(enrollment),
-        project=project,
-    )
-
-
 def _too_large():
     return render_error(
         413,
@@ -175,7 +152,7 @@ def _refuse(course, enrollment, items, current, form):
     if project is not None and project.form is None:
         # The work cannot change any more (e.g. the cut-off passed meanwhile): say why.
         flash(project.reason, "error")
-    return _render_item(course, enrollment, items, current, project)
+    return render_item(course, enrollment, items, current, project)
 
 
 @bp.post("/learn/<course_slug>/<item_slug>/capstone")
@@ -186,13 +163,11 @@ def save(course_slug, item_slug):
     # The app accepts 2 MB requests; this one carries files. Raise the limit before
     # anything reads the body (the CSRF check reads the form).
     request.max_content_length = current_app.config["CAPSTONE_MAX_SUBMISSION_BYTES"] + (1024 * 1024)
-    from app.learning.views import load_course, ordered_items, own_enrollment
-
     course = load_course(course_slug)
     enrollment = own_enrollment(course) or abort(403)
     items = ordered_items(course)
     current = next((i for i in items if i.slug == item_slug), None) or abort(404)
-    if current.kind != ItemKind.CAPSTONE:
+    if current.kind != CAPSTONE:
         abort(404)
     try:
         csrf.protect()

@@ -15,15 +15,6 @@ class CourseKind(enum.StrEnum):
     SELF_PACED = "self_paced"
 
 
-class ItemKind(enum.StrEnum):
-    LESSON = "lesson"
-    QUIZ = "quiz"
-    RESOURCE = "resource"
-    GUIDE = "guide"
-    STUDY_VISIT = "study_visit"
-    CAPSTONE = "capstone"
-
-
 class Course(db.Model):
     """A course as its package declares it. Texts are {language: text} mappings."""
 
@@ -65,7 +56,7 @@ class Module(db.Model):
 
 
 class Item(db.Model):
-    """A lesson, quiz, resource, guide, study visit or capstone brief.
+    """One item of a course, of a kind registered in app/catalog/kinds.py.
 
     `content` holds what the kind needs (rendered HTML by language, quiz questions with their
     answers, stored-file references); it never leaves the server as is.
@@ -80,7 +71,8 @@ class Item(db.Model):
         ForeignKey("course_module.id", ondelete="CASCADE"), index=True
     )
     slug: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind"))
+    # A registered kind's name (app/catalog/kinds.py); only validated packages write it.
+    kind: Mapped[str] = mapped_column(String(40))
     position: Mapped[int]  # order within the whole course
     title: Mapped[dict] = mapped_column(JSON)
     required: Mapped[bool] = mapped_column(Boolean, default=True)

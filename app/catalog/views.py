@@ -1,30 +1,21 @@
 """The catalog: every course with what it offers, and each course's page."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
+from app.catalog import kinds
+from app.catalog.item_kinds import GUIDE
+from app.catalog.models import Course, CourseKind, Item, Module
 from app.extensions import db
 from app.seasons import services as seasons
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
-ITEM_KIND_NAMES = {
-    ItemKind.LESSON: _l("lesson"),
-    ItemKind.QUIZ: _l("quiz"),
-    ItemKind.RESOURCE: _l("resource"),
-    ItemKind.GUIDE: _l("practical guide"),
-    ItemKind.STUDY_VISIT: _l("study visit"),
-    ItemKind.CAPSTONE: _l("capstone project"),
-}
-
-
 @bp.app_context_processor
 def catalog_names():
-    return {"item_kind_names": ITEM_KIND_NAMES}
+    return {"item_kind_names": kinds.labels()}
 
 
 @bp.get("/courses")
@@ -59,7 +50,7 @@ def course(course_slug):
     ) or abort(404)
     guides = db.session.scalars(
         select(Item)
-        .where(Item.course_id == found.id, Item.kind == ItemKind.GUIDE)
+        .where(Item.course_id == found.id, Item.kind == GUIDE)
         .order_by(Item.position)
     ).all()
     offerings = seasons.current_offerings(found)

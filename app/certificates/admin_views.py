@@ -92,7 +92,6 @@ def _with_reason(certificate_id: int, action, done_message: str):
         try:
             action(certificate, form.reason.data, _actor())
         except services.CertificateError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(done_message, "success")
@@ -126,7 +125,6 @@ def reissue(certificate_id):
         try:
             services.reissue(certificate, _actor())
         except services.CertificateError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(_("The certificate is being printed again with today's details."), "success")

@@ -33,6 +33,7 @@ from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
 from app.core.i18n import localise
 from app.core.mail import send_template_mail
+from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
@@ -45,7 +46,7 @@ BATCH = 20  # enrolments per task of a bulk issue: small enough to spread over w
 LANGUAGES = ("es", "pt", "en")
 
 
-class CertificateError(Exception):
+class CertificateError(Refusal):
     """A rule about certificates was broken; the message is for the person acting."""
 
 

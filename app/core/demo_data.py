@@ -27,7 +27,7 @@ from app.capstones.models import (
     SubmissionState,
     SubmissionVersion,
 )
-from app.catalog.models import CourseKind, Item, ItemKind
+from app.catalog.models import CourseKind, Item
 from app.certificates.services import issue_certificate
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES
@@ -367,7 +367,7 @@ def generate_learners(count: int, seed: int | None = None) -> GenerationReport:
         last_done = None
         for item in items[:reached]:
             done = True
-            if item.kind == ItemKind.QUIZ:
+            if item.kind == "quiz":
                 limit = item.content["max_attempts"]
                 failures = 1 if (limit == 0 or limit > 1) and rng.random() < 0.25 else 0
                 for attempt in range(1, failures + 2):
@@ -389,7 +389,7 @@ def generate_learners(count: int, seed: int | None = None) -> GenerationReport:
                     if attempt_rows[-1]["passed"]:
                         break  # a lenient pass mark: the "failing" try passed
                 done = attempt_rows[-1]["passed"]
-            elif item.kind == ItemKind.CAPSTONE:
+            elif item.kind == "capstone":
                 if not in_cohort:
                     done = False
                 else:
@@ -408,7 +408,7 @@ def generate_learners(count: int, seed: int | None = None) -> GenerationReport:
                 last_done = progress_rows[-1]["done_at"]
                 done_required += item.required
         # A learner stopped at a quiz has often tried it once without passing.
-        if reached < len(items) and items[reached].kind == ItemKind.QUIZ and rng.random() < 0.3:
+        if reached < len(items) and items[reached].kind == "quiz" and rng.random() < 0.3:
             item = items[reached]
             answers = _quiz_answers(rng, item, passing=False)
             results = grade(item, answers)

@@ -24,6 +24,7 @@ from app.core.forms import LanguageForm
 from app.core.jobs import JOB_KINDS
 from app.core.mail import mail_counts
 from app.core.models import Job, MailState, OutboxMessage, StoredFile
+from app.core.refusals import Refusal
 from app.core.storage import INLINE_TYPES
 from app.extensions import db
 
@@ -130,6 +131,7 @@ ERROR_MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("There is no page at this address.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Not possible now"), _l("This cannot be done now. Go back and try again.")),
     413: (_l("Too large"), _l("What you sent is larger than this page accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An error occurred on our side. Try again later.")),
@@ -164,6 +166,12 @@ def register_error_handlers(app) -> None:
         if code == 500:
             continue
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(Refusal)
+    def refused(error):
+        # A refusal no view turned into a form message: its reason, on a page.
+        db.session.rollback()
+        return render_error(error.status, str(error))
 
     @app.errorhandler(500)
     def server_error(error):

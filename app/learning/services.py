@@ -6,9 +6,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
-from app.catalog.models import Course, Item, ItemKind
+from app.catalog.models import Course, Item
 from app.core.db import insert_or_ignore, utcnow
+from app.core.refusals import Refusal
 from app.extensions import db
+from app.learning.item_kinds import QUIZ
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from app.seasons.models import Season, SeasonState
 
@@ -19,7 +21,7 @@ signals = Namespace()
 course_completed = signals.signal("course-completed")
 
 
-class LearningError(Exception):
+class LearningError(Refusal):
     """A rule about learning was broken; the message is for the learner."""
 
 
@@ -223,7 +225,7 @@ def submit_quiz(
     enrollment: Enrollment, item: Item, number: int, answers: dict[str, list[str]]
 ) -> QuizAttempt:
     """Grade and record attempt `number`. The same form sent twice returns the first attempt."""
-    if item.kind != ItemKind.QUIZ or item.course_id != enrollment.course_id:
+    if item.kind != QUIZ or item.course_id != enrollment.course_id:
         raise ValueError("not a quiz of this course")
     check_writable(enrollment)
     attempts = attempts_of(enrollment, item)
@@ -265,8 +267,9 @@ def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
     return max(attempts, key=lambda a: (a.score, -a.number), default=None)
 
 
-def learner_data_for_items(item_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """For each item: (learners who did it, quiz attempts made), for the importer's warnings."""
+def learner_data_for_items(item_ids: list[int]) -> dict[int, list[str]]:
+    """What removing these items would lose of learners' progress and quiz attempts, in
+    words, by item (registered with the catalog's importer in app/learning/item_kinds.py)."""
     if not item_ids:
         return {}
     progress = dict(
@@ -283,7 +286,14 @@ def learner_data_for_items(item_ids: list[int]) -> dict[int, tuple[int, int]]:
             .group_by(QuizAttempt.item_id)
         ).all()
     )
-    return {i: (progress.get(i, 0), attempts.get(i, 0)) for i in item_ids}
+    found = {}
+    for i in item_ids:
+        if progress.get(i) or attempts.get(i):
+            found[i] = [
+                f"progress of {progress.get(i, 0)} learner(s)",
+                f"{attempts.get(i, 0)} quiz attempt(s)",
+            ]
+    return found
 
 
 def enrolled_course_ids(user: User) -> set[int]:

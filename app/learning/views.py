@@ -15,16 +15,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.capstones.views import project_page
-from app.catalog.models import Course, Item, ItemKind, Module
+from app.catalog import kinds
+from app.catalog.models import Course, Item, Module
 from app.certificates.forms import LanguageChoiceForm
 from app.certificates.services import certificates_of
-from app.core.security import content_security_policy
 from app.extensions import db
 from app.learning import services
+from app.learning.item_kinds import QUIZ
 from app.learning.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
-from app.visits.services import visit_page
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -88,33 +87,36 @@ def item(course_slug, item_slug):
         return redirect(url_for("catalog.course", course_slug=course.slug))
     items = ordered_items(course)
     current = next((i for i in items if i.slug == item_slug), None) or abort(404)
+    return render_item(course, enrollment, items, current)
+
+
+def render_item(course, enrollment, items, current, part=None):
+    """The player's page for one item: the frame (outline, previous and next, done) around the
+    item kind's own partial. `part` is what the partial shows (the kind's `page()` unless a
+    view has it already, say a form sent back with its errors)."""
+    kind = kinds.get(current.kind)
+    if part is None:
+        part = kind.page(enrollment, current)
     previous, following = neighbours(items, current)
-    is_quiz = current.kind == ItemKind.QUIZ
-    attempts = services.attempts_of(enrollment, current) if is_quiz else []
-    visit = visit_page(enrollment, current) if current.kind == ItemKind.STUDY_VISIT else None
+    done = services.done_item_ids(enrollment)
+    read_only = services.is_read_only(enrollment)
     page = render_template(
         "learning/item.html",
         course=course,
         enrollment=enrollment,
         item=current,
-        done=services.done_item_ids(enrollment),
+        kind=kind,
+        part=part,
+        done=done,
         previous=previous,
         following=following,
-        attempts=attempts,
-        latest=attempts[-1] if attempts else None,
-        best=services.best_attempt(attempts),
-        attempts_left=services.attempts_left(current, attempts) if is_quiz else None,
-        read_only=services.is_read_only(enrollment),
-        project=project_page(enrollment, current),
-        visit=visit,
+        read_only=read_only,
+        may_mark_done=(
+            kind.learner_marks_done(current, part) and current.id not in done and not read_only
+        ),
     )
     response = make_response(page)
-    if visit is not None and visit.takeable:
-        # Only this page may frame, and only the visit's own allow-listed host; the hosted
-        # tour's viewer shows its panoramas from blob: URLs.
-        response.headers["Content-Security-Policy"] = content_security_policy(
-            [visit.frame_host] if visit.frame_host else (), blob_images=visit.kind == "hosted"
-        )
+    response.headers.update(kind.headers(part))
     return response
 
 
@@ -122,10 +124,9 @@ def item(course_slug, item_slug):
 @login_required
 def mark_done(course_slug, item_slug):
     course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
-    if current.kind in (ItemKind.QUIZ, ItemKind.CAPSTONE):
-        abort(400)  # a quiz counts when passed, a capstone when its review passes
-    if current.kind == ItemKind.STUDY_VISIT and visit_page(enrollment, current).takeable:
-        abort(400)  # a visit with a tour counts when the tour is taken (app/visits)
+    kind = kinds.get(current.kind)
+    if not kind.learner_marks_done(current, kind.page(enrollment, current)):
+        abort(400)  # it counts some other way: a quiz when passed, a capstone when reviewed...
     try:
         services.mark_done(enrollment, current)
     except services.LearningError as error:
@@ -143,7 +144,7 @@ def mark_done(course_slug, item_slug):
 @login_required
 def submit_quiz(course_slug, item_slug):
     course, enrollment, _items, current = _enrolled_item(course_slug, item_slug)
-    if current.kind != ItemKind.QUIZ:
+    if current.kind != QUIZ:
         abort(404)
     # CSRF was checked app-wide (CSRFProtect) before this view ran.
     try:

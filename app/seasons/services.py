@@ -18,6 +18,7 @@ from app.accounts.services import external_url
 from app.catalog.models import Course, CourseKind
 from app.core.db import insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
+from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
@@ -35,7 +36,7 @@ SEATS_MAX = 10_000
 LANGUAGES = ("es", "pt", "en")
 
 
-class SeasonError(Exception):
+class SeasonError(Refusal):
     """A rule about seasons or enrolment was broken; the message is for the person."""
 
 

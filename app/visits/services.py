@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.catalog.models import Course, Item, ItemKind
+from app.catalog.models import Course, Item
 from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
 from app.learning import services as learning
 from app.learning.models import Enrollment
 from app.visits.embeds import DEFAULT_EMBED_HOSTS
+from app.visits.item_kinds import STUDY_VISIT
 from app.visits.models import EmbedHostList, TourSceneView
 
 LIST_ID = 1
@@ -59,7 +60,7 @@ def embedded_visits() -> list[tuple[Course, Item]]:
     rows = db.session.execute(
         select(Course, Item)
         .join(Item, Item.course_id == Course.id)
-        .where(Item.kind == ItemKind.STUDY_VISIT)
+        .where(Item.kind == STUDY_VISIT)
         .order_by(Course.position, Course.id, Item.position)
     ).all()
     return [(c, i) for c, i in rows if (i.content.get("tour") or {}).get("kind") == "embed"]
@@ -116,7 +117,7 @@ def scenes_seen(enrollment: Enrollment, item: Item) -> set[str]:
 
 
 def _tour_of(item: Item, kind: str) -> dict:
-    tour = item.content.get("tour") if item.kind == ItemKind.STUDY_VISIT else None
+    tour = item.content.get("tour") if item.kind == STUDY_VISIT else None
     if not tour or tour["kind"] != kind:
         raise VisitError(_l("This page has no tour of that kind."))
     return tour

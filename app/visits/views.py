@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.catalog.models import Course, Item, ItemKind
+from app.catalog.models import Course, Item
 from app.extensions import db
 from app.learning import services as learning
 from app.visits import services
+from app.visits.item_kinds import STUDY_VISIT
 
 bp = Blueprint("visits", __name__, template_folder="templates")
 
@@ -23,7 +24,7 @@ def tour_progress(course_slug, item_slug):
         select(Item).where(
             Item.course_id == course.id,
             Item.slug == item_slug,
-            Item.kind == ItemKind.STUDY_VISIT,
+            Item.kind == STUDY_VISIT,
         )
     ) or abort(404)
     wants_json = request.accept_mimetypes.best == "application/json"

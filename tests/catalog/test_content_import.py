@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from app.catalog.models import Course, Item, ItemKind, Module
+from app.catalog.models import Course, Item, Module
 from app.core.models import StoredFile
 from app.extensions import db
 from app.learning import services
@@ -140,12 +140,12 @@ def test_import_creates_the_course_modules_and_items_in_order(app):
     items = course_items(course)
     assert [i.slug for i in items] == ITEM_SLUGS
     assert [i.kind for i in items] == [
-        ItemKind.LESSON,
-        ItemKind.RESOURCE,
-        ItemKind.GUIDE,
-        ItemKind.QUIZ,
-        ItemKind.STUDY_VISIT,
-        ItemKind.STUDY_VISIT,
+        "lesson",
+        "resource",
+        "guide",
+        "quiz",
+        "study_visit",
+        "study_visit",
     ]
     assert [i.slug for i in course.modules[0].items] == ITEM_SLUGS
     assert all(i.module_id == course.modules[0].id for i in items)

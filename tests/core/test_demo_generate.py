@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
 from app.capstones.models import Review, Submission, SubmissionState, SubmissionVersion
-from app.catalog.models import Course, CourseKind, Item, ItemKind
+from app.catalog.models import Course, CourseKind, Item
 from app.core import demo_data
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
@@ -87,11 +87,11 @@ def test_progress_and_attempts_only_on_items_of_the_enrolled_course(demo_season)
     kinds = set(
         db.session.scalars(select(Item.kind).join(QuizAttempt, QuizAttempt.item_id == Item.id))
     )
-    assert kinds == {ItemKind.QUIZ}
+    assert kinds == {"quiz"}
     done_quizzes = db.session.execute(
         select(ItemProgress.enrollment_id, ItemProgress.item_id)
         .join(Item, Item.id == ItemProgress.item_id)
-        .where(Item.kind == ItemKind.QUIZ)
+        .where(Item.kind == "quiz")
     ).all()
     passed = set(
         db.session.execute(
@@ -131,7 +131,7 @@ def test_submissions_belong_to_tutor_led_cohort_enrolments(demo_season):
         enrollment = submission.enrollment
         assert enrollment.cohort_id is not None
         assert submission.cohort_id == enrollment.cohort_id
-        assert submission.item.kind == ItemKind.CAPSTONE
+        assert submission.item.kind == "capstone"
         assert submission.item.course_id == enrollment.course_id
         assert enrollment.course.kind == CourseKind.TUTOR_LED
         assert [v.number for v in submission.history] == list(range(1, submission.versions + 1))

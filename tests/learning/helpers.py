@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import event, func, select
 
-from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
+from app.catalog.models import Course, CourseKind, Item, Module
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from tests.conftest import csrf_token
@@ -60,7 +60,7 @@ def build_course(
                 Item(
                     course_id=course.id,
                     slug=f"m{m}-i{i}",
-                    kind=ItemKind.LESSON,
+                    kind="lesson",
                     position=item_position,
                     title={language: f"Lección {m}.{i} de {slug}"},
                     required=required,
@@ -88,7 +88,7 @@ def add_modules(course, start, count, items_per_module=4):
                 Item(
                     course_id=course.id,
                     slug=f"m{m}-i{i}",
-                    kind=ItemKind.LESSON,
+                    kind="lesson",
                     position=position,
                     title={course.language: f"Lección {m}.{i}"},
                     content={"html": {course.language: "<p>x</p>"}},
@@ -112,7 +112,7 @@ def import_season():
 def lesson_slugs(course):
     return db.session.scalars(
         select(Item.slug)
-        .where(Item.course_id == course.id, Item.kind == ItemKind.LESSON)
+        .where(Item.course_id == course.id, Item.kind == "lesson")
         .order_by(Item.position)
     ).all()
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from app.catalog.models import Item, ItemKind
+from app.catalog.models import Item
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress
 from app.visits.models import TourSceneView
@@ -32,7 +32,7 @@ def test_every_scene_posted_at_once_is_counted_and_the_visit_done_once(
         Item(
             course_id=course.id,
             slug="visit",
-            kind=ItemKind.STUDY_VISIT,
+            kind="study_visit",
             position=10,
             title={"es": "Visita"},
             content={

@@ -12,16 +12,16 @@ from pathlib import PurePosixPath
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from app.catalog import kinds
 from app.catalog.content import markdown
-from app.catalog.content.guides import render_guide_pdf
 from app.catalog.content.loader import LoadedCourse, clean_path, localised
-from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
+from app.catalog.models import Course, CourseKind, Item, Module
+from app.core.refusals import Refusal
 from app.core.storage import file_reference, store_file
 from app.extensions import db
-from app.visits.embeds import embed_host
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refusal):
     """The import would lose learners' data; `lines` say what."""
 
     def __init__(self, lines: list[str]):
@@ -47,8 +47,6 @@ def package_hash(course: LoadedCourse) -> str:
 
 def import_courses(courses: list[LoadedCourse], *, force: bool = False) -> ImportReport:
     """Create or update every course; flushes, the caller commits (or rolls back)."""
-    from app.learning.services import learner_data_for_items  # the learning area owns that data
-
     report = ImportReport()
     existing = {c.slug: c for c in db.session.scalars(select(Course))}
     # Check what removals would lose before changing anything.
@@ -64,13 +62,12 @@ def import_courses(courses: list[LoadedCourse], *, force: bool = False) -> Impor
             if i.slug not in keep
         ]
         doomed += gone
-        data = learner_data_for_items([i.id for i in gone])
+        # Each area that keeps learners' data about items says what it holds.
+        data = kinds.learner_data([i.id for i in gone])
         for item in gone:
-            progress, attempts = data.get(item.id, (0, 0))
-            if progress or attempts:
+            if data.get(item.id):
                 losses.append(
-                    f"{course.slug}/{item.slug}: progress of {progress} learner(s) and "
-                    f"{attempts} quiz attempt(s) would be lost"
+                    f"{course.slug}/{item.slug}: {' and '.join(data[item.id])} would be lost"
                 )
     if losses and not force:
         raise ImportRefused(losses + ["Run again with --force to remove these items anyway."])
@@ -115,6 +112,7 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
         m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))
     }
     items = {i.slug: i for i in db.session.scalars(select(Item).where(Item.course_id == course.id))}
+    context = ImportContext(course, loaded)
     counter = 0
     for m_position, module_spec in enumerate(spec.modules):
         module = modules.get(module_spec.slug)
@@ -125,13 +123,14 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
         module.title = localised(module_spec.title, main)
         db.session.flush()
         for item_spec in module_spec.items:
-            content = _item_content(course, loaded, item_spec)  # before the row, for autoflush
+            # Before the row, for autoflush.
+            content = kinds.get(item_spec.kind).build_content(context, item_spec)
             item = items.get(item_spec.slug)
             if item is None:
                 item = Item(course_id=course.id, slug=item_spec.slug)
                 db.session.add(item)
             item.module_id = module.id
-            item.kind = ItemKind(item_spec.kind)
+            item.kind = item_spec.kind
             item.position = counter
             item.title = localised(item_spec.title, main)
             item.required = item_spec.required
@@ -141,6 +140,33 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
     for slug, module in modules.items():
         if slug not in {m.slug for m in spec.modules} and not module.items:
             db.session.delete(module)
+
+
+class ImportContext:
+    """What an item kind's `build_content` uses: texts by language, Markdown rendered with
+    the package's links resolved, files stored."""
+
+    def __init__(self, course: Course, loaded: LoadedCourse):
+        self.course, self.loaded, self.main = course, loaded, loaded.spec.language
+
+    def localised(self, value) -> dict[str, str]:
+        """Text as {language: text}; a plain string is in the course's main language."""
+        return localised(value, self.main)
+
+    def markdown_html(self, value) -> dict[str, str]:
+        """Each language's Markdown file rendered to sanitised HTML, package links resolved."""
+        return _markdown_html(self.course, self.loaded, self.localised(value))
+
+    def text(self, rel: str) -> str:
+        return self.loaded.text(clean_path(rel))
+
+    def store(self, rel: str) -> dict:
+        """A package file stored; its reference ({sha256, filename, size, ...})."""
+        path = clean_path(rel)
+        return file_reference(store_file(self.loaded.files[path], PurePosixPath(path).name))
+
+    def store_bytes(self, data: bytes, filename: str, content_type: str) -> dict:
+        return file_reference(store_file(data, filename, content_type))
 
 
 def _markdown_html(course: Course, loaded: LoadedCourse, files: dict[str, str]) -> dict[str, str]:
@@ -163,115 +189,3 @@ def _markdown_html(course: Course, loaded: LoadedCourse, files: dict[str, str]) 
     return rendered
 
 
-def _tour_content(loaded: LoadedCourse, tour) -> dict:
-    """A tour as the player needs it: panoramas stored, texts by language, its data size."""
-    main = loaded.spec.language
-    if tour.kind == "embed":
-        return {
-            "kind": "embed",
-            "url": tour.url,
-            "host": embed_host(tour.url),
-            "size": round(tour.size_mb * 1024 * 1024),
-        }
-    scenes = []
-    for scene in tour.scenes:
-        path = clean_path(scene.panorama)
-        stored = store_file(loaded.files[path], PurePosixPath(path).name)
-        scenes.append(
-            {
-                "id": scene.id,
-                "title": localised(scene.title, main),
-                "description": localised(scene.description, main),
-                "panorama": file_reference(stored),
-                "hotspots": [
-                    {
-                        "kind": h.kind,
-                        "pitch": h.pitch,
-                        "yaw": h.yaw,
-                        "text": localised(h.text, main),
-                        "scene": h.scene,
-                    }
-                    for h in scene.hotspots
-                ],
-            }
-        )
-    return {"kind": "hosted", "scenes": scenes, "size": sum(s["panorama"]["size"] for s in scenes)}
-
-
-def _item_content(course: Course, loaded: LoadedCourse, spec) -> dict:
-    main = loaded.spec.language
-    if spec.kind == "lesson":
-        return {"html": _markdown_html(course, loaded, localised(spec.body, main))}
-    if spec.kind == "quiz":
-        return {
-            "pass_mark": spec.pass_mark,
-            "max_attempts": spec.max_attempts,
-            "questions": [
-                {
-                    "kind": q.kind,
-                    "prompt": localised(q.prompt, main),
-                    "choices": [
-                        {"text": localised(c.text, main), "correct": c.correct} for c in q.choices
-                    ],
-                    "answer": q.answer,
-                    "tolerance": q.tolerance,
-                    "feedback": localised(q.feedback, main),
-                }
-                for q in spec.questions
-            ],
-        }
-    if spec.kind == "resource":
-        stored = store_file(loaded.files[clean_path(spec.file)], PurePosixPath(spec.file).name)
-        return {"file": file_reference(stored), "description": localised(spec.description, main)}
-    if spec.kind == "guide":
-        pdfs = {}
-        for language, rel in localised(spec.source, main).items():
-            rel = clean_path(rel)
-            title = localised(spec.title, main)
-            pdf = render_guide_pdf(
-                title.get(language, title[main]),
-                course.title.get(language, course.title[main]),
-                loaded.text(rel),
-                loaded.files,
-                str(PurePosixPath(rel).parent),
-            )
-            stored = store_file(pdf, f"{course.slug}-{spec.slug}-{language}.pdf", "application/pdf")
-            pdfs[language] = file_reference(stored)
-        return {"pdf": pdfs, "description": localised(spec.description, main)}
-    if spec.kind == "study_visit":
-        stills = []
-        for still in spec.stills:
-            stored = store_file(
-                loaded.files[clean_path(still.file)], PurePosixPath(still.file).name
-            )
-            stills.append({"file": file_reference(stored), "alt": localised(still.alt, main)})
-        return {
-            "host": spec.host,
-            "description": localised(spec.description, main),
-            "key_points": [localised(p, main) for p in spec.key_points],
-            "stills": stills,
-            "tour": _tour_content(loaded, spec.tour) if spec.tour else None,
-        }
-    # capstone
-    return {
-        "brief_html": _markdown_html(course, loaded, localised(spec.brief, main)),
-        "max_attempts": spec.max_attempts,
-        "rubric": {
-            "pass_threshold": spec.rubric.pass_threshold,
-            "criteria": [
-                {
-                    "title": localised(c.title, main),
-                    "description": localised(c.description, main),
-                    "levels": [
-                        {
-                            "points": level.points,
-                            "title": localised(level.title, main),
-                            "description": localised(level.description, main),
-                        }
-                        for level in c.levels
-                    ],
-                }
-                for c in spec.rubric.criteria
-            ],
-        },
-    }

@@ -4,26 +4,22 @@ A package is a folder holding one course (with `course.yaml`) or several course 
 Nothing here touches the database: the importer takes what `load_package` returns.
 """
 
-import io
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from app.catalog import kinds
 from app.catalog.content import markdown, schema
-from app.visits.embeds import DEFAULT_EMBED_HOSTS, embed_url_problem
 
 COURSE_FILE = "course.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
-PANORAMA_FORMATS = {"JPEG", "PNG", "WEBP"}
-# Phones' graphics chips commonly refuse textures wider than 4096 pixels.
-MAX_PANORAMA_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class Problem:
 class LoadedCourse:
     """A validated course: its declaration, the folder it came from, and its files' bytes."""
 
-    spec: schema.Course
+    spec: schema.CourseBase
     root: Path
     files: dict[str, bytes] = field(default_factory=dict)  # package path -> content
     slug_line: int = 1
@@ -63,11 +59,12 @@ def localised(value: schema.LocalText | None, main: str) -> dict[str, str]:
 
 
 def load_package(
-    path: Path, embed_hosts: Collection[str] = DEFAULT_EMBED_HOSTS
+    path: Path, settings: Mapping[str, Any] | None = None, **more_settings: Any
 ) -> tuple[list[LoadedCourse], list[Problem]]:
     """Every course under `path`, or the problems that stop the package from importing.
 
-    Study visits may embed tours only from `embed_hosts` (the administrators' allow-list).
+    `settings` reach the item kinds' checks: for example `embed_hosts`, the hosts study
+    visits may embed tours from (the administrators' allow-list).
     """
     path = Path(path)
     if (path / COURSE_FILE).is_file():
@@ -81,7 +78,7 @@ def load_package(
 
     courses, problems, seen = [], [], {}
     for folder in folders:
-        course, found = _load_course(folder, frozenset(embed_hosts))
+        course, found = _load_course(folder, {**(settings or {}), **more_settings})
         problems += found
         if course is None:
             continue
@@ -100,7 +97,7 @@ def load_package(
     return courses, problems
 
 
-def _load_course(folder: Path, embed_hosts: frozenset) -> tuple[LoadedCourse | None, list[Problem]]:
+def _load_course(folder: Path, settings: dict) -> tuple[LoadedCourse | None, list[Problem]]:
     file = str(folder / COURSE_FILE)
     try:
         raw = YAML(typ="rt").load((folder / COURSE_FILE).read_text(encoding="utf-8"))
@@ -113,19 +110,66 @@ def _load_course(folder: Path, embed_hosts: frozenset) -> tuple[LoadedCourse | N
     if not isinstance(raw, dict):
         return None, [Problem(file, 1, "course.yaml must be a mapping of fields")]
     try:
-        spec = schema.Course.model_validate(_plain(raw))
+        spec = schema.course_model().model_validate(_plain(raw))
     except ValidationError as error:
         return None, [
-            Problem(file, _line_of(raw, e["loc"]), f"{_where(e['loc'])}{_message(e)}")
+            Problem(file, _line_of(raw, e["loc"]), f"{_where(raw, e['loc'])}{_message(e)}")
             for e in error.errors()
         ]
     course = LoadedCourse(spec=spec, root=folder, slug_line=_line_of(raw, ("slug",)))
-    problems = _check_course(course, raw, file, embed_hosts)
+    problems = _check_course(course, raw, file, settings)
     return (None if problems else course), problems
 
 
-def _check_course(course: LoadedCourse, raw, file: str, embed_hosts: frozenset) -> list[Problem]:
-    """Checks beyond the schema: unique slugs, files present, internal links resolve."""
+class CheckContext:
+    """What an item kind's `check` uses to read its files and report problems at their line."""
+
+    def __init__(self, course: LoadedCourse, raw, file: str, settings: dict, problems: list):
+        self.course, self.raw, self.file, self.settings = course, raw, file, settings
+        self.problems = problems
+        self.markdown_files: list[str] = []
+        self.loc: tuple = ()  # the item being checked, as a path in course.yaml
+
+    @property
+    def language(self) -> str:
+        return self.course.spec.language
+
+    def line(self, *sub) -> int | None:
+        """The line in course.yaml of the item's field at `sub` (e.g. "tour", "url")."""
+        return _line_of(self.raw, self.loc + sub)
+
+    def problem(self, sub: tuple, message: str) -> None:
+        self.problems.append(Problem(self.file, self.line(*sub), message))
+
+    def need(self, rel: str, *sub) -> str | None:
+        """Read a file the item names; record a problem at its field if it cannot be."""
+        found, error = _read_file(self.course, rel)
+        if error:
+            self.problem(sub, error)
+        return found
+
+    def picture(self, rel: str, *sub) -> str | None:
+        """Read a file that must be a picture (by its name's extension)."""
+        found = self.need(rel, *sub)
+        if found and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
+            self.problem(sub, f"{found} is not a picture")
+            return None
+        return found
+
+    def markdown(self, spec, attribute: str) -> None:
+        """The item's Markdown file(s) in `attribute`: named .md, present, links that resolve."""
+        value = getattr(spec, attribute, None)
+        for language, rel in localised(value, self.language).items():
+            sub = (attribute,) if isinstance(value, str) else (attribute, language)
+            if not rel.endswith(".md"):
+                self.problem(sub, f"{attribute} must name a Markdown (.md) file")
+            elif (found := self.need(rel, *sub)) is not None:
+                self.markdown_files.append(found)
+
+
+def _check_course(course: LoadedCourse, raw, file: str, settings: dict) -> list[Problem]:
+    """Checks beyond the schema: unique slugs, then each kind's own (files, links), then the
+    Markdown files' links."""
     spec, problems = course.spec, []
     item_slugs, module_slugs = set(), set()
     for m, module in enumerate(spec.modules):
@@ -149,102 +193,15 @@ def _check_course(course: LoadedCourse, raw, file: str, embed_hosts: frozenset) 
                 )
             item_slugs.add(item.slug)
 
-    def need(rel: str, loc: tuple) -> str | None:
-        """Read a file course.yaml names; record a problem at `loc` if it cannot be."""
-        found, error = _read_file(course, rel)
-        if error:
-            problems.append(Problem(file, _line_of(raw, loc), error))
-        return found
-
-    markdown_files = []
+    context = CheckContext(course, raw, file, settings, problems)
     for m, module in enumerate(spec.modules):
         for i, item in enumerate(module.items):
-            loc = ("modules", m, "items", i)
-            for attribute in ("body", "source", "brief"):
-                value = getattr(item, attribute, None)
-                for language, rel in localised(value, spec.language).items():
-                    sub = (attribute,) if isinstance(value, str) else (attribute, language)
-                    if not rel.endswith(".md"):
-                        problems.append(
-                            Problem(
-                                file,
-                                _line_of(raw, loc + sub),
-                                f"{attribute} must name a Markdown (.md) file",
-                            )
-                        )
-                    elif (found := need(rel, loc + sub)) is not None:
-                        markdown_files.append(found)
-            if item.kind == "resource":
-                need(item.file, loc + ("file",))
-            for s, still in enumerate(getattr(item, "stills", [])):
-                found = need(still.file, loc + ("stills", s, "file"))
-                if found and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
-                    problems.append(
-                        Problem(
-                            file,
-                            _line_of(raw, loc + ("stills", s, "file")),
-                            f"{found} is not a picture",
-                        )
-                    )
-            if item.kind == "study_visit" and item.tour is not None:
-                problems += _check_tour(
-                    course, item.tour, file, embed_hosts,
-                    lambda sub, loc=loc: _line_of(raw, loc + ("tour",) + sub),
-                )  # fmt: skip
+            context.loc = ("modules", m, "items", i)
+            kinds.get(item.kind).check(context, item)
 
-    for rel in markdown_files:
+    for rel in context.markdown_files:
         problems += _check_markdown(course, rel, item_slugs)
     return problems
-
-
-def _check_tour(course, tour, file: str, embed_hosts: frozenset, line) -> list[Problem]:
-    """An embed from an allowed host over https; scenes that link up and real panoramas."""
-    if tour.kind == "embed":
-        problem = embed_url_problem(tour.url, embed_hosts)
-        return [Problem(file, line(("url",)), problem)] if problem else []
-    problems, ids = [], set()
-    for s, scene in enumerate(tour.scenes):
-        if scene.id in ids:
-            problems.append(
-                Problem(file, line(("scenes", s, "id")), f"duplicate scene id {scene.id!r}")
-            )
-        ids.add(scene.id)
-    for s, scene in enumerate(tour.scenes):
-        for h, hotspot in enumerate(scene.hotspots):
-            if hotspot.kind == "scene" and hotspot.scene not in ids:
-                problems.append(
-                    Problem(
-                        file,
-                        line(("scenes", s, "hotspots", h, "scene")),
-                        f"hotspot leads to scene {hotspot.scene!r}: no scene with that id",
-                    )
-                )
-        found, problem = _read_file(course, scene.panorama)
-        if found is not None:
-            problem = panorama_problem(found, course.files[found])
-        if problem:
-            problems.append(Problem(file, line(("scenes", s, "panorama")), problem))
-    return problems
-
-
-def panorama_problem(path: str, data: bytes) -> str | None:
-    """Why the bytes are not an equirectangular panorama a phone can show, or None."""
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            kind, (width, height) = picture.format, picture.size
-            picture.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return f"panorama {path} is not a picture (JPEG, PNG or WebP)"
-    if kind not in PANORAMA_FORMATS:
-        return f"panorama {path} is a {kind} picture; use JPEG, PNG or WebP"
-    if abs(width - 2 * height) > 2:
-        return (
-            f"panorama {path} is {width}x{height}: an equirectangular panorama is twice as "
-            "wide as it is high"
-        )
-    if width > MAX_PANORAMA_WIDTH:
-        return f"panorama {path} is {width} pixels wide; phones show at most {MAX_PANORAMA_WIDTH}"
-    return None
 
 
 def _read_file(course: LoadedCourse, rel: str) -> tuple[str | None, str | None]:
@@ -323,12 +280,16 @@ def _plain(node):
     return node
 
 
-def _line_of(raw, loc) -> int | None:
-    """The 1-based line of the deepest node on the path that the YAML file has."""
-    node, line = raw, 1
+def _walk(raw, loc):
+    """Follow pydantic's error path through the YAML: (the deepest line found, the path as the
+    file has it). Union tags in the path (a `kind` value, a model name) are not keys in the
+    file and are skipped."""
+    node, line, path = raw, 1, []
     for key in loc:
-        if isinstance(key, str) and (key[:1].isupper() or key in ITEM_KINDS | TOUR_KINDS):
-            continue  # pydantic's union tag or model name: not a key in the file
+        tag = isinstance(node, dict) and isinstance(key, str) and key not in node
+        if tag and (key == node.get("kind") or key[:1].isupper()):
+            continue  # the union's tag or a model's name
+        path.append(str(key))
         try:
             if isinstance(node, dict) and key in node:
                 line = node.lc.key(key)[0] + 1
@@ -337,24 +298,20 @@ def _line_of(raw, loc) -> int | None:
                 line = node.lc.item(key)[0] + 1
                 node = node[key]
             else:
-                break
+                node = None
         except (AttributeError, KeyError, TypeError):
-            break
-    return line
+            node = None
+    return line, path
 
 
-ITEM_KINDS = {"lesson", "quiz", "resource", "guide", "study_visit", "capstone"}
-TOUR_KINDS = {"hosted", "embed"}
+def _line_of(raw, loc) -> int | None:
+    """The 1-based line of the deepest node on the path that the YAML file has."""
+    return _walk(raw, loc)[0]
 
 
-def _where(loc) -> str:
-    # pydantic puts the union's tag (an item kind) and class names in the path; drop them.
-    parts = [
-        str(p)
-        for p in loc
-        if not (isinstance(p, str) and (p[:1].isupper() or p in ITEM_KINDS | TOUR_KINDS))
-    ]
-    return ("/".join(parts) + ": ") if parts else ""
+def _where(raw, loc) -> str:
+    path = _walk(raw, loc)[1]
+    return ("/".join(path) + ": ") if path else ""
 
 
 def _message(error) -> str:

@@ -1,0 +1,106 @@
+"""Capstone projects, the capstones area's kind of course item: a brief and a rubric; done
+when a tutor's review passes the learner's project (app/capstones/services.py)."""
+
+from typing import Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import Field, model_validator
+
+from app.catalog import kinds
+from app.catalog.content.schema import ItemBase, LocalText, Strict
+from app.catalog.kinds import ItemKind, OfflinePart
+
+CAPSTONE = "capstone"
+
+
+class RubricLevel(Strict):
+    points: int = Field(ge=0)
+    title: LocalText | None = None
+    description: LocalText
+
+
+class RubricCriterion(Strict):
+    title: LocalText
+    description: LocalText | None = None
+    levels: list[RubricLevel] = Field(min_length=2)
+
+
+class Rubric(Strict):
+    pass_threshold: int = Field(ge=0)
+    criteria: list[RubricCriterion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def threshold_is_reachable(self):
+        best = sum(max(level.points for level in c.levels) for c in self.criteria)
+        if self.pass_threshold > best:
+            raise ValueError(f"pass_threshold {self.pass_threshold} is above the maximum {best}")
+        return self
+
+
+class Capstone(ItemBase):
+    kind: Literal["capstone"]
+    brief: LocalText  # Markdown file(s)
+    rubric: Rubric
+    max_attempts: int = Field(3, ge=1)
+
+
+def stored_rubric(rubric: Rubric, localised) -> dict:
+    """The rubric as the item keeps it: every text as {language: text}."""
+    return {
+        "pass_threshold": rubric.pass_threshold,
+        "criteria": [
+            {
+                "title": localised(c.title),
+                "description": localised(c.description),
+                "levels": [
+                    {
+                        "points": level.points,
+                        "title": localised(level.title),
+                        "description": localised(level.description),
+                    }
+                    for level in c.levels
+                ],
+            }
+            for c in rubric.criteria
+        ],
+    }
+
+
+def _content(context, spec: Capstone) -> dict:
+    return {
+        "brief_html": context.markdown_html(spec.brief),
+        "max_attempts": spec.max_attempts,
+        "rubric": stored_rubric(spec.rubric, context.localised),
+    }
+
+
+def _page(enrollment, item):
+    from app.capstones.views import project_page  # the page reads the learning area's rows
+
+    return project_page(enrollment, item)
+
+
+def _projects(item_ids: list[int]) -> dict[int, list[str]]:
+    """Learners' projects on these items, which removing the items would delete."""
+    from app.capstones.services import projects_by_item
+
+    return {i: [f"{n} capstone project(s)"] for i, n in projects_by_item(item_ids).items()}
+
+
+kinds.register_item_data(_projects)
+kinds.register(
+    ItemKind(
+        name=CAPSTONE,
+        label=_l("capstone project"),
+        schema=Capstone,
+        check=lambda context, spec: context.markdown(spec, "brief"),
+        build_content=_content,
+        template="capstones/_capstone.html",
+        done_when="a tutor's review of the learner's project passes it against the rubric",
+        page=_page,
+        learner_marks_done=lambda item, project: False,
+        offline=lambda item: OfflinePart(
+            content={"brief_html": item.content["brief_html"], "rubric": item.content["rubric"]}
+        ),
+    )
+)

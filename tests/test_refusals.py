@@ -1,0 +1,300 @@
+"""Refusal is one path: every POST route, sent an input its rules refuse, changes no row.
+
+Each POST route is listed in REFUSED with the input that is refused (through a service's
+refusal wherever the route has one, else through its form), or in NOTHING_TO_REFUSE with the
+reason it has no refusable input. A new POST route fails `test_every_post_route_is_listed`
+until it is classified. The database is compared table by table, row by row, before and after
+each request.
+"""
+
+import io
+from datetime import date
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import Institution, Role
+from app.capstones import services as capstones
+from app.catalog.models import Item
+from app.extensions import db
+from app.learning.models import Enrollment
+from app.seasons import services as seasons
+from app.seasons.models import Cohort, Season
+from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.learning.helpers import build_course, enrol_directly
+from tests.seasons.factories import enrol, make_season, offering_for
+from tests.test_access import TINY_PDF, certificate_for, sample  # noqa: F401
+
+GARBAGE_CSV = b"\xff\xfe\x00not a csv at all\x00"
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, read fresh from the database."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def difference(before: dict, after: dict) -> dict[str, tuple[list, list]]:
+    """{table: (rows gone, rows new)} for every table that changed."""
+    changed = {}
+    for name in before:
+        gone = sorted(set(before[name]) - set(after[name]))
+        new = sorted(set(after[name]) - set(before[name]))
+        if gone or new:
+            changed[name] = (gone[:3], new[:3])
+    return changed
+
+
+def cohort_form(cohort: Cohort, **changes) -> dict:
+    fields = {
+        "name": cohort.name,
+        "starts_on": cohort.starts_on.isoformat(),
+        "ends_on": cohort.ends_on.isoformat(),
+        "enrol_opens_on": cohort.enrol_opens_on.isoformat(),
+        "enrol_closes_on": cohort.enrol_closes_on.isoformat(),
+        "seats": str(cohort.seats),
+        "language": cohort.language,
+    }
+    return {**fields, **changes}
+
+
+# endpoint -> the refused input: form data, or a function of the scene returning it.
+REFUSED = {
+    # accounts
+    "accounts.login": lambda s: {"email": s["admin"].email, "password": "not the password"},
+    "accounts.register": lambda s: {
+        "email": s["admin"].email,
+        "full_name": "Someone Else",
+        "country": "CO",
+        "institution": str(s["institution_id"]),
+        "represents": "vti",
+        "locale": "es",
+        "password": "short",
+        "confirm_password": "short",
+    },
+    "accounts.forgot_password": {"email": "not an email"},
+    "accounts.reset_password": {"password": "a long new pass phrase 42", "confirm_password": "x"},
+    "accounts.accept_invitation": {"password": "a long new pass phrase 42"},
+    "accounts.change_password": {
+        "current_password": "not the password",
+        "password": "a long new pass phrase 42",
+        "confirm_password": "a long new pass phrase 42",
+    },
+    "accounts.profile": {"full_name": "", "country": "XX"},
+    "accounts_admin.person": {"tutor": "y"},  # drops the only administrator's role
+    "accounts_admin.new_institution": lambda s: {
+        "acronym": s["institution"].acronym,
+        "name": "A copy",
+        "country": s["institution"].country_code,  # the same acronym in the same country
+        "active": "y",
+    },
+    "accounts_admin.edit_institution": lambda s: {
+        "acronym": s["other_institution"].acronym,
+        "name": "Renamed",
+        "country": s["other_institution"].country_code,
+    },
+    "core.switch_language": {"locale": "xx"},
+    # seasons (administrators)
+    "seasons_admin.create_season": lambda s: {
+        "name": s["season"].name,
+        "starts_on": "2027-01-01",
+        "ends_on": "2027-06-30",
+    },
+    "seasons_admin.season": lambda s: {
+        "name": s["other_season"].name,
+        "starts_on": "2027-01-01",
+        "ends_on": "2027-06-30",
+    },  # the name of another season: refused by update_season
+    "seasons_admin.copy_season": lambda s: {
+        "source": str(s["season"].id),
+        "name": s["other_season"].name,
+        "shift_days": "364",
+    },
+    "seasons_admin.open_season": None,  # an empty season cannot open (see scene)
+    "seasons_admin.delete_season": None,  # it has courses and learners
+    "seasons_admin.add_offering": lambda s: {"course": str(s["tutored_id"])},  # offered already
+    "seasons_admin.offering": {"enrol_opens_on": "1990-01-01", "enrol_closes_on": "1990-01-02"},
+    "seasons_admin.remove_offering": None,  # learners hold places in it
+    "seasons_admin.new_cohort": lambda s: cohort_form(
+        s["cohort"], name="Outside the season", starts_on="1990-01-01", ends_on="1990-02-01"
+    ),
+    "seasons_admin.cohort": lambda s: cohort_form(s["cohort"], seats="1"),  # 2 hold seats
+    "seasons_admin.delete_cohort": None,  # learners hold seats in it
+    "enrolment_admin.enrol_cohort": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
+    "enrolment_admin.enrol_offering": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
+    # seasons (learners)
+    "seasons.enrol": None,  # already enrolled in that course this season
+    "seasons.enrol_in_cohort": None,  # the cohort is full
+    "seasons.join_waitlist": None,  # already holds a place in that course
+    "seasons.withdraw": None,  # the season is closed (see scene)
+    # learning
+    "learning.mark_done": None,  # a quiz counts when passed, never by a click
+    "learning.submit_quiz": {"attempt": "7", "q0": "0"},  # an out-of-date attempt number
+    "visits.tour_progress": {"scene": "no-such-scene"},
+    # capstones
+    "capstones.save": {"text": "Again", "submit_project": "y", "seen_versions": "1"},
+    "capstones_admin.import_rubric": {"file": (io.BytesIO(GARBAGE_CSV), "rubric.csv")},
+    "capstones_tutor.review": {"review_token": "0", "decision": "pass", "comment": "x"},
+    "capstones_tutor.extension": {"until": "1990-01-01"},
+    "capstones_tutor.enrollment_extension": {"until": "1990-01-01"},
+    "seasons_tutor.message": {"subject": "", "message": ""},
+    # certificates
+    "certificates.change_language": {"language": "xx"},
+    "certificates.check_file": {"pdf": (io.BytesIO(b"not a pdf"), "cert.pdf")},
+    "certificates_admin.revoke": {"reason": ""},
+    "certificates_admin.restore": {"reason": "It was never revoked"},
+    "visits_admin.embed_hosts": {"hosts": "not a host!\n*.example.org"},
+}
+
+# POST routes whose action takes no input that could be refused, and why.
+NOTHING_TO_REFUSE = {
+    "accounts.logout": "signing out always succeeds",
+    "seasons.leave_waitlist": "leaving a list one is not on changes nothing, by design",
+    "seasons_admin.close_season": "closing is allowed in every state (closing twice is a no-op)",
+    "seasons_admin.remove_enrollment": "an administrator may remove any place",
+    "certificates_admin.reissue": "any certificate may be printed again",
+    "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
+}
+
+ANONYMOUS = {
+    "accounts.login",
+    "accounts.register",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.accept_invitation",
+}
+
+
+def post_rules(app):
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "POST" in r.methods), key=lambda r: r.endpoint
+    )
+
+
+def test_every_post_route_is_listed(app):
+    endpoints = {rule.endpoint for rule in post_rules(app)}
+    assert endpoints == set(REFUSED) | set(NOTHING_TO_REFUSE)
+    assert not set(REFUSED) & set(NOTHING_TO_REFUSE)
+
+
+@pytest.fixture
+def scene(app, client, make_user, sample, small_course):  # noqa: F811
+    """An administrator who is also a learner and a tutor, with a place in every course, a
+    full cohort, a closed season and a second season and institution to collide with."""
+    admin = make_user(role=Role.ADMIN, email="walker@example.org")
+    admin.is_tutor = True
+    cohort = db.session.get(Cohort, sample["cohort_id"])
+    cohort.tutors.append(admin)
+    place = enrol(admin, cohort.offering.course, cohort)
+    submission = capstones.start_submission(place, db.session.get(Item, sample["item_id"]))
+    capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
+    cohort.seats = 2  # `someone` and the walker: full
+    enrol_directly(admin, small_course)
+    own_certificate = certificate_for(make_user(), small_course)
+    own_certificate.user_id = admin.id
+    other_season = make_season("Another season")
+    empty_season = make_season("An empty season", state=seasons.SeasonState.DRAFT)
+    closed = make_season("A closed season", state=seasons.SeasonState.DRAFT)
+    closed_course = build_course("closed-course")
+    offering_for(closed_course, closed)
+    db.session.add(Enrollment(user_id=admin.id, course_id=closed_course.id, season_id=closed.id))
+    closed.state = seasons.SeasonState.CLOSED
+    institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
+    db.session.commit()
+    login(client, admin)
+    return {
+        "admin": admin,
+        "season": cohort.offering.season,
+        "other_season": other_season,
+        "cohort": cohort,
+        "tutored_id": cohort.offering.course_id,
+        "institution": institutions[0],
+        "other_institution": institutions[1],
+        "institution_id": institutions[0].id,
+        "urls": {
+            "certificates.change_language": {"certificate_id": own_certificate.id},
+            "accounts_admin.person": {"user_id": admin.id},
+            "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
+            "seasons_admin.open_season": {"season_id": empty_season.id},
+            "seasons.enrol": {"offering_id": cohort.offering_id},
+            "seasons.withdraw": {"course_slug": closed_course.slug},
+            "learning.mark_done": {"item_slug": "basics-quiz"},
+            "visits.tour_progress": {"item_slug": "visit-hosted"},
+            "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
+            "capstones_tutor.review": {"submission_id": submission.id},
+        },
+    }
+
+
+def test_a_refused_post_changes_no_row(app, client, sample, scene):  # noqa: F811
+    anonymous = app.test_client()
+    failures = []
+    for rule in post_rules(app):
+        endpoint = rule.endpoint
+        if endpoint not in REFUSED:
+            continue
+        who = anonymous if endpoint in ANONYMOUS else client
+        arguments = {**sample, **sample.get(endpoint, {}), **scene["urls"].get(endpoint, {})}
+        with app.test_request_context():
+            url = url_for(endpoint, **{a: arguments[a] for a in rule.arguments})
+        data = REFUSED[endpoint]
+        data = data(scene) if callable(data) else dict(data or {})
+        token = csrf_token(who, "/login" if who is anonymous else "/")
+        before = snapshot()
+        response = who.post(url, data={**data, "csrf_token": token})
+        after = snapshot()
+        if response.status_code >= 500:
+            failures.append(f"{endpoint}: {response.status_code}")
+        elif changed := difference(before, after):
+            failures.append(f"{endpoint} ({response.status_code}) changed {changed}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_post_without_its_form_token_changes_no_row(app, client, sample, scene):  # noqa: F811
+    failures = []
+    for rule in post_rules(app):
+        arguments = {**sample, **sample.get(rule.endpoint, {})}
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{a: arguments[a] for a in rule.arguments})
+        before = snapshot()
+        response = client.post(url, data={"reason": "x", "text": "x"})
+        if response.status_code != 400 or difference(before, snapshot()):
+            failures.append(f"{rule.endpoint}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_update_season_refused_by_its_service_keeps_the_season(app, client, scene):
+    season, other = scene["season"], scene["other_season"]
+    name, starts = season.name, season.starts_on
+    token = csrf_token(client, "/")
+    response = client.post(
+        f"/admin/seasons/{season.id}",
+        data={
+            "csrf_token": token,
+            "name": other.name,
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-06-30",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    db.session.expire_all()
+    kept = db.session.get(Season, season.id)
+    assert (kept.name, kept.starts_on) == (name, starts)
+    assert kept.starts_on != date(2030, 1, 1)
+
+
+def test_a_refusal_keeps_what_the_view_writes_after_it(app, client, make_user):
+    """Signing in unconfirmed is refused, and the new confirmation link is still sent."""
+    from tests.conftest import outbox, post_form
+
+    user = make_user(confirmed=False)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = post_form(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
+    assert "confirm your email first" in response.get_data(as_text=True)
+    assert [m.recipient for m in outbox()] == [user.email]
+    assert accounts.find_user_by_email(user.email).email_confirmed_at is None
