@@ -298,3 +298,36 @@ def test_a_refusal_keeps_what_the_view_writes_after_it(app, client, make_user):
     assert "confirm your email first" in response.get_data(as_text=True)
     assert [m.recipient for m in outbox()] == [user.email]
     assert accounts.find_user_by_email(user.email).email_confirmed_at is None
+
+
+def test_a_refusal_raised_in_a_request_undoes_what_the_request_wrote(app):
+    from app.core.refusals import Refusal
+
+    with app.test_request_context("/", method="POST"):
+        db.session.add(Institution(acronym="TMP", name="Written, then refused", country_code="CO"))
+        db.session.flush()
+        try:
+            raise Refusal("refused after a flush")
+        except Refusal:
+            pass  # a view that catches it and answers with a form or a flash
+        db.session.commit()
+    assert db.session.scalar(select(Institution).where(Institution.acronym == "TMP")) is None
+
+
+def test_an_uncaught_refusal_is_a_page_with_its_reason(app):
+    from app import create_app
+    from app.core.refusals import Refusal
+
+    own = create_app({"TESTING": True})  # the same database; a route of its own
+
+    @own.get("/refuse")
+    def refuse():
+        db.session.add(Institution(acronym="TMP", name="Refused", country_code="CO"))
+        db.session.flush()
+        raise Refusal("The reason, for the person.")
+
+    response = own.test_client().get("/refuse", headers={"Accept-Language": "en"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "The reason, for the person." in page and "Not possible now" in page
+    assert db.session.scalar(select(Institution).where(Institution.acronym == "TMP")) is None
