@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
             return Response(PRODUCTION_SETUP_ERROR, status=500, mimetype="text/plain")
 
     _init_extensions(app)
-    _register_item_kinds()
+    _register_contributions()
     _register_blueprints(app)
     _init_templates(app)
     _register_cli(app)
@@ -84,10 +84,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session)
 
 
-def _register_item_kinds() -> None:
-    """Each area registers the kinds of course item it owns (app/catalog/kinds.py)."""
+def _register_contributions() -> None:
+    """What areas add to registries other areas declare: the kinds of course item each owns
+    (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py)."""
     import app.capstones.item_kinds
     import app.catalog.item_kinds
+    import app.certificates.dashboard
     import app.learning.item_kinds
     import app.visits.item_kinds  # noqa: F401
 

@@ -6,11 +6,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.catalog import kinds
 from app.catalog.content.importer import ImportRefused, import_courses
 from app.catalog.content.loader import load_package
 from app.extensions import db
-from app.visits.embeds import DEFAULT_EMBED_HOSTS
-from app.visits.services import allowed_hosts
 
 
 def _report(problems) -> None:
@@ -30,12 +29,15 @@ def content_cli():
 def check(path):
     """Validate a package (a course folder or a folder of courses) without importing it."""
     try:
-        hosts = allowed_hosts()
-    except SQLAlchemyError:  # checking a package needs no database; its allow-list does
+        settings = kinds.check_settings()
+    except SQLAlchemyError:  # checking a package needs no database; some settings do
         db.session.rollback()
-        hosts = DEFAULT_EMBED_HOSTS
-        click.echo("No database yet: embeds checked against the default hosts.", err=True)
-    courses, problems = load_package(path, embed_hosts=hosts)
+        settings = {}
+        click.echo(
+            "No database yet: checked with the default settings (embeds: the default hosts).",
+            err=True,
+        )
+    courses, problems = load_package(path, settings)
     if problems:
         _report(problems)
         raise SystemExit(1)
@@ -50,8 +52,8 @@ def check(path):
 @with_appcontext
 def import_(path, force):
     """Validate the whole package, then import all of it, or nothing."""
-    # Embeds are checked against the administrators' allow-list as it stands now.
-    courses, problems = load_package(path, embed_hosts=allowed_hosts())
+    # Checked with the settings as they stand now (the administrators' embed allow-list).
+    courses, problems = load_package(path, kinds.check_settings())
     if problems:
         _report(problems)
         raise SystemExit(1)

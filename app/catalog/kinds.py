@@ -68,6 +68,9 @@ class ItemKind:
     headers: Callable[[Any], dict[str, str]] = _no_headers
     # item -> its part of an offline bundle
     offline: Callable[[Any], OfflinePart] = lambda _item: OfflinePart()
+    # () -> settings its check reads from the database (`context.settings`), for
+    # `flask content check|import`; without a database the check uses its defaults.
+    check_settings: Callable[[], dict] | None = None
 
 
 _KINDS: dict[str, ItemKind] = {}
@@ -105,6 +108,15 @@ def all_kinds() -> Iterator[ItemKind]:
 
 def names() -> frozenset[str]:
     return frozenset(_KINDS)
+
+
+def check_settings() -> dict:
+    """What every kind's check needs from the database (it may raise SQLAlchemyError)."""
+    settings: dict = {}
+    for kind in all_kinds():
+        if kind.check_settings is not None:
+            settings.update(kind.check_settings())
+    return settings
 
 
 def labels() -> dict[str, Any]:

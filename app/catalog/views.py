@@ -13,6 +13,7 @@ from app.seasons import services as seasons
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
+
 @bp.app_context_processor
 def catalog_names():
     return {"item_kind_names": kinds.labels()}
@@ -49,9 +50,7 @@ def course(course_slug):
         .options(selectinload(Course.modules).selectinload(Module.items).defer(Item.content))
     ) or abort(404)
     guides = db.session.scalars(
-        select(Item)
-        .where(Item.course_id == found.id, Item.kind == GUIDE)
-        .order_by(Item.position)
+        select(Item).where(Item.course_id == found.id, Item.kind == GUIDE).order_by(Item.position)
     ).all()
     offerings = seasons.current_offerings(found)
     enrollment = waiting = None

@@ -17,10 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog import kinds
 from app.catalog.models import Course, Item, Module
-from app.certificates.forms import LanguageChoiceForm
-from app.certificates.services import certificates_of
 from app.extensions import db
 from app.learning import services
+from app.learning.dashboard import sections_for
 from app.learning.item_kinds import QUIZ
 from app.learning.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
@@ -188,6 +187,5 @@ def dashboard():
         "learning/dashboard.html",
         rows=services.dashboard_rows(current_user),
         waiting=waiting_for(current_user),
-        certificates=certificates_of(current_user),
-        language_choice=lambda c: LanguageChoiceForm(formdata=None, language=c.language),
+        sections=sections_for(current_user),
     )

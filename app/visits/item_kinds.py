@@ -184,6 +184,12 @@ def _content(context, spec: StudyVisit) -> dict:
     }
 
 
+def _check_settings() -> dict:
+    from app.visits.services import allowed_hosts  # the administrators' allow-list
+
+    return {"embed_hosts": allowed_hosts()}
+
+
 # In the player ---------------------------------------------------------------------------
 
 
@@ -206,9 +212,7 @@ def _headers(visit) -> dict[str, str]:
 
 def _offline(item) -> OfflinePart:
     """The visit's text and stills (the tour itself stays online)."""
-    content = {
-        key: item.content[key] for key in ("host", "description", "key_points", "stills")
-    }
+    content = {key: item.content[key] for key in ("host", "description", "key_points", "stills")}
     return OfflinePart(content=content, files=[s["file"] for s in item.content["stills"]])
 
 
@@ -227,5 +231,6 @@ kinds.register(
         learner_marks_done=lambda item, visit: not visit.takeable,
         headers=_headers,
         offline=_offline,
+        check_settings=_check_settings,
     )
 )

@@ -127,9 +127,7 @@ def test_revise_resubmit_pass_completes_the_course_once(app, client):
     enrollment = enrollment_of(learner)
     course = osh_course()
     others = db.session.scalars(
-        select(Item).where(
-            Item.course_id == course.id, Item.required, Item.kind != "capstone"
-        )
+        select(Item).where(Item.course_id == course.id, Item.required, Item.kind != "capstone")
     ).all()
     assert others
     for item in others:

@@ -187,5 +187,3 @@ def _markdown_html(course: Course, loaded: LoadedCourse, files: dict[str, str]) 
 
         rendered[language] = markdown.render(loaded.text(rel), rewrite)
     return rendered
-
-

@@ -1,0 +1,20 @@
+"""The learner's certificates as a section of their dashboard (app/learning/dashboard.py)."""
+
+from app.certificates.forms import LanguageChoiceForm
+from app.certificates.services import certificates_of
+from app.learning.dashboard import DashboardSection, register_section
+
+
+def _certificates(user) -> list:
+    """(certificate, PDF ready, the form to print it in another language), newest first."""
+    return [
+        (certificate, ready, LanguageChoiceForm(formdata=None, language=certificate.language))
+        for certificate, ready in certificates_of(user)
+    ]
+
+
+register_section(
+    DashboardSection(
+        name="certificates", template="certificates/_dashboard.html", load=_certificates
+    )
+)
