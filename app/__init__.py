@@ -142,7 +142,8 @@ def _register_cli(app: Flask) -> None:
     from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
     from app.certificates.cli import certificates_cli
-    from app.core.cli import demo_cli, jobs_cli, mail_cli
+    from app.core.cli import jobs_cli, mail_cli
+    from app.demo.cli import demo_cli
     from app.seasons.cli import seasons_cli
 
     for group in (

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from app.accounts import services
 from app.accounts.models import Role
-from app.extensions import db
+from app.core.commands import one_commit
 
 ROLE_NAMES = {"admin": Role.ADMIN, "tutor": Role.TUTOR, "learner": Role.LEARNER}
 
@@ -38,14 +38,11 @@ def create_user(email, name, role, country, password):
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
         raise click.ClickException(f"not a valid email address: {error}") from error
-    try:
+    with one_commit(services.AccountError) as say:
         user = services.create_user(
             email, name, ROLE_NAMES[role], password, country_code=country.upper()
         )
-    except services.AccountError as error:
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"Created {user.email} ({role}).")
+        say(f"Created {user.email} ({role}).")
 
 
 @users_cli.command("set-role")
@@ -58,17 +55,14 @@ def set_role(email, tutor, admin):
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no account with the email {email}")
-    try:
+    with one_commit(services.AccountError) as say:
         services.set_roles(
             user,
             user,
             tutor=user.is_tutor if tutor is None else tutor,
             admin=user.is_admin if admin is None else admin,
         )
-    except services.AccountError as error:
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"{user.email}: {', '.join(sorted(r.value for r in user.roles))}")
+        say(f"{user.email}: {', '.join(sorted(r.value for r in user.roles))}")
 
 
 @click.group("institutions", help="Manage the network's institutions.")
@@ -86,10 +80,6 @@ def institutions_cli():
 @with_appcontext
 def load(csv_path):
     """Add or update institutions from a CSV (acronym,name,country_code)."""
-    try:
+    with one_commit(services.InstitutionError) as say:
         added, updated = services.load_institutions(csv_path)
-    except services.InstitutionError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"Institutions: {added} added, {updated} updated.")
+        say(f"Institutions: {added} added, {updated} updated.")

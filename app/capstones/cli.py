@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.capstones import rubric_csv, services
 from app.catalog.models import Course
+from app.core.commands import one_commit
 from app.extensions import db
 
 
@@ -58,20 +59,20 @@ def rubric_import(course_slug, file):
     with --force puts the package's rubric back.
     """
     course, item = _capstone(course_slug)
-    try:
-        rubric = rubric_csv.import_rubric(file.read_bytes(), course.languages)
-    except rubric_csv.RubricCsvError as error:
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        raise click.ClickException(
-            f"the rubric of {course.slug} was not changed: {len(error.problems)} problem(s)"
-        ) from None
-    item.content = {**item.content, "rubric": rubric}  # a new dict: the JSON column changes
-    db.session.commit()
-    click.echo(
-        f"Replaced the rubric of {course.slug}: {len(rubric['criteria'])} criteria, "
-        f"pass mark {rubric['pass_threshold']}."
-    )
+    with one_commit() as say:
+        try:
+            rubric = rubric_csv.import_rubric(file.read_bytes(), course.languages)
+        except rubric_csv.RubricCsvError as error:
+            for problem in error.problems:
+                click.echo(f"  {problem}", err=True)
+            raise click.ClickException(
+                f"the rubric of {course.slug} was not changed: {len(error.problems)} problem(s)"
+            ) from None
+        item.content = {**item.content, "rubric": rubric}  # a new dict: the JSON column changes
+        say(
+            f"Replaced the rubric of {course.slug}: {len(rubric['criteria'])} criteria, "
+            f"pass mark {rubric['pass_threshold']}."
+        )
 
 
 @capstones_cli.command("remind")
@@ -91,6 +92,6 @@ def rubric_import(course_slug, file):
 def remind(days, today):
     """Mail learners whose capstone is due soon and who have sent nothing (run it daily)."""
     day = today.date() if today is not None else date.today()
-    sent = services.remind_due(day, days)
-    db.session.commit()
-    click.echo(f"Sent {sent} reminder(s) for capstone deadlines from {day} to {days} day(s) later.")
+    with one_commit() as say:
+        sent = services.remind_due(day, days)
+        say(f"Sent {sent} reminder(s) for capstone deadlines from {day} to {days} day(s) later.")

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.catalog import kinds
 from app.catalog.content.importer import ImportRefused, import_courses
 from app.catalog.content.loader import load_package
+from app.core.commands import one_commit
 from app.extensions import db
 
 
@@ -57,20 +58,21 @@ def import_(path, force):
     if problems:
         _report(problems)
         raise SystemExit(1)
-    try:
-        report = import_courses(courses, force=force)
-    except ImportRefused as refusal:
-        db.session.rollback()
-        for line in refusal.lines:
-            click.echo(line, err=True)
-        click.echo("Nothing imported.", err=True)
-        raise SystemExit(1) from None
-    db.session.commit()
-    for label, slugs in (
-        ("created", report.created),
-        ("updated", report.updated),
-        ("unchanged", report.unchanged),
-        ("removed items", report.removed_items),
-    ):
-        if slugs:
-            click.echo(f"{label}: {', '.join(slugs)}")
+    # A refusal lists its reasons on stderr, so it exits here rather than as one message;
+    # leaving the block that way still rolls everything back.
+    with one_commit() as say:
+        try:
+            report = import_courses(courses, force=force)
+        except ImportRefused as refusal:
+            for line in refusal.lines:
+                click.echo(line, err=True)
+            click.echo("Nothing imported.", err=True)
+            raise SystemExit(1) from None
+        for label, slugs in (
+            ("created", report.created),
+            ("updated", report.updated),
+            ("unchanged", report.unchanged),
+            ("removed items", report.removed_items),
+        ):
+            if slugs:
+                say(f"{label}: {', '.join(slugs)}")

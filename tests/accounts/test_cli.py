@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from app import PROJECT_ROOT, create_app
 from app.accounts import passwords
 from app.accounts.models import Institution, Role, User
-from app.core.cli import DEMO_ADMIN_EMAIL
+from app.demo.setup import DEMO_ADMIN_EMAIL
 from app.extensions import db
 
 STRONG_PASSWORD = "tinta azul sobre papel 42"

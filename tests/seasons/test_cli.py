@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.accounts.models import Role, User
 from app.catalog.models import CourseKind
-from app.core.cli import DEMO_TUTOR_EMAIL
+from app.demo.setup import DEMO_TUTOR_EMAIL
 from app.extensions import db
 from app.learning.models import Enrollment
 from app.seasons import services

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.capstones.models import Review, Submission, SubmissionState, SubmissionVersion
 from app.catalog.models import Course, CourseKind, Item
-from app.core import demo_data
+from app.demo import generate as demo_data
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from app.seasons.models import Cohort

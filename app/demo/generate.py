@@ -1,15 +1,26 @@
-"""Many demo learners at once, for benchmarks and for trying pages with realistic volumes.
+"""Many demo learners at once (`flask demo generate`), for benchmarks and for trying pages
+with realistic volumes. Development and testing only (the command refuses production).
 
-Rows are written with bulk INSERTs (hundreds of thousands in seconds) instead of through the
-services, which work one learner at a time; the rules the services enforce are kept here by
-construction: one place per learner, course and season; tutor-led courses in a cohort whose
+Bulk writes into other areas' tables, on purpose. The demo area owns no table, and the rule
+is that an area reaches another through its services. But those services work one learner at
+a time (an argon2 hash per account, a guarded seat UPDATE and a few queries per enrolment and
+per quiz attempt) and stamp everything "now", where the demo needs weeks of past activity;
+`make bench` generates 10,000 learners, which through them would take many minutes instead of
+seconds. So this module, and only this one, writes rows directly with bulk INSERTs: accounts'
+`user`, learning's `enrollment`, `item_progress` and `quiz_attempt`, seasons' cohort seats,
+and capstones' `submission`, `submission_version` and `review`.
+
+Where a service is cheap enough it is used: quizzes are graded by `learning.services.grade`,
+the seat limit is `seasons.services.SEATS_MAX`, and every completion is certified by
+`certificates.services.issue_certificate`. The rules the other services enforce are kept here
+by construction: one place per learner, course and season; tutor-led courses in a cohort whose
 `seats_taken` equals its enrolments and never passes its seats; quizzes count done when an
 attempt passes; a capstone counts done when its review passes; completion when every required
-item is done. Development and testing only (the command refuses production).
+item is done. tests/demo/test_generate.py checks each of them; a change to those tables'
+rules must be mirrored here.
 """
 
 import random
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +42,7 @@ from app.catalog.models import CourseKind, Item
 from app.certificates.services import issue_certificate
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES
+from app.demo import names
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
 from app.learning.services import grade
@@ -65,75 +77,6 @@ class GenerationReport:
     reviews: int = 0
     seats_raised: list[tuple[str, int, int]] = field(default_factory=list)
     cohorts_full: list[str] = field(default_factory=list)
-
-
-# Names --------------------------------------------------------------------------------------
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-_SPANISH_GIVEN = _words(
-    "María Lucía Ana Sofía Valentina Camila Daniela Gabriela Carolina Paola Fernanda Rosa "
-    "Patricia Verónica Mariana Lorena Natalia Claudia Elena Isabel Juan Carlos José Luis Miguel "
-    "Jorge Andrés Diego Javier Ricardo Fernando Alejandro Pablo Sergio Raúl Óscar Manuel Héctor "
-    "Gustavo Eduardo Rafael Esteban"
-)
-_SPANISH_FAMILY = _words(
-    "García Rodríguez Martínez López González Hernández Pérez Sánchez Ramírez Torres Flores "
-    "Rivera Gómez Díaz Cruz Morales Reyes Gutiérrez Ortiz Chávez Ramos Vargas Castillo Jiménez "
-    "Moreno Romero Herrera Medina Aguilar Castro Vega Rojas Mendoza Silva Núñez Fuentes Quispe "
-    "Mamani Benítez Acosta"
-)
-_PORTUGUESE_GIVEN = _words(
-    "Ana Maria Juliana Fernanda Beatriz Larissa Camila Patrícia Luciana Aline Gabriela Renata "
-    "João José Carlos Paulo Lucas Pedro Rafael Marcos Rodrigo Thiago Felipe Gustavo André Bruno"
-)
-_PORTUGUESE_FAMILY = _words(
-    "Silva Santos Oliveira Souza Rodrigues Ferreira Alves Pereira Lima Gomes Costa Ribeiro "
-    "Martins Carvalho Almeida Lopes Soares Fernandes Vieira Barbosa Rocha Dias Nascimento"
-)
-_ENGLISH_GIVEN = _words(
-    "Shanice Kimberly Tanya Nadine Simone Andrea Keisha Marsha Dwayne Andre Marlon Kevin "
-    "Ricardo Omar Damion Garfield Courtney Dane"
-)
-_ENGLISH_FAMILY = _words(
-    "Brown Williams Campbell Thompson Clarke Grant Robinson Francis Reid Morgan Lewis Walker "
-    "Gordon Henry Spence Wright Palmer Bailey"
-)
-
-# Learners who come from outside the member institutions: (name, what they represent).
-_OTHER_ORGANISATIONS = (
-    ("Ministerio de Trabajo", Represents.GOVERNMENT),
-    ("Ministerio de Educación", Represents.GOVERNMENT),
-    ("Cámara de Industria", Represents.EMPLOYERS),
-    ("Asociación de Empresarios", Represents.EMPLOYERS),
-    ("Central de Trabajadores", Represents.WORKERS),
-    ("Sindicato de la Construcción", Represents.WORKERS),
-    ("Fundación para el Empleo Juvenil", Represents.OTHER),
-)
-
-
-def _language_of(country_code: str) -> str:
-    return {"BR": "pt", "JM": "en"}.get(country_code, "es")
-
-
-def _full_name(rng: random.Random, language: str) -> str:
-    if language == "pt":
-        return f"{rng.choice(_PORTUGUESE_GIVEN)} {rng.choice(_PORTUGUESE_FAMILY)}"
-    if language == "en":
-        return f"{rng.choice(_ENGLISH_GIVEN)} {rng.choice(_ENGLISH_FAMILY)}"
-    given = rng.choice(_SPANISH_GIVEN)
-    if rng.random() < 0.2:
-        given = f"{given} {rng.choice(_SPANISH_GIVEN)}"
-    return f"{given} {rng.choice(_SPANISH_FAMILY)} {rng.choice(_SPANISH_FAMILY)}"
-
-
-def _email_part(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = ascii_name.lower().split()
-    return f"{words[0]}.{words[-1]}"
 
 
 # Generation ---------------------------------------------------------------------------------
@@ -247,14 +190,14 @@ def generate_learners(count: int, seed: int | None = None) -> GenerationReport:
         else:
             country = rng.choice(sorted(COUNTRY_TIMEZONES))
             institution_id = None
-            other, represents = rng.choice(_OTHER_ORGANISATIONS)
-        language = _language_of(country)
-        name = _full_name(rng, language)
+            other, represents = rng.choice(names.OTHER_ORGANISATIONS)
+        language = names.language_of(country)
+        name = names.full_name(rng, language)
         number += 1
-        email = f"{_email_part(name)}.{number}@{LEARNER_DOMAIN}"
+        email = f"{names.email_part(name)}.{number}@{LEARNER_DOMAIN}"
         while email in taken_emails:
             number += 1
-            email = f"{_email_part(name)}.{number}@{LEARNER_DOMAIN}"
+            email = f"{names.email_part(name)}.{number}@{LEARNER_DOMAIN}"
         taken_emails.add(email)
         created = now - timedelta(days=rng.uniform(1, 60))
         user_rows.append(
