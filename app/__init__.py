@@ -86,11 +86,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
-    (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py)."""
+    (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py),
+    the seasons' offers on the catalog's pages (app/catalog/offers.py)."""
     import app.capstones.item_kinds
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.learning.item_kinds
+    import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 from app.catalog import kinds
 from app.catalog.item_kinds import GUIDE
 from app.catalog.models import Course, CourseKind, Item, Module
+from app.catalog.offers import course_panel, course_statuses
 from app.extensions import db
-from app.seasons import services as seasons
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -37,8 +37,7 @@ def catalog():
         total=len(courses),
         kind=kind,
         language=language,
-        open_for=seasons.enrollable_course_ids(),
-        enrolled=_enrolled_course_ids(),
+        statuses=course_statuses(_signed_in()),
     )
 
 
@@ -52,27 +51,11 @@ def course(course_slug):
     guides = db.session.scalars(
         select(Item).where(Item.course_id == found.id, Item.kind == GUIDE).order_by(Item.position)
     ).all()
-    offerings = seasons.current_offerings(found)
-    enrollment = waiting = None
-    if current_user.is_authenticated:
-        from app.learning.services import find_enrollment
-
-        enrollment = find_enrollment(current_user, found)
-        waiting = seasons.waiting_positions(current_user, offerings)
+    panel, offer = course_panel(found, _signed_in())
     return render_template(
-        "catalog/course.html",
-        course=found,
-        guides=guides,
-        offerings=offerings,
-        enrollment=enrollment,
-        waiting=waiting or {},
-        enrolment_open=seasons.enrolment_open,
+        "catalog/course.html", course=found, guides=guides, offer_panel=panel, **offer
     )
 
 
-def _enrolled_course_ids() -> set[int]:
-    if not current_user.is_authenticated:
-        return set()
-    from app.learning.services import enrolled_course_ids
-
-    return enrolled_course_ids(current_user)
+def _signed_in():
+    return current_user if current_user.is_authenticated else None

@@ -753,3 +753,12 @@ def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int
             course_url=course_url,
         )
     return len(learners)
+
+
+def find_enrollment(user: User, course: Course) -> Enrollment | None:
+    """The learner's enrolment in the course in its latest season (the one they work in)."""
+    return learning.find_enrollment(user, course)
+
+
+def enrolled_course_ids(user: User) -> set[int]:
+    return learning.enrolled_course_ids(user)
