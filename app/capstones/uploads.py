@@ -8,10 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import magic
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.core import files
 from app.core.refusals import Refusal
 
 # Groups an administrator can allow (CAPSTONE_FILE_TYPES), each: detected type -> extensions.
@@ -97,7 +97,7 @@ def check_upload(filename: str, data: bytes) -> CheckedFile:
                 mb=limit // (1024 * 1024),
             )
         )
-    detected = magic.from_buffer(data, mime=True)
+    detected = files.content_type(data)
     extension = shown.rpartition(".")[2].lower() if "." in shown else ""
     allowed = allowed_types()
     if detected not in allowed:
@@ -108,6 +108,17 @@ def check_upload(filename: str, data: bytes) -> CheckedFile:
                 types=", ".join(allowed_extensions()),
             )
         )
+    if detected.startswith("image/"):
+        picture, _why = files.read_picture(data)
+        if picture is None or picture.mime != detected:
+            raise UploadRefused(
+                _l(
+                    "“%(name)s” is not a picture we can show, or it has more than %(num)s "
+                    "million pixels.",
+                    name=shown,
+                    num=files.MAX_PICTURE_PIXELS // 1_000_000,
+                )
+            )
     if extension not in allowed[detected]:
         raise UploadRefused(
             _l(

@@ -5,6 +5,7 @@ import mimetypes
 
 from sqlalchemy import select
 
+from app.core.files import read_picture
 from app.core.models import StoredFile
 from app.extensions import db
 
@@ -17,7 +18,7 @@ def store_file(data: bytes, filename: str, content_type: str | None = None) -> S
     found = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
     if found is not None:
         return found
-    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    content_type = content_type or _type_of(data, filename)
     stored = StoredFile(
         sha256=digest,
         filename=filename[-200:],
@@ -28,6 +29,17 @@ def store_file(data: bytes, filename: str, content_type: str | None = None) -> S
     db.session.add(stored)
     db.session.flush()
     return stored
+
+
+def _type_of(data: bytes, filename: str) -> str:
+    """The type to serve the bytes as: by the name, except that only real pictures (read from
+    their content) are served as pictures, the types pages show inline."""
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if guessed in INLINE_TYPES:
+        picture, _why = read_picture(data)
+        if picture is None or picture.mime != guessed:
+            return "application/octet-stream"
+    return guessed
 
 
 def file_reference(stored: StoredFile) -> dict:

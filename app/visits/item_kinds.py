@@ -5,16 +5,15 @@ A visit with a tour the learner can take is done when the tour is taken (app/vis
 one without (no tour, or an embed whose host is no longer allowed) is marked done by the learner.
 """
 
-import io
 from typing import Annotated, Literal
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 from pydantic import Field, model_validator
 
 from app.catalog import kinds
 from app.catalog.content.schema import ItemBase, LocalText, Slug, Strict
 from app.catalog.kinds import ItemKind, OfflinePart
+from app.core.files import read_picture
 from app.core.security import content_security_policy
 from app.visits.embeds import DEFAULT_EMBED_HOSTS, embed_host, embed_url_problem
 
@@ -120,14 +119,19 @@ def _check(context, spec: StudyVisit) -> None:
 
 def panorama_problem(path: str, data: bytes) -> str | None:
     """Why the bytes are not an equirectangular panorama a phone can show, or None."""
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            kind, (width, height) = picture.format, picture.size
-            picture.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    picture, why = read_picture(data)
+    if picture is None and why == "not a picture":
         return f"panorama {path} is not a picture (JPEG, PNG or WebP)"
-    if kind not in PANORAMA_FORMATS:
-        return f"panorama {path} is a {kind} picture; use JPEG, PNG or WebP"
+    if picture is None and why.startswith("a "):
+        return f"panorama {path} is {why}; use JPEG, PNG or WebP"
+    if picture is None:
+        return (
+            f"panorama {path} is too large ({why}); phones show at most "
+            f"{MAX_PANORAMA_WIDTH} pixels wide"
+        )
+    width, height = picture.width, picture.height
+    if picture.kind not in PANORAMA_FORMATS:
+        return f"panorama {path} is a {picture.kind} picture; use JPEG, PNG or WebP"
     if abs(width - 2 * height) > 2:
         return (
             f"panorama {path} is {width}x{height}: an equirectangular panorama is twice as "

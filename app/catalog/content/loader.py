@@ -12,14 +12,15 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 
 from app.catalog import kinds
 from app.catalog.content import markdown, schema
+from app.core.files import PICTURE_EXTENSIONS, read_picture
 
 COURSE_FILE = "course.yaml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
+MAX_COURSE_FILE_BYTES = 1024 * 1024  # course.yaml: text, far below this
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,10 @@ def load_package(
 def _load_course(folder: Path, settings: dict) -> tuple[LoadedCourse | None, list[Problem]]:
     file = str(folder / COURSE_FILE)
     try:
-        raw = YAML(typ="rt").load((folder / COURSE_FILE).read_text(encoding="utf-8"))
+        text, problem = _course_text(folder)
+        if problem is not None:
+            return None, [Problem(file, problem[0], problem[1])]
+        raw = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -119,6 +123,24 @@ def _load_course(folder: Path, settings: dict) -> tuple[LoadedCourse | None, lis
     course = LoadedCourse(spec=spec, root=folder, slug_line=_line_of(raw, ("slug",)))
     problems = _check_course(course, raw, file, settings)
     return (None if problems else course), problems
+
+
+def _course_text(folder: Path) -> tuple[str, tuple[int | None, str] | None]:
+    """course.yaml's text, or (line, problem): a plain file of bounded size, without YAML
+    aliases (a few bytes of `*alias` can stand for millions of nodes)."""
+    path = folder / COURSE_FILE
+    if folder.is_symlink() or path.is_symlink():
+        return "", (1, "a symbolic link; a package holds plain files only")
+    if path.stat().st_size > MAX_COURSE_FILE_BYTES:
+        return "", (1, f"larger than {MAX_COURSE_FILE_BYTES // 1024} KB")
+    text = path.read_text(encoding="utf-8")
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            return "", (
+                event.start_mark.line + 1,
+                f"YAML alias *{event.anchor} is not allowed: write the value out",
+            )
+    return text, None
 
 
 class CheckContext:
@@ -149,10 +171,13 @@ class CheckContext:
         return found
 
     def picture(self, rel: str, *sub) -> str | None:
-        """Read a file that must be a picture (by its name's extension)."""
+        """Read a file that must be a picture the platform shows (by its content)."""
         found = self.need(rel, *sub)
-        if found and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
-            self.problem(sub, f"{found} is not a picture")
+        if found is None:
+            return None
+        problem = picture_problem(found, self.course.files[found])
+        if problem:
+            self.problem(sub, problem)
             return None
         return found
 
@@ -204,12 +229,44 @@ def _check_course(course: LoadedCourse, raw, file: str, settings: dict) -> list[
     return problems
 
 
+def picture_problem(path: str, data: bytes) -> str | None:
+    """Why the file is not a picture a page may show (read from its content), or None."""
+    picture, why = read_picture(data)
+    if picture is not None:
+        if PurePosixPath(path).suffix.lower() not in PICTURE_EXTENSIONS:
+            return f"{path} is a {picture.kind} picture: give it that extension"
+        return None
+    if why == "not a picture":
+        return f"{path} is not a picture (PNG, JPEG, WebP or GIF)"
+    if why.startswith("a "):
+        return f"{path} is {why}; use PNG, JPEG, WebP or GIF"
+    return f"picture {path} is too large: {why}"
+
+
+def _symlink_in(root: Path, clean: str) -> str | None:
+    """The first part of the path (from the course folder down) that is a symbolic link."""
+    here = root
+    for part in PurePosixPath(clean).parts:
+        here = here / part
+        if here.is_symlink():
+            return str(PurePosixPath(*here.relative_to(root).parts))
+    return None
+
+
 def _read_file(course: LoadedCourse, rel: str) -> tuple[str | None, str | None]:
-    """Load a package file into `course.files`: (its clean path, None) or (None, the problem)."""
+    """Load a package file into `course.files`: (its clean path, None) or (None, the problem).
+
+    Only plain files inside the course folder: a symbolic link anywhere on the way is refused,
+    whatever it points to, and so is anything that resolves outside the folder."""
     clean = clean_path(rel)
     if clean is None:
         return None, f"file path {rel!r} must stay inside the course folder"
+    link = _symlink_in(course.root, clean)
+    if link is not None:
+        return None, f"{link} is a symbolic link; a package holds plain files only"
     target = course.root / clean
+    if not target.resolve().is_relative_to(course.root.resolve()):
+        return None, f"file path {rel!r} must stay inside the course folder"
     if not target.is_file():
         return None, f"missing file {clean}"
     if target.stat().st_size > MAX_FILE_BYTES:
@@ -249,8 +306,8 @@ def _check_markdown(course, rel, item_slugs) -> list[Problem]:
             found, error = _read_file(course, str(base / target))
             if error:
                 problems.append(Problem(file, ref.line, f"broken link {target!r}: {error}"))
-            elif ref.kind == "image" and PurePosixPath(found).suffix.lower() not in IMAGE_TYPES:
-                problems.append(Problem(file, ref.line, f"{target} is not a picture"))
+            elif ref.kind == "image" and (problem := picture_problem(found, course.files[found])):
+                problems.append(Problem(file, ref.line, problem))
     return problems
 
 
