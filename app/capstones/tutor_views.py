@@ -34,6 +34,7 @@ from app.extensions import csrf, db
 from app.learning.models import Enrollment
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Offering
+from app.seasons.queries import COHORT_CONTEXT, load_cohort_or_404
 
 bp = tutor_blueprint("capstones_tutor", __name__, template_folder="templates", url_prefix="/tutor")
 
@@ -77,17 +78,9 @@ def load_submission(submission_id: int) -> Submission:
     return submission
 
 
-def load_cohort(cohort_id: int) -> Cohort:
+def load_led_cohort(cohort_id: int) -> Cohort:
     """The cohort with its course and season, or 404; 403 unless the user may lead it."""
-    cohort = db.session.scalar(
-        select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            joinedload(Cohort.offering).joinedload(Offering.season),
-            joinedload(Cohort.offering).joinedload(Offering.course),
-            selectinload(Cohort.tutors),
-        )
-    ) or abort(404)
+    cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
     if not cohort.can_lead(current_user):
         abort(403)
     return cohort
@@ -233,7 +226,7 @@ def extension(submission_id):
 @bp.get("/cohorts/<int:cohort_id>/capstones")
 def cohort(cohort_id):
     """Every learner of the cohort with the state of their project, and extensions."""
-    found = load_cohort(cohort_id)
+    found = load_led_cohort(cohort_id)
     course = found.offering.course
     item = services.capstone_item(course)
     enrollments = seasons.cohort_learners(found)
@@ -269,7 +262,7 @@ def cohort(cohort_id):
 @bp.post("/cohorts/<int:cohort_id>/enrollments/<int:enrollment_id>/extension")
 def enrollment_extension(cohort_id, enrollment_id):
     """An extension for a learner who may not have started the project yet."""
-    found = load_cohort(cohort_id)
+    found = load_led_cohort(cohort_id)
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.cohort_id != found.id:
         abort(404)
@@ -287,7 +280,7 @@ def enrollment_extension(cohort_id, enrollment_id):
 
 @bp.get("/cohorts/<int:cohort_id>/capstones.zip")
 def cohort_zip(cohort_id):
-    found = load_cohort(cohort_id)
+    found = load_led_cohort(cohort_id)
     course = found.offering.course
     title = localise(course.title, course.language)
     filename = safe_filename(f"{title} - {found.name}.zip")

@@ -123,6 +123,17 @@ def check_writable(enrollment: Enrollment) -> None:
         raise SeasonClosed(_l("This season is closed: your work stays here to read."))
 
 
+def lock_enrollment(enrollment_id: int) -> None:
+    """Hold the enrolment's row until commit, so writes that count its progress run in turn.
+
+    PostgreSQL: a row lock (SELECT ... FOR UPDATE) that a second request waits on. SQLite has
+    no row locks and drops FOR UPDATE; it serialises writers with its one database write lock.
+    """
+    db.session.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment_id).with_for_update()
+    )
+
+
 def mark_done(enrollment: Enrollment, item: Item) -> None:
     """Record an item as done (once), then see whether the course is complete."""
     if item.course_id != enrollment.course_id:
@@ -131,9 +142,7 @@ def mark_done(enrollment: Enrollment, item: Item) -> None:
     # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
     # finishing two different last items then count one after the other, so neither misses
     # the other's row and the completion is never lost.
-    db.session.execute(
-        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
-    )
+    lock_enrollment(enrollment.id)
     insert_or_ignore(ItemProgress, enrollment_id=enrollment.id, item_id=item.id, done_at=utcnow())
     record_completion_if_due(enrollment)
 
@@ -143,9 +152,7 @@ def record_item_passed(enrollment: Enrollment, item: Item) -> None:
     (reviews go on), then see whether the course is complete."""
     if item.course_id != enrollment.course_id:
         raise ValueError("item of another course")
-    db.session.execute(
-        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
-    )
+    lock_enrollment(enrollment.id)
     insert_or_ignore(ItemProgress, enrollment_id=enrollment.id, item_id=item.id, done_at=utcnow())
     record_completion_if_due(enrollment)
 

@@ -4,7 +4,7 @@ import csv
 import io
 import re
 
-from flask import Response, abort, current_app, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
@@ -12,9 +12,8 @@ from werkzeug.routing import BuildError
 from app.core.auth import admin_blueprint
 from app.core.i18n import country_name, localise
 from app.core.views import content_disposition
-from app.extensions import db
 from app.reports.services import FigureRow, SeasonFigures, season_figures
-from app.seasons.models import Season
+from app.seasons.queries import load_season_or_404
 
 bp = admin_blueprint("reports_admin", __name__, template_folder="templates", url_prefix="/admin")
 
@@ -35,10 +34,6 @@ CSV_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def load_season(season_id: int) -> Season:
-    return db.session.get(Season, season_id) or abort(404)
-
-
 def _admin_link(endpoint: str, **values) -> str | None:
     """A link to a page of another area, when that page exists."""
     if endpoint not in current_app.view_functions:
@@ -51,7 +46,7 @@ def _admin_link(endpoint: str, **values) -> str | None:
 
 @bp.get("/seasons/<int:season_id>/report")
 def season_report(season_id):
-    season = load_season(season_id)
+    season = load_season_or_404(season_id)
     return render_template(
         "reports/season_report.html",
         season=season,
@@ -63,7 +58,7 @@ def season_report(season_id):
 
 @bp.get("/seasons/<int:season_id>/report.csv")
 def season_report_csv(season_id):
-    season = load_season(season_id)
+    season = load_season_or_404(season_id)
     body = figures_csv(season_figures(season))
     response = Response(body, mimetype="text/csv")
     response.charset = "utf-8"

@@ -4,18 +4,22 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import User
-from app.catalog.models import Course, CourseKind
+from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
-from app.seasons import services
+from app.seasons import queries, services
 from app.seasons.forms import CohortForm, CopySeasonForm, OfferingForm, SeasonForm, WindowForm
-from app.seasons.models import Cohort, Offering, Season, SeasonState, WaitlistEntry
+from app.seasons.models import Cohort, Offering, SeasonState
+from app.seasons.queries import (
+    COHORT_CONTEXT,
+    OFFERING_CONTEXT,
+    SEASON_PROGRAMME,
+    load_cohort_or_404,
+    load_offering_or_404,
+    load_season_or_404,
+)
 
 bp = admin_blueprint("seasons_admin", __name__, template_folder="templates", url_prefix="/admin")
 
@@ -115,44 +119,12 @@ def copy_season():
     return _seasons_page(copy_form=form, status=INVALID)
 
 
-def _load_season_page(season_id: int) -> Season:
-    """The season with its courses, cohorts and their tutors, in a fixed number of queries."""
-    return db.session.scalar(
-        select(Season)
-        .where(Season.id == season_id)
-        .options(
-            selectinload(Season.offerings).joinedload(Offering.course),
-            selectinload(Season.offerings)
-            .selectinload(Offering.cohorts)
-            .selectinload(Cohort.tutors),
-        )
-    ) or abort(404)
-
-
 def _season_page(season_id: int, season_form=None, offer_form=None, status=200):
-    season = _load_season_page(season_id)
-    enrolled = dict(
-        db.session.execute(
-            select(Enrollment.course_id, func.count(Enrollment.id))
-            .where(Enrollment.season_id == season.id)
-            .group_by(Enrollment.course_id)
-        ).all()
-    )
-    waiting = dict(
-        db.session.execute(
-            select(WaitlistEntry.cohort_id, func.count(WaitlistEntry.id))
-            .join(Cohort, Cohort.id == WaitlistEntry.cohort_id)
-            .join(Offering, Offering.id == Cohort.offering_id)
-            .where(Offering.season_id == season.id)
-            .group_by(WaitlistEntry.cohort_id)
-        ).all()
-    )
-    offered = select(Offering.course_id).where(Offering.season_id == season.id)
-    not_offered = list(
-        db.session.scalars(
-            select(Course).where(Course.id.not_in(offered)).order_by(Course.position, Course.slug)
-        )
-    )
+    # The season with its courses, cohorts and their tutors, in a fixed number of queries.
+    season = load_season_or_404(season_id, options=SEASON_PROGRAMME)
+    enrolled = queries.enrolments_per_course(season)
+    waiting = queries.waiting_per_cohort(season)
+    not_offered = queries.courses_not_offered(season)
     season_form = season_form or SeasonForm(
         formdata=None,
         prefix="season",
@@ -181,7 +153,7 @@ def _season_page(season_id: int, season_form=None, offer_form=None, status=200):
 
 @bp.route("/seasons/<int:season_id>", methods=["GET", "POST"])
 def season(season_id):
-    season = db.session.get(Season, season_id) or abort(404)
+    season = load_season_or_404(season_id)
     form = SeasonForm(
         prefix="season",
         data=_on_get(
@@ -201,7 +173,7 @@ def season(season_id):
 
 
 def _season_action(season_id: int, action, done_message):
-    season = db.session.get(Season, season_id) or abort(404)
+    season = load_season_or_404(season_id)
     try:
         action(season)
     except services.SeasonError as error:
@@ -230,7 +202,7 @@ def close_season(season_id):
 
 @bp.post("/seasons/<int:season_id>/delete")
 def delete_season(season_id):
-    season = db.session.get(Season, season_id) or abort(404)
+    season = load_season_or_404(season_id)
     name = season.name
     try:
         services.delete_season(season)
@@ -244,10 +216,8 @@ def delete_season(season_id):
 
 @bp.post("/seasons/<int:season_id>/offerings")
 def add_offering(season_id):
-    season = db.session.get(Season, season_id) or abort(404)
-    offered = select(Offering.course_id).where(Offering.season_id == season.id)
-    courses = list(db.session.scalars(select(Course).where(Course.id.not_in(offered))))
-    form = OfferingForm(prefix="offer", courses=courses)
+    season = load_season_or_404(season_id)
+    form = OfferingForm(prefix="offer", courses=queries.courses_not_offered(season))
     if form.validate_on_submit():
         course = form.chosen_course
         try:
@@ -263,14 +233,6 @@ def add_offering(season_id):
 
 
 # Offerings ----------------------------------------------------------------------------
-
-
-def _load_offering(offering_id: int) -> Offering:
-    return db.session.scalar(
-        select(Offering)
-        .where(Offering.id == offering_id)
-        .options(joinedload(Offering.season), joinedload(Offering.course))
-    ) or abort(404)
 
 
 def _window_form(offering: Offering, *, posted: bool) -> WindowForm:
@@ -290,7 +252,7 @@ def _window_form(offering: Offering, *, posted: bool) -> WindowForm:
 
 @bp.route("/offerings/<int:offering_id>", methods=["GET", "POST"])
 def offering(offering_id):
-    offering = _load_offering(offering_id)
+    offering = load_offering_or_404(offering_id, options=OFFERING_CONTEXT)
     # A tutor-led course has its enrolment dates on each cohort: no window to edit.
     form = (
         _window_form(offering, posted=True)
@@ -310,19 +272,8 @@ def offering(offering_id):
                 flash(_("Enrolment window saved."), "success")
                 return redirect(url_for("seasons_admin.offering", offering_id=offering_id))
         status = INVALID
-        offering = _load_offering(offering_id)
-    learners = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(User, User.id == Enrollment.user_id)
-            .where(
-                Enrollment.season_id == offering.season_id,
-                Enrollment.course_id == offering.course_id,
-            )
-            .options(joinedload(Enrollment.user), joinedload(Enrollment.cohort))
-            .order_by(User.full_name, User.id)
-        )
-    )
+        offering = load_offering_or_404(offering_id, options=OFFERING_CONTEXT)
+    learners = queries.offering_learners(offering)
     return (
         render_template(
             "seasons/admin/offering.html", offering=offering, form=form, learners=learners
@@ -333,7 +284,7 @@ def offering(offering_id):
 
 @bp.post("/offerings/<int:offering_id>/remove")
 def remove_offering(offering_id):
-    offering = _load_offering(offering_id)
+    offering = load_offering_or_404(offering_id, options=OFFERING_CONTEXT)
     season_id = offering.season_id
     try:
         services.remove_offering(offering)
@@ -346,11 +297,6 @@ def remove_offering(offering_id):
 
 
 # Cohorts ------------------------------------------------------------------------------
-
-
-def _tutors() -> list[User]:
-    """Everyone who may lead a cohort."""
-    return list(db.session.scalars(select(User).where(User.is_tutor).order_by(User.full_name)))
 
 
 def _cohort_values(cohort: Cohort) -> dict:
@@ -370,13 +316,13 @@ def _cohort_values(cohort: Cohort) -> dict:
 
 @bp.route("/offerings/<int:offering_id>/cohorts/new", methods=["GET", "POST"])
 def new_cohort(offering_id):
-    offering = _load_offering(offering_id)
+    offering = load_offering_or_404(offering_id, options=OFFERING_CONTEXT)
     if offering.course.kind != CourseKind.TUTOR_LED:
         flash(_("Only tutor-led courses run in cohorts."), "error")
         return redirect(url_for("seasons_admin.offering", offering_id=offering_id))
     form = CohortForm(
         course=offering.course,
-        tutors=_tutors(),
+        tutors=queries.list_tutors(),
         data=_on_get({"language": offering.course.language}),
     )
     if form.validate_on_submit():
@@ -391,23 +337,13 @@ def new_cohort(offering_id):
     return render_template("seasons/admin/new_cohort.html", offering=offering, form=form), status
 
 
-def _load_cohort(cohort_id: int) -> Cohort:
-    return db.session.scalar(
-        select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            joinedload(Cohort.offering).joinedload(Offering.season),
-            joinedload(Cohort.offering).joinedload(Offering.course),
-            selectinload(Cohort.tutors),
-        )
-    ) or abort(404)
-
-
 @bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 def cohort(cohort_id):
-    cohort = _load_cohort(cohort_id)
+    cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
     course = cohort.offering.course
-    form = CohortForm(course=course, tutors=_tutors(), data=_on_get(_cohort_values(cohort)))
+    form = CohortForm(
+        course=course, tutors=queries.list_tutors(), data=_on_get(_cohort_values(cohort))
+    )
     status = 200
     if form.validate_on_submit():
         try:
@@ -428,16 +364,8 @@ def cohort(cohort_id):
             return redirect(url_for("seasons_admin.cohort", cohort_id=cohort_id))
     if request.method == "POST":
         status = INVALID
-        cohort = _load_cohort(cohort_id)
-    roster = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.cohort_id == cohort.id)
-            .options(joinedload(Enrollment.user))
-            .order_by(User.full_name, User.id)
-        )
-    )
+        cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
+    roster = services.cohort_learners(cohort)
     return (
         render_template(
             "seasons/admin/cohort.html",
@@ -452,7 +380,7 @@ def cohort(cohort_id):
 
 @bp.post("/cohorts/<int:cohort_id>/delete")
 def delete_cohort(cohort_id):
-    cohort = _load_cohort(cohort_id)
+    cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
     season_id, name = cohort.offering.season_id, cohort.name
     try:
         services.remove_cohort(cohort)
@@ -473,12 +401,7 @@ def remove_enrollment(enrollment_id):
     if enrollment.cohort_id is not None:
         back = url_for("seasons_admin.cohort", cohort_id=enrollment.cohort_id)
     else:
-        offering_id = db.session.scalar(
-            select(Offering.id).where(
-                Offering.season_id == enrollment.season_id,
-                Offering.course_id == enrollment.course_id,
-            )
-        )
+        offering_id = queries.find_offering_id(enrollment.season_id, enrollment.course_id)
         back = (
             url_for("seasons_admin.offering", offering_id=offering_id)
             if offering_id is not None

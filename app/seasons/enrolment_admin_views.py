@@ -1,7 +1,7 @@
 """Administrators enrol people in a cohort or a self-paced course: one by one or from a CSV
 file. People without an account get one, with an emailed invitation to choose a password."""
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +16,9 @@ from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
 from app.core.forms import PlainName, strip_filter
 from app.core.i18n import is_country, localise
-from app.extensions import db
 from app.seasons import roster_import
 from app.seasons.models import Cohort, Offering
+from app.seasons.queries import load_cohort_or_404, load_offering_or_404
 
 bp = admin_blueprint("enrolment_admin", __name__, template_folder="templates", url_prefix="/admin")
 
@@ -103,13 +103,13 @@ PERSON_FIELDS = {
 
 @bp.route("/cohorts/<int:cohort_id>/enrol", methods=["GET", "POST"])
 def enrol_cohort(cohort_id):
-    cohort = db.session.get(Cohort, cohort_id) or abort(404)
+    cohort = load_cohort_or_404(cohort_id)
     return _enrol_page(cohort.offering, cohort)
 
 
 @bp.route("/offerings/<int:offering_id>/enrol", methods=["GET", "POST"])
 def enrol_offering(offering_id):
-    offering = db.session.get(Offering, offering_id) or abort(404)
+    offering = load_offering_or_404(offering_id)
     if offering.course.kind == CourseKind.TUTOR_LED:
         # People join a tutor-led course in a cohort: let the administrator pick one.
         return render_template(

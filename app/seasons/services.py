@@ -134,7 +134,7 @@ def create_season(name: str, starts_on: date, ends_on: date) -> Season:
 
 def update_season(season: Season, name: str, starts_on: date, ends_on: date) -> None:
     """Rename the season or move its dates; its offerings and cohorts must still fit."""
-    season.name = _check_season_fields(name, starts_on, ends_on, season)
+    name = _check_season_fields(name, starts_on, ends_on, season)
     for offering in season.offerings:
         opens, closes = offering.enrol_opens_on, offering.enrol_closes_on
         if (opens and opens < starts_on) or (closes and closes > ends_on):
@@ -144,6 +144,8 @@ def update_season(season: Season, name: str, starts_on: date, ends_on: date) -> 
                 raise InvalidSeason(
                     _l("Cohort “%(name)s” would fall outside the season.", name=cohort.name)
                 )
+    # Every check passed: only now is anything changed.
+    season.name = name
     season.starts_on, season.ends_on = starts_on, ends_on
     db.session.flush()
 
@@ -183,8 +185,16 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
     shift = timedelta(days=shift_days)
 
     def moved(day: date | None) -> date | None:
-        return day + shift if day is not None else None
+        if day is None:
+            return None
+        try:
+            return day + shift
+        except OverflowError:
+            raise InvalidSeason(_l("The dates cannot be moved that far.")) from None
 
+    # Every date is moved and checked before the first row is written.
+    for day in _season_dates(source):
+        moved(day)
     copy = create_season(name, moved(source.starts_on), moved(source.ends_on))
     for offering in source.offerings:
         new = Offering(
@@ -212,6 +222,23 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
             )
     db.session.flush()
     return copy
+
+
+def _season_dates(season: Season) -> list[date | None]:
+    """Every date of the season, its offerings and its cohorts."""
+    days = [season.starts_on, season.ends_on]
+    for offering in season.offerings:
+        days += [offering.enrol_opens_on, offering.enrol_closes_on]
+        for cohort in offering.cohorts:
+            days += [
+                cohort.starts_on,
+                cohort.ends_on,
+                cohort.enrol_opens_on,
+                cohort.enrol_closes_on,
+                cohort.capstone_due_on,
+                cohort.capstone_cutoff_on,
+            ]
+    return days
 
 
 # Offerings ----------------------------------------------------------------------------

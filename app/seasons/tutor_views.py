@@ -3,30 +3,20 @@
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.auth import tutor_blueprint
-from app.extensions import db
 from app.learning import services as learning
-from app.seasons import services
-from app.seasons.models import Cohort, Offering, WaitlistEntry
+from app.seasons import queries, services
+from app.seasons.models import Cohort
+from app.seasons.queries import COHORT_CONTEXT, load_cohort_or_404
 from app.seasons.tutor_forms import CohortMessageForm
 
 bp = tutor_blueprint("seasons_tutor", __name__, template_folder="templates", url_prefix="/tutor")
 
 
-def load_cohort(cohort_id: int) -> Cohort:
+def load_led_cohort(cohort_id: int) -> Cohort:
     """The cohort with its course and season, or 404; 403 unless the user may lead it."""
-    cohort = db.session.scalar(
-        select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            joinedload(Cohort.offering).joinedload(Offering.season),
-            joinedload(Cohort.offering).joinedload(Offering.course),
-            selectinload(Cohort.tutors),
-        )
-    ) or abort(404)
+    cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
     if not cohort.can_lead(current_user):
         abort(403)
     return cohort
@@ -43,7 +33,7 @@ def cohorts():
 
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id):
-    found = load_cohort(cohort_id)
+    found = load_led_cohort(cohort_id)
     enrollments = services.cohort_learners(found)
     progress = learning.progress_of_enrollments(enrollments)
     rows = []
@@ -58,9 +48,7 @@ def cohort(cohort_id):
                 "percent": round(100 * done / required) if required else 0,
             }
         )
-    waiting = db.session.scalar(
-        select(func.count()).select_from(WaitlistEntry).where(WaitlistEntry.cohort_id == found.id)
-    )
+    waiting = queries.count_waiting(found)
     return render_template(
         "seasons/tutor/cohort.html",
         cohort=found,
@@ -72,7 +60,7 @@ def cohort(cohort_id):
 
 @bp.route("/cohorts/<int:cohort_id>/message", methods=["GET", "POST"])
 def message(cohort_id):
-    found = load_cohort(cohort_id)
+    found = load_led_cohort(cohort_id)
     form = CohortMessageForm()
     if form.validate_on_submit():
         sent = services.message_cohort(found, current_user, form.subject.data, form.message.data)

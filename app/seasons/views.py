@@ -9,17 +9,10 @@ from app.catalog.models import Course
 from app.extensions import db
 from app.learning import services as learning
 from app.seasons import services
-from app.seasons.models import Cohort, Offering, WaitlistEntry
+from app.seasons.models import WaitlistEntry
+from app.seasons.queries import load_cohort_or_404, load_offering_or_404
 
 bp = Blueprint("seasons", __name__, template_folder="templates")
-
-
-def load_offering(offering_id: int) -> Offering:
-    return db.session.get(Offering, offering_id) or abort(404)
-
-
-def load_cohort(cohort_id: int) -> Cohort:
-    return db.session.get(Cohort, cohort_id) or abort(404)
 
 
 def back_to_course(course: Course):
@@ -40,7 +33,7 @@ def _enrolled(enrollment, course: Course):
 @bp.post("/offerings/<int:offering_id>/enrol")
 @login_required
 def enrol(offering_id):
-    offering = load_offering(offering_id)
+    offering = load_offering_or_404(offering_id)
     try:
         enrollment = services.enrol(current_user, offering)
     except services.SeasonError as error:
@@ -52,7 +45,7 @@ def enrol(offering_id):
 @bp.post("/cohorts/<int:cohort_id>/enrol")
 @login_required
 def enrol_in_cohort(cohort_id):
-    cohort = load_cohort(cohort_id)
+    cohort = load_cohort_or_404(cohort_id)
     course = cohort.offering.course
     try:
         enrollment = services.enrol(current_user, cohort.offering, cohort)
@@ -68,7 +61,7 @@ def enrol_in_cohort(cohort_id):
 @bp.post("/cohorts/<int:cohort_id>/waitlist")
 @login_required
 def join_waitlist(cohort_id):
-    cohort = load_cohort(cohort_id)
+    cohort = load_cohort_or_404(cohort_id)
     course = cohort.offering.course
     try:
         result = services.join_waitlist(current_user, cohort)
@@ -91,7 +84,7 @@ def join_waitlist(cohort_id):
 @bp.post("/cohorts/<int:cohort_id>/waitlist/leave")
 @login_required
 def leave_waitlist(cohort_id):
-    cohort = load_cohort(cohort_id)
+    cohort = load_cohort_or_404(cohort_id)
     services.leave_waitlist(current_user, cohort)
     flash(_("You have left the waiting list."), "success")
     return back_to_course(cohort.offering.course)

@@ -136,9 +136,7 @@ def record_scene_seen(enrollment: Enrollment, item: Item, scene: str) -> tuple[s
     # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
     # for the last two scenes then count one after the other, so the later one sees both
     # rows and the visit is never left undone.
-    db.session.execute(
-        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update()
-    )
+    learning.lock_enrollment(enrollment.id)
     # One row per scene, whatever arrives twice or at once.
     insert_or_ignore(
         TourSceneView, enrollment_id=enrollment.id, item_id=item.id, scene=scene, seen_at=utcnow()
