@@ -27,6 +27,7 @@ from tests.capstones.helpers import (
     post_project,
     submission_of,
 )
+from tests.catalog.test_hostile_packages import huge_png
 from tests.conftest import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,10 @@ SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
     b"<script>alert(1)</script></svg>\n"
 )
+
+
+# An HTML page that carries a PDF header a few bytes in: libmagic alone calls it a PDF.
+HTML_WITH_PDF_HEADER = b"<html><body><script>alert(1)</script>\n%PDF-1.4\n%%EOF\n</body></html>"
 
 
 @pytest.fixture
@@ -76,6 +81,8 @@ def files_on_disk(*tops):
         ("drawing.pdf", SVG, "“drawing.pdf” is not a file type we accept."),
         ("photo.png", pdf_bytes(), "“photo.png” does not contain what its name says."),
         ("empty.pdf", b"", "“empty.pdf” is empty."),
+        ("page.pdf", HTML_WITH_PDF_HEADER, "“page.pdf” is not a file type we accept."),
+        ("bomb.png", huge_png(), "“bomb.png” is not a picture we can show"),
     ],
 )
 @pytest.mark.parametrize("action", ["save_draft", "submit_project"])
