@@ -329,7 +329,7 @@ def start_issue(app, count: int, again: bool) -> int:
 
     from app.certificates import services
     from app.extensions import db
-    from app.learning.models import Enrollment
+    from app.seasons.models import Enrollment
 
     with app.app_context():
         seasons = db.session.scalars(

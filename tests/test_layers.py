@@ -9,8 +9,6 @@ import ast
 from collections import defaultdict, deque
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app"
 AREAS = sorted(p.name for p in APP.iterdir() if (p / "__init__.py").is_file())
@@ -109,12 +107,6 @@ def test_core_imports_no_feature_area():
     assert not offending, "core must not import a feature area:\n" + "\n".join(offending)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cycles being removed elsewhere: learning<->seasons, learning<->capstones/visits/"
-    "certificates, catalog<->learning/visits/seasons (item kinds as a registry, seasons "
-    "queries moved); drop this mark when the test passes",
-)
 def test_feature_areas_form_no_cycle():
     edges = area_dependencies()
     assert ("learning", "core") in edges, "the import reader found nothing: check AREAS"

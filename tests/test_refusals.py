@@ -19,9 +19,8 @@ from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
 from app.catalog.models import Item
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import services as seasons
-from app.seasons.models import Cohort, Season
+from app.seasons.models import Cohort, Enrollment, Season
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.learning.helpers import build_course, enrol_directly
 from tests.seasons.factories import enrol, make_season, offering_for

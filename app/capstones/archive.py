@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.capstones.models import CapstoneFile, Submission, SubmissionVersion
 from app.capstones.uploads import safe_filename
-from app.learning.models import Enrollment
+from app.seasons.models import Enrollment
 
 
 class _Drain:

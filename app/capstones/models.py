@@ -20,8 +20,7 @@ from app.accounts.models import User
 from app.catalog.models import Item
 from app.core.db import UTCDateTime, enum_column, utcnow
 from app.extensions import db
-from app.learning.models import Enrollment
-from app.seasons.models import Cohort
+from app.seasons.models import Cohort, Enrollment
 
 
 class SubmissionState(enum.StrEnum):

@@ -35,8 +35,7 @@ from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
-from app.seasons.models import Cohort, Offering, SeasonState, cohort_tutor, day_ends
+from app.seasons.models import Cohort, Enrollment, Offering, SeasonState, cohort_tutor, day_ends
 
 TEXT_MAX = 20_000
 COMMENT_MAX = 10_000

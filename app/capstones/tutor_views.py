@@ -31,9 +31,8 @@ from app.core.auth import tutor_blueprint
 from app.core.i18n import localise
 from app.core.views import content_disposition
 from app.extensions import csrf, db
-from app.learning.models import Enrollment
 from app.seasons import services as seasons
-from app.seasons.models import Cohort, Offering
+from app.seasons.models import Cohort, Enrollment, Offering
 from app.seasons.queries import COHORT_CONTEXT, load_cohort_or_404
 
 bp = tutor_blueprint("capstones_tutor", __name__, template_folder="templates", url_prefix="/tutor")

@@ -36,8 +36,8 @@ from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
-from app.seasons.models import Cohort
+from app.seasons import enrollments
+from app.seasons.models import Cohort, Enrollment
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def issue_certificate(
     Of any number of concurrent calls for one enrolment, exactly one inserts. With `render`,
     the PDF is queued for after the commit.
     """
-    enrollment = learning.load_enrollment(enrollment_id)
+    enrollment = enrollments.load_enrollment(enrollment_id)
     if enrollment is None or enrollment.completed_at is None:
         raise NotCompleted(_l("The course is not completed: there is nothing to certify yet."))
     language = enrollment.user.locale if enrollment.user.locale in LANGUAGES else "es"
@@ -173,7 +173,9 @@ def _todays_details(certificate: Certificate, language: str) -> dict:
     """What a new edition prints: today's details of the completed enrolment, or (when the
     enrolment is gone) the certificate's own, in `language`."""
     enrollment = (
-        learning.load_enrollment(certificate.enrollment_id) if certificate.enrollment_id else None
+        enrollments.load_enrollment(certificate.enrollment_id)
+        if certificate.enrollment_id
+        else None
     )
     if enrollment is not None and enrollment.completed_at is not None:
         return _printed_details(enrollment, language)
@@ -462,7 +464,7 @@ def issue_batch(
 
 
 def _label_of(enrollment_id: int) -> str:
-    enrollment = learning.load_enrollment(enrollment_id)
+    enrollment = enrollments.load_enrollment(enrollment_id)
     if enrollment is None:
         return f"#{enrollment_id}"
     course = enrollment.course

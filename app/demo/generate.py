@@ -44,9 +44,9 @@ from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES
 from app.demo import names
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress, QuizAttempt
+from app.learning.models import ItemProgress, QuizAttempt
 from app.learning.services import grade
-from app.seasons.models import Cohort, Offering, Season, SeasonState
+from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState
 from app.seasons.services import SEATS_MAX
 
 # Every generated learner signs in with this password. Its hash is computed once per run and

@@ -1,43 +1,13 @@
-"""Enrolments, progress through items, quiz attempts."""
+"""Progress through items and quiz attempts, per enrolment (app/seasons owns the enrolment)."""
 
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import User
-from app.catalog.models import Course, Item
+from app.catalog.models import Item
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
-from app.seasons.models import Cohort, Season
-
-
-class Enrollment(db.Model):
-    """A learner's place in a course in one season (in a cohort when the course is tutor-led).
-
-    One per learner, course and season, which the database enforces. `completed_at` is
-    written once, atomically.
-    """
-
-    __tablename__ = "enrollment"
-    __table_args__ = (
-        Index("uq_enrollment_user_course_season", "user_id", "course_id", "season_id", unique=True),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    season_id: Mapped[int] = mapped_column(ForeignKey("season.id", ondelete="RESTRICT"), index=True)
-    cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cohort.id", ondelete="RESTRICT"), index=True
-    )
-    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship()
-    course: Mapped[Course] = relationship()
-    season: Mapped[Season] = relationship()
-    cohort: Mapped[Cohort | None] = relationship()
 
 
 class ItemProgress(db.Model):

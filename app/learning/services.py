@@ -2,17 +2,18 @@
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.catalog.models import Course, Item
+from app.catalog.models import Item
 from app.core.db import insert_or_ignore, utcnow
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning.item_kinds import QUIZ
-from app.learning.models import Enrollment, ItemProgress, QuizAttempt
-from app.seasons.models import Season, SeasonState
+from app.learning.models import ItemProgress, QuizAttempt
+from app.seasons.enrollments import is_read_only, lock_enrollment, register_progress
+from app.seasons.models import Enrollment
 
 signals = Namespace()
 # Sent once per enrolment, inside the transaction that records its completion, with the
@@ -37,79 +38,6 @@ class AttemptOutOfDate(LearningError):
     pass
 
 
-def find_enrollment(user: User, course: Course) -> Enrollment | None:
-    """The learner's enrolment in the course in its latest season (the one they work in)."""
-    return db.session.scalar(
-        select(Enrollment)
-        .join(Season, Season.id == Enrollment.season_id)
-        .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
-        .order_by(Season.starts_on.desc(), Enrollment.id.desc())
-        .limit(1)
-    )
-
-
-def load_enrollment(enrollment_id: int) -> Enrollment | None:
-    """The enrolment with its learner, course, season and cohort, in one query."""
-    return db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .options(
-            joinedload(Enrollment.user),
-            joinedload(Enrollment.course),
-            joinedload(Enrollment.season),
-            joinedload(Enrollment.cohort),
-        )
-    )
-
-
-def enrollment_in_season(user_id: int, course_id: int, season_id: int) -> Enrollment | None:
-    return db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.user_id == user_id,
-            Enrollment.course_id == course_id,
-            Enrollment.season_id == season_id,
-        )
-    )
-
-
-def create_enrollment(
-    user_id: int, course_id: int, season_id: int, cohort_id: int | None = None
-) -> tuple[Enrollment, bool]:
-    """The learner's place in the course this season, and whether this call created it.
-
-    The Seasons area decides whether enrolment is open and holds the seats; this only
-    writes the row. Of concurrent calls for one learner, course and season, one inserts.
-    """
-    created = insert_or_ignore(
-        Enrollment,
-        user_id=user_id,
-        course_id=course_id,
-        season_id=season_id,
-        cohort_id=cohort_id,
-        enrolled_at=utcnow(),
-    )
-    return enrollment_in_season(user_id, course_id, season_id), created
-
-
-def remove_enrollment(enrollment: Enrollment) -> None:
-    """Delete the enrolment with its progress and attempts (a withdrawal)."""
-    db.session.execute(delete(Enrollment).where(Enrollment.id == enrollment.id))
-    db.session.expire_all()
-
-
-def is_read_only(enrollment: Enrollment) -> bool:
-    """Whether the enrolment's season is closed: what was done stays readable, nothing moves."""
-    return enrollment.season.state == SeasonState.CLOSED
-
-
-def count_enrollments(season_id: int, course_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Enrollment)
-        .where(Enrollment.season_id == season_id, Enrollment.course_id == course_id)
-    )
-
-
 def done_item_ids(enrollment: Enrollment) -> set[int]:
     return set(
         db.session.scalars(
@@ -121,17 +49,6 @@ def done_item_ids(enrollment: Enrollment) -> set[int]:
 def check_writable(enrollment: Enrollment) -> None:
     if is_read_only(enrollment):
         raise SeasonClosed(_l("This season is closed: your work stays here to read."))
-
-
-def lock_enrollment(enrollment_id: int) -> None:
-    """Hold the enrolment's row until commit, so writes that count its progress run in turn.
-
-    PostgreSQL: a row lock (SELECT ... FOR UPDATE) that a second request waits on. SQLite has
-    no row locks and drops FOR UPDATE; it serialises writers with its one database write lock.
-    """
-    db.session.execute(
-        select(Enrollment.id).where(Enrollment.id == enrollment_id).with_for_update()
-    )
 
 
 def mark_done(enrollment: Enrollment, item: Item) -> None:
@@ -303,12 +220,6 @@ def learner_data_for_items(item_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def enrolled_course_ids(user: User) -> set[int]:
-    return set(
-        db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == user.id))
-    )
-
-
 def dashboard_rows(user: User) -> list[dict]:
     """Each enrolment with its progress and next item, in a fixed number of queries."""
     enrollments = list(
@@ -376,3 +287,7 @@ def progress_of_enrollments(enrollments: list[Enrollment]) -> dict[int, tuple[in
         ).all()
     )
     return {e.id: (done.get(e.id, 0), required.get(e.course_id, 0)) for e in enrollments}
+
+
+# The seasons area shows progress on its rosters; it sits below learning, so learning tells it how.
+register_progress(progress_of_enrollments)

@@ -21,7 +21,8 @@ from app.extensions import db
 from app.learning import services
 from app.learning.dashboard import sections_for
 from app.learning.item_kinds import QUIZ
-from app.learning.models import Enrollment
+from app.seasons import enrollments
+from app.seasons.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
 
 bp = Blueprint("learning", __name__, template_folder="templates")
@@ -51,7 +52,7 @@ def neighbours(items: list[Item], current: Item) -> tuple[Item | None, Item | No
 
 def own_enrollment(course: Course) -> Enrollment | None:
     """The signed-in learner's enrolment in the course (never anyone else's)."""
-    return services.find_enrollment(current_user, course)
+    return enrollments.find_enrollment(current_user, course)
 
 
 @bp.get("/learn/<course_slug>")
@@ -71,7 +72,7 @@ def course_home(course_slug):
         enrollment=enrollment,
         done=done,
         upcoming=upcoming,
-        read_only=services.is_read_only(enrollment),
+        read_only=enrollments.is_read_only(enrollment),
         can_withdraw=can_withdraw(enrollment),
     )
 
@@ -98,7 +99,7 @@ def render_item(course, enrollment, items, current, part=None):
         part = kind.page(enrollment, current)
     previous, following = neighbours(items, current)
     done = services.done_item_ids(enrollment)
-    read_only = services.is_read_only(enrollment)
+    read_only = enrollments.is_read_only(enrollment)
     page = render_template(
         "learning/item.html",
         course=course,

@@ -13,8 +13,8 @@ from app.accounts.models import Institution, User
 from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress, QuizAttempt
-from app.seasons.models import Cohort, Offering, Season
+from app.learning.models import ItemProgress, QuizAttempt
+from app.seasons.models import Cohort, Enrollment, Offering, Season
 
 
 @dataclass

@@ -8,8 +8,7 @@ from flask_babel import ngettext
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
 from app.extensions import db
-from app.learning import services as learning
-from app.seasons import queries, services
+from app.seasons import enrollments, queries, services
 from app.seasons.forms import CohortForm, CopySeasonForm, OfferingForm, SeasonForm, WindowForm
 from app.seasons.models import Cohort, Offering, SeasonState
 from app.seasons.queries import (
@@ -397,7 +396,7 @@ def delete_cohort(cohort_id):
 
 @bp.route("/enrollments/<int:enrollment_id>/remove", methods=["GET", "POST"])
 def remove_enrollment(enrollment_id):
-    enrollment = learning.load_enrollment(enrollment_id) or abort(404)
+    enrollment = enrollments.load_enrollment(enrollment_id) or abort(404)
     if enrollment.cohort_id is not None:
         back = url_for("seasons_admin.cohort", cohort_id=enrollment.cohort_id)
     else:

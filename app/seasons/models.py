@@ -1,4 +1,5 @@
-"""Seasons, the courses each offers, cohorts with their seats and tutors, waiting lists.
+"""Seasons, the courses each offers, cohorts with their seats and tutors, waiting lists, and
+enrolments: each learner's place in a course in a season.
 
 Calendar days (season, cohort and enrolment dates) are plain dates, read "anywhere on Earth":
 a day has begun once it has begun somewhere (UTC+14) and has ended once it has ended
@@ -181,3 +182,31 @@ class WaitlistEntry(db.Model):
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()
+
+
+class Enrollment(db.Model):
+    """A learner's place in a course in one season (in a cohort when the course is tutor-led).
+
+    One per learner, course and season, which the database enforces. `completed_at` is
+    written once, atomically.
+    """
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index("uq_enrollment_user_course_season", "user_id", "course_id", "season_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id", ondelete="RESTRICT"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort.id", ondelete="RESTRICT"), index=True
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()
+    season: Mapped[Season] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()

@@ -2,13 +2,13 @@
 for enrolment, which the learner holds a place in, and each course page's enrolment panel."""
 
 from app.catalog.offers import Offers, register_offers
-from app.seasons import services
+from app.seasons import enrollments, services
 
 
 def _statuses(user) -> dict[int, str]:
     statuses = {course_id: "open" for course_id in services.enrollable_course_ids()}
     if user is not None:
-        statuses.update(dict.fromkeys(services.enrolled_course_ids(user), "enrolled"))
+        statuses.update(dict.fromkeys(enrollments.enrolled_course_ids(user), "enrolled"))
     return statuses
 
 
@@ -16,7 +16,7 @@ def _panel(course, user) -> tuple[str, dict]:
     offerings = services.current_offerings(course)
     enrollment = waiting = None
     if user is not None:
-        enrollment = services.find_enrollment(user, course)
+        enrollment = enrollments.find_enrollment(user, course)
         waiting = services.waiting_positions(user, offerings)
     return "seasons/_course_offer.html", {
         "offerings": offerings,

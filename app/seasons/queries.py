@@ -14,8 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from app.accounts.models import User
 from app.catalog.models import Course
 from app.extensions import db
-from app.learning.models import Enrollment
-from app.seasons.models import Cohort, Offering, Season, WaitlistEntry
+from app.seasons.models import Cohort, Enrollment, Offering, Season, WaitlistEntry
 
 # Eager-loading options for the loaders, named after what comes with the row.
 

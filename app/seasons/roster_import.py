@@ -28,9 +28,8 @@ from app.core.forms import PlainName
 from app.core.i18n import _country_names, is_country
 from app.core.mail import send_template_mail
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import services as seasons
-from app.seasons.models import Cohort, Offering, SeasonState
+from app.seasons.models import Cohort, Enrollment, Offering, SeasonState
 
 MAX_ROWS = 5_000
 NAME_MAX = 120  # the account's full_name column

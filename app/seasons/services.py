@@ -20,10 +20,10 @@ from app.core.db import insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
-from app.learning import services as learning
-from app.learning.models import Enrollment
+from app.seasons import enrollments
 from app.seasons.models import (
     Cohort,
+    Enrollment,
     Offering,
     Season,
     SeasonState,
@@ -288,7 +288,7 @@ def set_offering_window(
 
 def remove_offering(offering: Offering) -> None:
     """Take a course out of the season, while nobody is enrolled in it."""
-    if learning.count_enrollments(offering.season_id, offering.course_id):
+    if enrollments.count_enrollments(offering.season_id, offering.course_id):
         raise InvalidSeason(_l("Learners are enrolled in this course this season."))
     db.session.delete(offering)
     db.session.flush()
@@ -536,7 +536,7 @@ def enrol(user: User, offering: Offering, cohort: Cohort | None = None, *, by_ad
     """
     _check_target(offering, cohort)
     season = offering.season
-    existing = learning.enrollment_in_season(user.id, offering.course_id, season.id)
+    existing = enrollments.enrollment_in_season(user.id, offering.course_id, season.id)
     if existing is not None:
         return _same_place_or_refuse(existing, cohort)
     if not season.is_open and not (by_admin and season.state == SeasonState.DRAFT):
@@ -545,7 +545,7 @@ def enrol(user: User, offering: Offering, cohort: Cohort | None = None, *, by_ad
         raise EnrolmentClosed(_l("Enrolment is not open at the moment."))
     if cohort is not None and not _take_seat(cohort.id):
         raise CohortFull(_l("This cohort is full. You can join its waiting list."))
-    enrollment, created = learning.create_enrollment(
+    enrollment, created = enrollments.create_enrollment(
         user.id, offering.course_id, season.id, cohort.id if cohort else None
     )
     if not created:
@@ -589,7 +589,7 @@ def withdraw(enrollment: Enrollment, *, by_admin: bool = False) -> list[User]:
             _l("You can no longer withdraw: the cohort has started or the season is closed.")
         )
     cohort = enrollment.cohort
-    learning.remove_enrollment(enrollment)
+    enrollments.remove_enrollment(enrollment)
     if cohort is None:
         return []
     _free_seat(cohort.id)
@@ -603,7 +603,7 @@ def withdraw(enrollment: Enrollment, *, by_admin: bool = False) -> list[User]:
 def join_waitlist(user: User, cohort: Cohort) -> WaitlistEntry | Enrollment:
     """Queue the learner for a seat in a full cohort (or enrol them, if a seat is free)."""
     offering = cohort.offering
-    if learning.enrollment_in_season(user.id, offering.course_id, offering.season_id):
+    if enrollments.enrollment_in_season(user.id, offering.course_id, offering.season_id):
         raise AlreadyEnrolled(_l("You already have a place in this course this season."))
     if not enrolment_open(offering, cohort):
         raise EnrolmentClosed(_l("Enrolment is not open at the moment."))
@@ -616,7 +616,7 @@ def join_waitlist(user: User, cohort: Cohort) -> WaitlistEntry | Enrollment:
     _lock_cohort(cohort.id)
     db.session.refresh(cohort)
     promote_waiting(cohort)
-    enrollment = learning.enrollment_in_season(user.id, offering.course_id, offering.season_id)
+    enrollment = enrollments.enrollment_in_season(user.id, offering.course_id, offering.season_id)
     return enrollment or waitlist_entry(user, cohort)
 
 
@@ -674,13 +674,13 @@ def promote_waiting(cohort: Cohort) -> list[User]:
         if entry is None:
             break
         user = entry.user
-        if learning.enrollment_in_season(user.id, offering.course_id, offering.season_id):
+        if enrollments.enrollment_in_season(user.id, offering.course_id, offering.season_id):
             db.session.delete(entry)  # placed elsewhere meanwhile
             db.session.flush()
             continue
         if not _take_seat(cohort.id):
             break
-        learning.create_enrollment(user.id, offering.course_id, offering.season_id, cohort.id)
+        enrollments.create_enrollment(user.id, offering.course_id, offering.season_id, cohort.id)
         _leave_waitlists(user.id, offering.id)
         _tell_promoted(user, cohort)
         promoted.append(user)
@@ -780,12 +780,3 @@ def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int
             course_url=course_url,
         )
     return len(learners)
-
-
-def find_enrollment(user: User, course: Course) -> Enrollment | None:
-    """The learner's enrolment in the course in its latest season (the one they work in)."""
-    return learning.find_enrollment(user, course)
-
-
-def enrolled_course_ids(user: User) -> set[int]:
-    return learning.enrolled_course_ids(user)

@@ -5,8 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.auth import tutor_blueprint
-from app.learning import services as learning
-from app.seasons import queries, services
+from app.seasons import enrollments, queries, services
 from app.seasons.models import Cohort
 from app.seasons.queries import COHORT_CONTEXT, load_cohort_or_404
 from app.seasons.tutor_forms import CohortMessageForm
@@ -34,10 +33,10 @@ def cohorts():
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id):
     found = load_led_cohort(cohort_id)
-    enrollments = services.cohort_learners(found)
-    progress = learning.progress_of_enrollments(enrollments)
+    places = services.cohort_learners(found)
+    progress = enrollments.progress_of(places)
     rows = []
-    for enrollment in enrollments:
+    for enrollment in places:
         done, required = progress[enrollment.id]
         rows.append(
             {

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Course
 from app.extensions import db
-from app.learning import services as learning
-from app.seasons import services
+from app.seasons import enrollments, services
 from app.seasons.models import WaitlistEntry
 from app.seasons.queries import load_cohort_or_404, load_offering_or_404
 
@@ -94,7 +93,7 @@ def leave_waitlist(cohort_id):
 @login_required
 def withdraw(course_slug):
     course = db.session.scalar(select(Course).where(Course.slug == course_slug)) or abort(404)
-    enrollment = learning.find_enrollment(current_user, course)
+    enrollment = enrollments.find_enrollment(current_user, course)
     if enrollment is None:
         return back_to_course(course)
     if not services.can_withdraw(enrollment):

@@ -16,7 +16,8 @@ from app.catalog.models import Course, Item
 from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
+from app.seasons import enrollments
+from app.seasons.models import Enrollment
 from app.visits.embeds import DEFAULT_EMBED_HOSTS
 from app.visits.item_kinds import STUDY_VISIT
 from app.visits.models import EmbedHostList, TourSceneView
@@ -136,7 +137,7 @@ def record_scene_seen(enrollment: Enrollment, item: Item, scene: str) -> tuple[s
     # Lock the enrolment first (PostgreSQL; SQLite serialises writers anyway): two requests
     # for the last two scenes then count one after the other, so the later one sees both
     # rows and the visit is never left undone.
-    learning.lock_enrollment(enrollment.id)
+    enrollments.lock_enrollment(enrollment.id)
     # One row per scene, whatever arrives twice or at once.
     insert_or_ignore(
         TourSceneView, enrollment_id=enrollment.id, item_id=item.id, scene=scene, seen_at=utcnow()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.catalog.models import Course, Item
 from app.extensions import db
 from app.learning import services as learning
+from app.seasons import enrollments
 from app.visits import services
 from app.visits.item_kinds import STUDY_VISIT
 
@@ -19,7 +20,7 @@ bp = Blueprint("visits", __name__, template_folder="templates")
 def tour_progress(course_slug, item_slug):
     """A scene seen (`scene`), or, for an embedded tour, the learner's confirmation."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug)) or abort(404)
-    enrollment = learning.find_enrollment(current_user, course) or abort(403)
+    enrollment = enrollments.find_enrollment(current_user, course) or abort(403)
     item = db.session.scalar(
         select(Item).where(
             Item.course_id == course.id,

@@ -83,7 +83,7 @@ def enrolled_learner(cohort, **user):
 
 
 def enrollment_of(user, course=None):
-    from app.learning.models import Enrollment
+    from app.seasons.models import Enrollment
 
     course = course or osh_course()
     db.session.expire_all()

@@ -11,7 +11,7 @@ from app.capstones import services
 from app.capstones.models import Decision, Submission, SubmissionState, SubmissionVersion
 from app.core.db import utcnow
 from app.extensions import db
-from app.learning.models import Enrollment
+from app.seasons.models import Enrollment
 from tests.capstones.helpers import (
     capstone_cohort,
     capstone_item,

@@ -157,7 +157,7 @@ def test_twenty_simultaneous_completions_make_one_certificate(app, make_user, sm
 
     def finish():
         from app.catalog.models import Item
-        from app.learning.models import Enrollment
+        from app.seasons.models import Enrollment
 
         do_item(db.session.get(Enrollment, enrollment_id), db.session.get(Item, last_id))
 

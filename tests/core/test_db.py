@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.core.db import insert_or_ignore, utcnow
 from app.core.models import OutboxMessage
 from app.extensions import db
-from app.learning.models import Enrollment
+from app.seasons.models import Enrollment
 from tests.seasons.factories import offering_for
 
 

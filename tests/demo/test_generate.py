@@ -8,8 +8,8 @@ from app.capstones.models import Review, Submission, SubmissionState, Submission
 from app.catalog.models import Course, CourseKind, Item
 from app.demo import generate as demo_data
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress, QuizAttempt
-from app.seasons.models import Cohort
+from app.learning.models import ItemProgress, QuizAttempt
+from app.seasons.models import Cohort, Enrollment
 from tests.conftest import login
 from tests.learning.helpers import import_season
 from tests.seasons.factories import make_cohort, make_season, offering_for

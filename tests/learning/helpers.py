@@ -10,7 +10,8 @@ from sqlalchemy import event, func, select
 
 from app.catalog.models import Course, CourseKind, Item, Module
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress, QuizAttempt
+from app.learning.models import ItemProgress, QuizAttempt
+from app.seasons.models import Enrollment
 from tests.conftest import csrf_token
 from tests.seasons.factories import offering_for
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.catalog.models import Course, CourseKind
 from app.extensions import db
-from app.learning.models import Enrollment
+from app.seasons.models import Enrollment
 from tests.conftest import TEST_PASSWORD, csrf_token, post_form
 from tests.learning.helpers import (
     SMALL,

@@ -9,7 +9,8 @@ from app.accounts.models import Role
 from app.catalog.models import Item
 from app.extensions import db
 from app.learning import services
-from app.learning.models import Enrollment, ItemProgress
+from app.learning.models import ItemProgress
+from app.seasons.models import Enrollment
 from tests.conftest import csrf_token
 from tests.learning.helpers import (
     RIGHT,

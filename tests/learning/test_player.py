@@ -7,7 +7,8 @@ import pytest
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress
+from app.learning.models import ItemProgress
+from app.seasons.models import Enrollment
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import (
     SMALL,

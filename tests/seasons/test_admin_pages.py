@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.catalog.models import CourseKind
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import services
-from app.seasons.models import Cohort, Offering, Season, SeasonState, WaitlistEntry
+from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState, WaitlistEntry
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import build_course, counting_queries, flashes, main_of
 from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for

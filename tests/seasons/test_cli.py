@@ -13,9 +13,8 @@ from app.accounts.models import Role, User
 from app.catalog.models import CourseKind
 from app.demo.setup import DEMO_TUTOR_EMAIL
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import services
-from app.seasons.models import Cohort, Offering, Season, SeasonState, WaitlistEntry
+from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState, WaitlistEntry
 from tests.accounts.test_cli import assert_refused, messages
 from tests.learning.helpers import build_course, counting_queries, import_season
 from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for

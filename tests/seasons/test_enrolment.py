@@ -11,9 +11,16 @@ from app.accounts.models import Role
 from app.catalog.models import CourseKind
 from app.extensions import db
 from app.learning import services as learning
-from app.learning.models import Enrollment
-from app.seasons import services
-from app.seasons.models import Cohort, SeasonState, WaitlistEntry, day_begins, day_ends, within
+from app.seasons import enrollments, services
+from app.seasons.models import (
+    Cohort,
+    Enrollment,
+    SeasonState,
+    WaitlistEntry,
+    day_begins,
+    day_ends,
+    within,
+)
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import SMALL, build_course, flashes, main_of
 from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for
@@ -72,7 +79,7 @@ def test_a_learner_enrols_in_a_cohort_and_lands_in_the_course(client, login_as, 
     home = client.get(f"/learn/{TUTORED}").get_data(as_text=True)
     assert ("success", f"You have a place in cohort “{cohort.name}”. Welcome!") in flashes(home)
     assert seats_taken(cohort) == 1
-    place = learning.find_enrollment(learner, tutored)
+    place = enrollments.find_enrollment(learner, tutored)
     assert place.cohort_id == cohort.id and place.season_id == cohort.offering.season_id
     # The course page now shows the place instead of the ways in.
     page = main_of(client.get(f"/courses/{TUTORED}").get_data(as_text=True))
@@ -146,9 +153,9 @@ def test_withdrawing_before_the_start_frees_the_seat_for_the_first_in_line(
     response = post(client, f"/learn/{TUTORED}/withdraw", f"/learn/{TUTORED}/withdraw")
     assert response.status_code == 302
     db.session.expire_all()
-    assert learning.find_enrollment(learner, tutored) is None
-    assert learning.find_enrollment(first, tutored).cohort_id == cohort.id
-    assert learning.find_enrollment(second, tutored) is None
+    assert enrollments.find_enrollment(learner, tutored) is None
+    assert enrollments.find_enrollment(first, tutored).cohort_id == cohort.id
+    assert enrollments.find_enrollment(second, tutored) is None
     assert seats_taken(cohort) == 1
     (mail,) = outbox(first.email)
     assert mail.subject == "Um lugar é seu"  # in the promoted learner's language
@@ -165,7 +172,7 @@ def test_withdrawal_is_refused_once_the_cohort_has_started(client, login_as, tut
     assert "/withdraw" not in home
     response = post(client, f"/learn/{TUTORED}/withdraw", f"/learn/{TUTORED}")
     assert response.status_code == 302
-    assert learning.find_enrollment(learner, tutored) is not None
+    assert enrollments.find_enrollment(learner, tutored) is not None
     assert seats_taken(cohort) == 1
 
 
@@ -179,9 +186,9 @@ def test_a_seat_freed_goes_to_someone_not_already_placed_elsewhere(tutored, make
     # Enrolling in another cohort of the course takes the learner off this waiting list.
     enrol(waiting_then_placed, tutored, other)
     assert services.waitlist_entry(waiting_then_placed, full) is None
-    promoted = services.withdraw(learning.find_enrollment(holder, tutored))
+    promoted = services.withdraw(enrollments.find_enrollment(holder, tutored))
     assert promoted == [waiting]
-    assert learning.find_enrollment(waiting, tutored).cohort_id == full.id
+    assert enrollments.find_enrollment(waiting, tutored).cohort_id == full.id
 
 
 def test_more_seats_go_to_the_waiting_list_in_order(tutored, make_user):
@@ -255,7 +262,7 @@ def test_enrolment_outside_the_cohort_window_is_refused(
     post(client, f"/cohorts/{cohort.id}/enrol", f"/courses/{TUTORED}")
     shown = client.get(f"/courses/{TUTORED}").get_data(as_text=True)
     assert ("error", message) in flashes(shown)
-    assert learning.find_enrollment(learner, tutored) is None and seats_taken(cohort) == 0
+    assert enrollments.find_enrollment(learner, tutored) is None and seats_taken(cohort) == 0
 
 
 def test_a_self_paced_window_limits_enrolment(small_course, make_user):
@@ -286,7 +293,7 @@ def test_a_closed_season_refuses_enrolment_and_keeps_work_readable(
     item = client.get(f"/learn/{SMALL}/welcome").get_data(as_text=True)
     assert "Mark as done" not in item
     post(client, f"/learn/{SMALL}/welcome/done", f"/learn/{SMALL}/welcome")
-    assert learning.done_item_ids(learning.find_enrollment(learner, small_course)) == set()
+    assert learning.done_item_ids(enrollments.find_enrollment(learner, small_course)) == set()
     quiz = client.get(f"/learn/{SMALL}/basics-quiz").get_data(as_text=True)
     assert 'class="quiz"' not in quiz
 
@@ -298,7 +305,7 @@ def test_a_course_taken_again_in_a_later_season_opens_the_later_place(small_cour
     services.enrol(learner, offering_for(small_course, earlier), by_admin=True)
     services.close_season(earlier)
     place = services.enrol(learner, offering_for(small_course, later))
-    assert learning.find_enrollment(learner, small_course).id == place.id
+    assert enrollments.find_enrollment(learner, small_course).id == place.id
     assert place.season_id == later.id
 
 

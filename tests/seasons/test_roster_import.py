@@ -13,9 +13,8 @@ from app.accounts.models import Institution, Role, User
 from app.catalog.models import CourseKind
 from app.core.models import OutboxMessage
 from app.extensions import db
-from app.learning.models import Enrollment
 from app.seasons import roster_import
-from app.seasons.models import Cohort, SeasonState
+from app.seasons.models import Cohort, Enrollment, SeasonState
 from app.seasons.roster_import import PersonRow, import_roster, read_roster
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import build_course

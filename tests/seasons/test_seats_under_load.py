@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.catalog.models import CourseKind
 from app.extensions import db
-from app.learning.models import Enrollment
-from app.seasons.models import Cohort, WaitlistEntry
+from app.seasons.models import Cohort, Enrollment, WaitlistEntry
 from tests.conftest import outbox
 from tests.learning.helpers import build_course, flashes
 from tests.seasons.factories import enrol, make_cohort

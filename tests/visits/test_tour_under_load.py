@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.catalog.models import Item
 from app.extensions import db
-from app.learning.models import Enrollment, ItemProgress
+from app.learning.models import ItemProgress
+from app.seasons.models import Enrollment
 from app.visits.models import TourSceneView
 from tests.learning.helpers import build_course, enrol_directly
 from tests.seasons.live_server import (  # noqa: F401 - fixtures
