@@ -7,7 +7,6 @@ from flask_babel import ngettext
 
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
-from app.extensions import db
 from app.seasons import enrollments, queries, services
 from app.seasons.forms import CohortForm, CopySeasonForm, OfferingForm, SeasonForm, WindowForm
 from app.seasons.models import Cohort, Offering, SeasonState
@@ -44,8 +43,7 @@ def page_helpers():
 
 
 def _refused(form, error: services.SeasonError) -> None:
-    """Undo whatever the service changed before it refused, and show why above the form."""
-    db.session.rollback()
+    """Show why above the form (the refusal undid what the service had changed)."""
     form.form_errors.append(str(error))
 
 
@@ -176,7 +174,6 @@ def _season_action(season_id: int, action, done_message):
     try:
         action(season)
     except services.SeasonError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(done_message, "success")
@@ -206,7 +203,6 @@ def delete_season(season_id):
     try:
         services.delete_season(season)
     except services.SeasonError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("seasons_admin.season", season_id=season_id))
     flash(_("Season “%(name)s” deleted.", name=name), "success")
@@ -288,7 +284,6 @@ def remove_offering(offering_id):
     try:
         services.remove_offering(offering)
     except services.SeasonError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("seasons_admin.offering", offering_id=offering_id))
     flash(_("The course is no longer offered in this season."), "success")
@@ -384,7 +379,6 @@ def delete_cohort(cohort_id):
     try:
         services.remove_cohort(cohort)
     except services.SeasonError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("seasons_admin.cohort", cohort_id=cohort_id))
     flash(_("Cohort “%(name)s” deleted.", name=name), "success")

@@ -497,8 +497,9 @@ def _apply(offering, cohort, places: list[_Place], report: ImportReport, actor) 
             seasons.enrol(user, offering, cohort, by_admin=True)
             mails.append(user)
     except seasons.SeasonError as error:
-        # Someone else took seats or places while the rows were checked. Undo this
-        # import entirely (the request holds nothing else) rather than half of it.
+        # Someone else took seats or places while the rows were checked. Undo this import
+        # entirely rather than half of it (in a request the refusal already has; from the
+        # command line it has not).
         db.session.rollback()
         return ImportReport(
             file_problems=[
