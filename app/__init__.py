@@ -110,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.learning.views import bp as learning
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
-    from app.seasons.enrolment_admin_views import bp as enrolment_admin
+    from app.seasons.enrollment_admin_views import bp as enrollment_admin
     from app.seasons.tutor_views import bp as seasons_tutor
     from app.seasons.views import bp as seasons
     from app.visits.admin_views import bp as visits_admin
@@ -126,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         seasons,
         seasons_admin,
         seasons_tutor,
-        enrolment_admin,
+        enrollment_admin,
         reports_admin,
         capstones,
         capstones_tutor,

@@ -20,14 +20,14 @@ from app.extensions import db
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
-from tests.seasons.factories import enrol, make_cohort
+from tests.seasons.factories import enroll, make_cohort
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def certificate_for(user, course):
     """The user's certificate for the course, completed for the walk (PDF made on demand)."""
-    enrollment = enrol(user, course)
+    enrollment = enroll(user, course)
     enrollment.completed_at = utcnow()
     db.session.flush()
     return issue_certificate(enrollment.id, render=False)[0]
@@ -135,7 +135,7 @@ def sample(institutions, make_user, small_course):
     capstone = add_capstone(tutored)
     cohort = make_cohort(tutored, seats=5)
     # Someone holds a seat, so the sample cohort outlives a delete attempt in the walk.
-    place = enrol(someone, tutored, cohort)
+    place = enroll(someone, tutored, cohort)
     submission = capstones.start_submission(place, capstone)
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     certificate = certificate_for(someone, small_course)
@@ -175,7 +175,9 @@ def test_every_rule_gives_each_visitor_what_it_should(
         sample["certificate_id"] = certificate_for(user, small_course).id
         # The visitor's own place and project in the tutor-led sample course.
         cohort = db.session.get(Cohort, sample["cohort_id"])
-        own = capstones.start_submission(enrol(user, cohort.offering.course, cohort), capstone_of())
+        own = capstones.start_submission(
+            enroll(user, cohort.offering.course, cohort), capstone_of()
+        )
         capstones.save_draft(own, "Draft", [("mine.pdf", TINY_PDF)])
         sample["capstones.download"] = {"file_token": capstones.draft_files(own)[0].token}
         if visitor == Role.TUTOR:

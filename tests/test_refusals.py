@@ -22,8 +22,8 @@ from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
 from tests.conftest import TEST_PASSWORD, csrf_token, login
-from tests.learning.helpers import build_course, enrol_directly
-from tests.seasons.factories import enrol, make_season, offering_for
+from tests.learning.helpers import build_course, enroll_directly
+from tests.seasons.factories import enroll, make_season, offering_for
 from tests.test_access import TINY_PDF, certificate_for, sample  # noqa: F401
 
 GARBAGE_CSV = b"\xff\xfe\x00not a csv at all\x00"
@@ -54,8 +54,8 @@ def cohort_form(cohort: Cohort, **changes) -> dict:
         "name": cohort.name,
         "starts_on": cohort.starts_on.isoformat(),
         "ends_on": cohort.ends_on.isoformat(),
-        "enrol_opens_on": cohort.enrol_opens_on.isoformat(),
-        "enrol_closes_on": cohort.enrol_closes_on.isoformat(),
+        "enroll_opens_on": cohort.enroll_opens_on.isoformat(),
+        "enroll_closes_on": cohort.enroll_closes_on.isoformat(),
         "seats": str(cohort.seats),
         "language": cohort.language,
     }
@@ -117,18 +117,18 @@ REFUSED = {
     "seasons_admin.open_season": None,  # an empty season cannot open (see scene)
     "seasons_admin.delete_season": None,  # it has courses and learners
     "seasons_admin.add_offering": lambda s: {"course": str(s["tutored_id"])},  # offered already
-    "seasons_admin.offering": {"enrol_opens_on": "1990-01-01", "enrol_closes_on": "1990-01-02"},
+    "seasons_admin.offering": {"enroll_opens_on": "1990-01-01", "enroll_closes_on": "1990-01-02"},
     "seasons_admin.remove_offering": None,  # learners hold places in it
     "seasons_admin.new_cohort": lambda s: cohort_form(
         s["cohort"], name="Outside the season", starts_on="1990-01-01", ends_on="1990-02-01"
     ),
     "seasons_admin.cohort": lambda s: cohort_form(s["cohort"], seats="1"),  # 2 hold seats
     "seasons_admin.delete_cohort": None,  # learners hold seats in it
-    "enrolment_admin.enrol_cohort": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
-    "enrolment_admin.enrol_offering": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
+    "enrollment_admin.enroll_cohort": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
+    "enrollment_admin.enroll_offering": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
     # seasons (learners)
-    "seasons.enrol": None,  # already enrolled in that course this season
-    "seasons.enrol_in_cohort": None,  # the cohort is full
+    "seasons.enroll": None,  # already enrolled in that course this season
+    "seasons.enroll_in_cohort": None,  # the cohort is full
     "seasons.join_waitlist": None,  # already holds a place in that course
     "seasons.withdraw": None,  # the season is closed (see scene)
     # learning
@@ -189,11 +189,11 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     admin.is_tutor = True
     cohort = db.session.get(Cohort, sample["cohort_id"])
     cohort.tutors.append(admin)
-    place = enrol(admin, cohort.offering.course, cohort)
+    place = enroll(admin, cohort.offering.course, cohort)
     submission = capstones.start_submission(place, db.session.get(Item, sample["item_id"]))
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     cohort.seats = 2  # `someone` and the walker: full
-    enrol_directly(admin, small_course)
+    enroll_directly(admin, small_course)
     own_certificate = certificate_for(make_user(), small_course)
     own_certificate.user_id = admin.id
     other_season = make_season("Another season")
@@ -220,7 +220,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "accounts_admin.person": {"user_id": admin.id},
             "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
             "seasons_admin.open_season": {"season_id": empty_season.id},
-            "seasons.enrol": {"offering_id": cohort.offering_id},
+            "seasons.enroll": {"offering_id": cohort.offering_id},
             "seasons.withdraw": {"course_slug": closed_course.slug},
             "learning.mark_done": {"item_slug": "basics-quiz"},
             "visits.tour_progress": {"item_slug": "visit-hosted"},

@@ -64,7 +64,7 @@ class SeasonFigures:
         return len(self.by_country)
 
 
-def _enrolments(season: Season):
+def _enrollments(season: Season):
     """One row per enrolment of the season with its learner's country and institution and
     whether it is active and completed (as 1 or 0, ready to be summed)."""
     started = or_(
@@ -120,7 +120,7 @@ def _figures(row) -> dict:
 
 def season_figures(season: Season) -> SeasonFigures:
     """The season's participation figures in a fixed number of queries (seven)."""
-    rows = _enrolments(season)
+    rows = _enrollments(season)
     offerings = db.session.scalars(
         select(Offering)
         .where(Offering.season_id == season.id)

@@ -119,7 +119,7 @@ def copy_season():
 def _season_page(season_id: int, season_form=None, offer_form=None, status=200):
     # The season with its courses, cohorts and their tutors, in a fixed number of queries.
     season = load_season_or_404(season_id, options=SEASON_PROGRAMME)
-    enrolled = queries.enrolments_per_course(season)
+    enrolled = queries.enrollments_per_course(season)
     waiting = queries.waiting_per_cohort(season)
     not_offered = queries.courses_not_offered(season)
     season_form = season_form or SeasonForm(
@@ -217,7 +217,7 @@ def add_offering(season_id):
         course = form.chosen_course
         try:
             services.offer_course(
-                season, course, form.enrol_opens_on.data, form.enrol_closes_on.data
+                season, course, form.enroll_opens_on.data, form.enroll_closes_on.data
             )
         except services.SeasonError as error:
             _refused(form, error)
@@ -236,8 +236,8 @@ def _window_form(offering: Offering, *, posted: bool) -> WindowForm:
     `posted`: filled from the request when it is a POST (else from the offering).
     """
     values = {
-        "enrol_opens_on": offering.enrol_opens_on,
-        "enrol_closes_on": offering.enrol_closes_on,
+        "enroll_opens_on": offering.enroll_opens_on,
+        "enroll_closes_on": offering.enroll_closes_on,
     }
     prefix = f"window-{offering.id}"
     if posted:
@@ -259,7 +259,7 @@ def offering(offering_id):
         if form.validate_on_submit():
             try:
                 services.set_offering_window(
-                    offering, form.enrol_opens_on.data, form.enrol_closes_on.data
+                    offering, form.enroll_opens_on.data, form.enroll_closes_on.data
                 )
             except services.SeasonError as error:
                 _refused(form, error)
@@ -298,8 +298,8 @@ def _cohort_values(cohort: Cohort) -> dict:
         "name": cohort.name,
         "starts_on": cohort.starts_on,
         "ends_on": cohort.ends_on,
-        "enrol_opens_on": cohort.enrol_opens_on,
-        "enrol_closes_on": cohort.enrol_closes_on,
+        "enroll_opens_on": cohort.enroll_opens_on,
+        "enroll_closes_on": cohort.enroll_closes_on,
         "seats": cohort.seats,
         "language": cohort.language,
         "tutors": [str(t.id) for t in cohort.tutors],

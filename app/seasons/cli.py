@@ -218,8 +218,8 @@ def _quoted(text: str) -> str:
 @click.option("--name", required=True, help="The cohort's name, e.g. A.")
 @click.option("--starts", type=DAY, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--ends", type=DAY, required=True, help="Last day (YYYY-MM-DD).")
-@click.option("--enrol-opens", type=DAY, required=True, help="Enrolment opens (YYYY-MM-DD).")
-@click.option("--enrol-closes", type=DAY, required=True, help="Enrolment closes (YYYY-MM-DD).")
+@click.option("--enroll-opens", type=DAY, required=True, help="Enrolment opens (YYYY-MM-DD).")
+@click.option("--enroll-closes", type=DAY, required=True, help="Enrolment closes (YYYY-MM-DD).")
 @click.option("--seats", type=int, required=True, help="How many learners it takes.")
 @click.option("--language", help="Language of instruction; the course's main one if not given.")
 @click.option("--tutor", "emails", multiple=True, metavar="EMAIL", help="A tutor (repeatable).")
@@ -236,8 +236,8 @@ def add_cohort(
     name,
     starts,
     ends,
-    enrol_opens,
-    enrol_closes,
+    enroll_opens,
+    enroll_closes,
     seats,
     language,
     emails,
@@ -261,8 +261,8 @@ def add_cohort(
                 name=name,
                 starts_on=_day(starts),
                 ends_on=_day(ends),
-                enrol_opens_on=_day(enrol_opens),
-                enrol_closes_on=_day(enrol_closes),
+                enroll_opens_on=_day(enroll_opens),
+                enroll_closes_on=_day(enroll_closes),
                 seats=seats,
                 language=(language or course.language).strip().lower(),
                 tutors=tutors,
@@ -274,7 +274,7 @@ def add_cohort(
         say(
             f"Added cohort “{cohort.name}” of {course.slug} to “{season.name}”: "
             f"{cohort.starts_on.isoformat()} to {cohort.ends_on.isoformat()}, enrolment "
-            f"{cohort.enrol_opens_on.isoformat()} to {cohort.enrol_closes_on.isoformat()}, "
+            f"{cohort.enroll_opens_on.isoformat()} to {cohort.enroll_closes_on.isoformat()}, "
             f"{cohort.seats} seats, {cohort.language}, {led_by}."
         )
         if cohort.capstone_due_on:

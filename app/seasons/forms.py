@@ -178,10 +178,10 @@ class CopySeasonForm(FlaskForm):
 class WindowForm(FlaskForm):
     """A self-paced course's enrolment window; empty days mean the season's."""
 
-    enrol_opens_on = DayField(_l("Enrolment opens"), [Optional()])
-    enrol_closes_on = DayField(
+    enroll_opens_on = DayField(_l("Enrolment opens"), [Optional()])
+    enroll_closes_on = DayField(
         _l("Enrolment closes"),
-        [Optional(), NotBefore("enrol_opens_on", _l("Enrolment closes before it opens."))],
+        [Optional(), NotBefore("enroll_opens_on", _l("Enrolment closes before it opens."))],
     )
     submit = SubmitField(_l("Save the window"))
 
@@ -196,7 +196,7 @@ class OfferingForm(WindowForm):
         self.course.choices = [("", _l("Choose a course"))] + [
             (key, course_label(c)) for key, c in self._courses.items()
         ]
-        self.enrol_opens_on.description = _l("Self-paced courses only. Empty: the season's dates.")
+        self.enroll_opens_on.description = _l("Self-paced courses only. Empty: the season's dates.")
 
     def validate_course(self, field):
         if field.data not in self._courses:
@@ -220,14 +220,14 @@ class CohortForm(FlaskForm):
             NotBefore("starts_on", _l("The last day comes before the first day.")),
         ],
     )
-    enrol_opens_on = DayField(
+    enroll_opens_on = DayField(
         _l("Enrolment opens"), [DataRequired(message=_l("Enter the day enrolment opens."))]
     )
-    enrol_closes_on = DayField(
+    enroll_closes_on = DayField(
         _l("Enrolment closes"),
         [
             DataRequired(message=_l("Enter the day enrolment closes.")),
-            NotBefore("enrol_opens_on", _l("Enrolment closes before it opens.")),
+            NotBefore("enroll_opens_on", _l("Enrolment closes before it opens.")),
         ],
     )
     seats = WholeNumberField(
@@ -281,8 +281,8 @@ class CohortForm(FlaskForm):
             name=self.name.data,
             starts_on=self.starts_on.data,
             ends_on=self.ends_on.data,
-            enrol_opens_on=self.enrol_opens_on.data,
-            enrol_closes_on=self.enrol_closes_on.data,
+            enroll_opens_on=self.enroll_opens_on.data,
+            enroll_closes_on=self.enroll_closes_on.data,
             seats=self.seats.data,
             language=self.language.data,
             tutors=[self._tutors[key] for key in dict.fromkeys(self.tutors.data or [])],

@@ -75,8 +75,8 @@ class Offering(db.Model):
     __table_args__ = (
         Index("uq_season_course", "season_id", "course_id", unique=True),
         CheckConstraint(
-            "enrol_opens_on IS NULL OR enrol_closes_on IS NULL "
-            "OR enrol_closes_on >= enrol_opens_on",
+            "enroll_opens_on IS NULL OR enroll_closes_on IS NULL "
+            "OR enroll_closes_on >= enroll_opens_on",
             name="window_in_order",
         ),
     )
@@ -84,8 +84,8 @@ class Offering(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     season_id: Mapped[int] = mapped_column(ForeignKey("season.id", ondelete="CASCADE"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    enrol_opens_on: Mapped[date | None] = mapped_column(Date)
-    enrol_closes_on: Mapped[date | None] = mapped_column(Date)
+    enroll_opens_on: Mapped[date | None] = mapped_column(Date)
+    enroll_closes_on: Mapped[date | None] = mapped_column(Date)
 
     season: Mapped[Season] = relationship(back_populates="offerings")
     course: Mapped[Course] = relationship()
@@ -99,8 +99,8 @@ class Offering(db.Model):
     def window(self) -> tuple[date, date]:
         """The days learners can enrol (a self-paced course): the season's unless narrowed."""
         return (
-            self.enrol_opens_on or self.season.starts_on,
-            self.enrol_closes_on or self.season.ends_on,
+            self.enroll_opens_on or self.season.starts_on,
+            self.enroll_closes_on or self.season.ends_on,
         )
 
 
@@ -123,7 +123,7 @@ class Cohort(db.Model):
     __table_args__ = (
         Index("uq_cohort_name", "offering_id", "name", unique=True),
         CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
-        CheckConstraint("enrol_closes_on >= enrol_opens_on", name="window_in_order"),
+        CheckConstraint("enroll_closes_on >= enroll_opens_on", name="window_in_order"),
         CheckConstraint("seats > 0", name="has_seats"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= seats", name="seats_held"),
         CheckConstraint(
@@ -138,8 +138,8 @@ class Cohort(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    enrol_opens_on: Mapped[date] = mapped_column(Date)
-    enrol_closes_on: Mapped[date] = mapped_column(Date)
+    enroll_opens_on: Mapped[date] = mapped_column(Date)
+    enroll_closes_on: Mapped[date] = mapped_column(Date)
     seats: Mapped[int]
     seats_taken: Mapped[int] = mapped_column(default=0)
     language: Mapped[str] = mapped_column(String(5))

@@ -22,7 +22,7 @@ def _panel(course, user) -> tuple[str, dict]:
         "offerings": offerings,
         "enrollment": enrollment,
         "waiting": waiting or {},
-        "enrolment_open": services.enrolment_open,
+        "enrollment_open": services.enrollment_open,
     }
 
 

@@ -62,7 +62,7 @@ def load_cohort_or_404(cohort_id: int, *, options: Sequence[ExecutableOption] = 
 # Seasons ------------------------------------------------------------------------------
 
 
-def enrolments_per_course(season: Season) -> dict[int, int]:
+def enrollments_per_course(season: Season) -> dict[int, int]:
     """{course id: number of enrolments} in the season, in one query."""
     rows = db.session.execute(
         select(Enrollment.course_id, func.count(Enrollment.id))

@@ -438,15 +438,15 @@ def import_roster(offering, cohort, data: bytes, *, skip_bad: bool, actor) -> Im
     rows, file_problems = read_roster(data)
     if file_problems:
         return ImportReport(file_problems=file_problems)
-    return _enrol_rows(offering, cohort, rows, skip_bad=skip_bad, actor=actor)
+    return _enroll_rows(offering, cohort, rows, skip_bad=skip_bad, actor=actor)
 
 
-def enrol_person(offering, cohort, row: PersonRow, *, actor) -> ImportReport:
+def enroll_person(offering, cohort, row: PersonRow, *, actor) -> ImportReport:
     """Enrol one person, inviting them to a new account if the email has none."""
-    return _enrol_rows(offering, cohort, [row], skip_bad=False, actor=actor)
+    return _enroll_rows(offering, cohort, [row], skip_bad=False, actor=actor)
 
 
-def _enrol_rows(offering, cohort, rows, *, skip_bad: bool, actor) -> ImportReport:
+def _enroll_rows(offering, cohort, rows, *, skip_bad: bool, actor) -> ImportReport:
     report = ImportReport(file_problems=_target_problems(offering, cohort))
     if report.file_problems:
         return report
@@ -494,7 +494,7 @@ def _apply(offering, cohort, places: list[_Place], report: ImportReport, actor) 
                 report.invited.append(place.email)
             else:
                 report.enrolled.append(place.email)
-            seasons.enrol(user, offering, cohort, by_admin=True)
+            seasons.enroll(user, offering, cohort, by_admin=True)
             mails.append(user)
     except seasons.SeasonError as error:
         # Someone else took seats or places while the rows were checked. Undo this import

@@ -44,7 +44,7 @@ class InvalidSeason(SeasonError):
     pass
 
 
-class EnrolmentClosed(SeasonError):
+class EnrollmentClosed(SeasonError):
     pass
 
 
@@ -136,7 +136,7 @@ def update_season(season: Season, name: str, starts_on: date, ends_on: date) -> 
     """Rename the season or move its dates; its offerings and cohorts must still fit."""
     name = _check_season_fields(name, starts_on, ends_on, season)
     for offering in season.offerings:
-        opens, closes = offering.enrol_opens_on, offering.enrol_closes_on
+        opens, closes = offering.enroll_opens_on, offering.enroll_closes_on
         if (opens and opens < starts_on) or (closes and closes > ends_on):
             raise InvalidSeason(_l("An enrolment window would fall outside the season."))
         for cohort in offering.cohorts:
@@ -200,8 +200,8 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
         new = Offering(
             season=copy,
             course_id=offering.course_id,
-            enrol_opens_on=moved(offering.enrol_opens_on),
-            enrol_closes_on=moved(offering.enrol_closes_on),
+            enroll_opens_on=moved(offering.enroll_opens_on),
+            enroll_closes_on=moved(offering.enroll_closes_on),
         )
         db.session.add(new)
         for cohort in offering.cohorts:
@@ -210,8 +210,8 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
                     name=cohort.name,
                     starts_on=moved(cohort.starts_on),
                     ends_on=moved(cohort.ends_on),
-                    enrol_opens_on=moved(cohort.enrol_opens_on),
-                    enrol_closes_on=moved(cohort.enrol_closes_on),
+                    enroll_opens_on=moved(cohort.enroll_opens_on),
+                    enroll_closes_on=moved(cohort.enroll_closes_on),
                     seats=cohort.seats,
                     seats_taken=0,
                     language=cohort.language,
@@ -228,13 +228,13 @@ def _season_dates(season: Season) -> list[date | None]:
     """Every date of the season, its offerings and its cohorts."""
     days = [season.starts_on, season.ends_on]
     for offering in season.offerings:
-        days += [offering.enrol_opens_on, offering.enrol_closes_on]
+        days += [offering.enroll_opens_on, offering.enroll_closes_on]
         for cohort in offering.cohorts:
             days += [
                 cohort.starts_on,
                 cohort.ends_on,
-                cohort.enrol_opens_on,
-                cohort.enrol_closes_on,
+                cohort.enroll_opens_on,
+                cohort.enroll_closes_on,
                 cohort.capstone_due_on,
                 cohort.capstone_cutoff_on,
             ]
@@ -254,22 +254,22 @@ def _check_window(season: Season, opens_on: date | None, closes_on: date | None)
 def offer_course(
     season: Season,
     course: Course,
-    enrol_opens_on: date | None = None,
-    enrol_closes_on: date | None = None,
+    enroll_opens_on: date | None = None,
+    enroll_closes_on: date | None = None,
 ) -> Offering:
     """Add a course to the season (a self-paced one may narrow its enrolment window)."""
     if season.state == SeasonState.CLOSED:
         raise InvalidSeason(_l("This season is closed."))
     if any(o.course_id == course.id for o in season.offerings):
         raise InvalidSeason(_l("The season already offers this course."))
-    if course.kind == CourseKind.TUTOR_LED and (enrol_opens_on or enrol_closes_on):
+    if course.kind == CourseKind.TUTOR_LED and (enroll_opens_on or enroll_closes_on):
         raise InvalidSeason(_l("A tutor-led course has its enrolment dates on each cohort."))
-    _check_window(season, enrol_opens_on, enrol_closes_on)
+    _check_window(season, enroll_opens_on, enroll_closes_on)
     offering = Offering(
         season=season,
         course=course,
-        enrol_opens_on=enrol_opens_on,
-        enrol_closes_on=enrol_closes_on,
+        enroll_opens_on=enroll_opens_on,
+        enroll_closes_on=enroll_closes_on,
     )
     db.session.add(offering)
     db.session.flush()
@@ -277,12 +277,12 @@ def offer_course(
 
 
 def set_offering_window(
-    offering: Offering, enrol_opens_on: date | None, enrol_closes_on: date | None
+    offering: Offering, enroll_opens_on: date | None, enroll_closes_on: date | None
 ) -> None:
-    if offering.course.kind == CourseKind.TUTOR_LED and (enrol_opens_on or enrol_closes_on):
+    if offering.course.kind == CourseKind.TUTOR_LED and (enroll_opens_on or enroll_closes_on):
         raise InvalidSeason(_l("A tutor-led course has its enrolment dates on each cohort."))
-    _check_window(offering.season, enrol_opens_on, enrol_closes_on)
-    offering.enrol_opens_on, offering.enrol_closes_on = enrol_opens_on, enrol_closes_on
+    _check_window(offering.season, enroll_opens_on, enroll_closes_on)
+    offering.enroll_opens_on, offering.enroll_closes_on = enroll_opens_on, enroll_closes_on
     db.session.flush()
 
 
@@ -328,16 +328,16 @@ def enrollable_course_ids() -> set[int]:
 def any_open(offering: Offering) -> bool:
     """Whether some way into the offering is open now (itself, or one of its cohorts)."""
     if offering.course.kind == CourseKind.TUTOR_LED:
-        return any(enrolment_open(offering, c) for c in offering.cohorts)
-    return enrolment_open(offering)
+        return any(enrollment_open(offering, c) for c in offering.cohorts)
+    return enrollment_open(offering)
 
 
-def enrolment_open(offering: Offering, cohort: Cohort | None = None, now=None) -> bool:
+def enrollment_open(offering: Offering, cohort: Cohort | None = None, now=None) -> bool:
     """Whether learners can enrol now: the season is open and the window includes today."""
     if not offering.season.is_open:
         return False
     if cohort is not None:
-        return within(cohort.enrol_opens_on, cohort.enrol_closes_on, now)
+        return within(cohort.enroll_opens_on, cohort.enroll_closes_on, now)
     if offering.course.kind == CourseKind.TUTOR_LED:
         return False  # only through a cohort
     return within(*offering.window, now)
@@ -353,8 +353,8 @@ class CohortPlan:
     name: str
     starts_on: date
     ends_on: date
-    enrol_opens_on: date
-    enrol_closes_on: date
+    enroll_opens_on: date
+    enroll_closes_on: date
     seats: int
     language: str
     tutors: list[User] = field(default_factory=list)
@@ -372,11 +372,13 @@ def _check_cohort(offering: Offering, plan: CohortPlan, cohort: Cohort | None = 
     for other in offering.cohorts:
         if other.name == name and other is not cohort:
             raise InvalidSeason(_l("This course already has a cohort named “%(name)s”.", name=name))
-    if None in (plan.starts_on, plan.ends_on, plan.enrol_opens_on, plan.enrol_closes_on):
+    if None in (plan.starts_on, plan.ends_on, plan.enroll_opens_on, plan.enroll_closes_on):
         raise InvalidSeason(_l("A cohort needs its dates and its enrolment window."))
     _check_order(plan.starts_on, plan.ends_on, _l("The cohort ends before it starts."))
-    _check_order(plan.enrol_opens_on, plan.enrol_closes_on, _l("Enrolment closes before it opens."))
-    if plan.enrol_closes_on > plan.ends_on:
+    _check_order(
+        plan.enroll_opens_on, plan.enroll_closes_on, _l("Enrolment closes before it opens.")
+    )
+    if plan.enroll_closes_on > plan.ends_on:
         raise InvalidSeason(_l("Enrolment must close by the cohort's last day."))
     if plan.starts_on < season.starts_on or plan.ends_on > season.ends_on:
         raise InvalidSeason(_l("The cohort's dates must fall within the season."))
@@ -413,8 +415,8 @@ def add_cohort(offering: Offering, plan: CohortPlan) -> Cohort:
         name=name,
         starts_on=plan.starts_on,
         ends_on=plan.ends_on,
-        enrol_opens_on=plan.enrol_opens_on,
-        enrol_closes_on=plan.enrol_closes_on,
+        enroll_opens_on=plan.enroll_opens_on,
+        enroll_closes_on=plan.enroll_closes_on,
         seats=plan.seats,
         seats_taken=0,
         language=plan.language,
@@ -443,7 +445,7 @@ def update_cohort(cohort: Cohort, plan: CohortPlan) -> list[User]:
         raise InvalidSeason(_l("More learners hold seats than that: the cohort cannot have fewer."))
     cohort.name = name
     cohort.starts_on, cohort.ends_on = plan.starts_on, plan.ends_on
-    cohort.enrol_opens_on, cohort.enrol_closes_on = plan.enrol_opens_on, plan.enrol_closes_on
+    cohort.enroll_opens_on, cohort.enroll_closes_on = plan.enroll_opens_on, plan.enroll_closes_on
     cohort.language = plan.language
     cohort.tutors = list(plan.tutors)
     cohort.capstone_due_on = plan.capstone_due_on
@@ -523,12 +525,12 @@ def _lock_cohort(cohort_id: int) -> None:
 def _check_target(offering: Offering, cohort: Cohort | None) -> None:
     if offering.course.kind == CourseKind.TUTOR_LED:
         if cohort is None or cohort.offering_id != offering.id:
-            raise EnrolmentClosed(_l("Choose a cohort of this course."))
+            raise EnrollmentClosed(_l("Choose a cohort of this course."))
     elif cohort is not None:
-        raise EnrolmentClosed(_l("This course is self-paced: it has no cohorts."))
+        raise EnrollmentClosed(_l("This course is self-paced: it has no cohorts."))
 
 
-def enrol(user: User, offering: Offering, cohort: Cohort | None = None, *, by_admin=False):
+def enroll(user: User, offering: Offering, cohort: Cohort | None = None, *, by_admin=False):
     """Give the learner a place in the course this season (in `cohort` for tutor-led courses).
 
     Idempotent for the same place; refuses a second place in the same course and season.
@@ -540,9 +542,9 @@ def enrol(user: User, offering: Offering, cohort: Cohort | None = None, *, by_ad
     if existing is not None:
         return _same_place_or_refuse(existing, cohort)
     if not season.is_open and not (by_admin and season.state == SeasonState.DRAFT):
-        raise EnrolmentClosed(_l("Enrolment in this season is closed."))
-    if not by_admin and not enrolment_open(offering, cohort):
-        raise EnrolmentClosed(_l("Enrolment is not open at the moment."))
+        raise EnrollmentClosed(_l("Enrolment in this season is closed."))
+    if not by_admin and not enrollment_open(offering, cohort):
+        raise EnrollmentClosed(_l("Enrolment is not open at the moment."))
     if cohort is not None and not _take_seat(cohort.id):
         raise CohortFull(_l("This cohort is full. You can join its waiting list."))
     enrollment, created = enrollments.create_enrollment(
@@ -605,10 +607,10 @@ def join_waitlist(user: User, cohort: Cohort) -> WaitlistEntry | Enrollment:
     offering = cohort.offering
     if enrollments.enrollment_in_season(user.id, offering.course_id, offering.season_id):
         raise AlreadyEnrolled(_l("You already have a place in this course this season."))
-    if not enrolment_open(offering, cohort):
-        raise EnrolmentClosed(_l("Enrolment is not open at the moment."))
+    if not enrollment_open(offering, cohort):
+        raise EnrollmentClosed(_l("Enrolment is not open at the moment."))
     try:
-        return enrol(user, offering, cohort)
+        return enroll(user, offering, cohort)
     except CohortFull:
         pass
     insert_or_ignore(WaitlistEntry, cohort_id=cohort.id, user_id=user.id, joined_at=utcnow())
@@ -660,7 +662,7 @@ def waitlist(cohort: Cohort) -> list[WaitlistEntry]:
 def promote_waiting(cohort: Cohort) -> list[User]:
     """Give free seats to the first in line, in order, and tell each by mail."""
     offering = cohort.offering
-    if not enrolment_open(offering, cohort):
+    if not enrollment_open(offering, cohort):
         return []
     _lock_cohort(cohort.id)
     promoted = []

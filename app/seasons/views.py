@@ -31,10 +31,10 @@ def _enrolled(enrollment, course: Course):
 
 @bp.post("/offerings/<int:offering_id>/enrol")
 @login_required
-def enrol(offering_id):
+def enroll(offering_id):
     offering = load_offering_or_404(offering_id)
     try:
-        enrollment = services.enrol(current_user, offering)
+        enrollment = services.enroll(current_user, offering)
     except services.SeasonError as error:
         flash(str(error), "error")
         return back_to_course(offering.course)
@@ -43,11 +43,11 @@ def enrol(offering_id):
 
 @bp.post("/cohorts/<int:cohort_id>/enrol")
 @login_required
-def enrol_in_cohort(cohort_id):
+def enroll_in_cohort(cohort_id):
     cohort = load_cohort_or_404(cohort_id)
     course = cohort.offering.course
     try:
-        enrollment = services.enrol(current_user, cohort.offering, cohort)
+        enrollment = services.enroll(current_user, cohort.offering, cohort)
     except services.CohortFull as error:
         flash(str(error), "error")
         return back_to_course(course), 409

@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.catalog.models import Course
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD
-from tests.seasons.factories import enrol, make_cohort
+from tests.seasons.factories import enroll, make_cohort
 
 OSH = "osh-in-vocational-training"
 CAPSTONE = "proyecto-final"
@@ -77,7 +77,7 @@ def capstone_cohort(tutors=None, seats=10, course=None, **dates):
 def enrolled_learner(cohort, **user):
     """A learner (locale "en" unless told) with a place in `cohort`, committed."""
     learner = make_person(Role.LEARNER, **user)
-    enrol(learner, cohort.offering.course, cohort)
+    enroll(learner, cohort.offering.course, cohort)
     db.session.commit()
     return learner
 

@@ -31,7 +31,7 @@ from tests.capstones.helpers import (
     submission_of,
 )
 from tests.conftest import login, outbox
-from tests.learning.helpers import enrol_directly, flashes, main_of
+from tests.learning.helpers import enroll_directly, flashes, main_of
 from tests.seasons.factories import days
 
 
@@ -287,7 +287,7 @@ def test_the_attempt_limit_stops_further_versions(client):
 
 def test_a_learner_without_a_cohort_place_sees_the_brief_and_cannot_post(client):
     learner = make_person()
-    enrol_directly(learner, osh_course())  # a self-paced enrolment: no cohort
+    enroll_directly(learner, osh_course())  # a self-paced enrolment: no cohort
     db.session.commit()
     login(client, learner)
     html = page(client)

@@ -16,7 +16,7 @@ from app.learning import services
 from app.learning.models import ItemProgress, QuizAttempt
 from tests.catalog.helpers import EXAMPLE, copy_example, edit
 from tests.conftest import login
-from tests.seasons.factories import enrol
+from tests.seasons.factories import enroll
 
 ITEM_SLUGS = ["welcome", "checklist", "guide", "basics-quiz", "visit-hosted", "visit-embed"]
 FILES_URL = re.compile(r"/files/(?P<sha>[0-9a-f]{64})/(?P<name>[^\"'\s<>]+)")
@@ -214,7 +214,7 @@ Texto seguro después.
 def read_lesson_page(app, make_user, course_slug="small-example", item_slug="welcome") -> str:
     """The lesson as a signed-in, enrolled learner sees it: the `lesson` block of the page."""
     learner = make_user()
-    enrol(learner, course_by_slug(course_slug))
+    enroll(learner, course_by_slug(course_slug))
     db.session.commit()
     client = app.test_client()
     login(client, learner)
@@ -326,7 +326,7 @@ def test_a_resource_is_served_as_an_attachment(app, client, small_course):
 def learner_with_history(make_user, course: Course):
     """A learner who did the welcome lesson and made a (passing) quiz attempt."""
     learner = make_user()
-    enrollment = enrol(learner, course)
+    enrollment = enroll(learner, course)
     services.mark_done(enrollment, item_by_slug(course, "welcome"))
     answers = {"0": ["0"], "1": ["0", "1"], "2": ["true"], "3": ["2"]}
     attempt = services.submit_quiz(enrollment, item_by_slug(course, "basics-quiz"), 1, answers)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.learning.models import ItemProgress
 from tests.catalog.helpers import copy_example, edit
 from tests.conftest import login, post_form
-from tests.learning.helpers import enrol_directly
+from tests.learning.helpers import enroll_directly
 
 README = Path(__file__).resolve().parents[2] / "course_content" / "README.md"
 
@@ -101,7 +101,7 @@ def test_a_new_kind_is_checked_imported_shown_and_done(
 
     # The player shows its partial, and the learner marks it done like a lesson.
     learner = make_user()
-    enrollment = enrol_directly(learner, course)
+    enrollment = enroll_directly(learner, course)
     db.session.commit()
     login(client, learner)
     page = client.get("/learn/small-example/a-field-note").get_data(as_text=True)

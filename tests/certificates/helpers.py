@@ -12,7 +12,7 @@ from app.catalog.models import Item
 from app.certificates.models import Certificate, CertificateDocument
 from app.extensions import db
 from app.learning import services as learning
-from tests.seasons.factories import enrol
+from tests.seasons.factories import enroll
 
 # The right answers to small-example's basics-quiz, as the service takes them.
 SMALL_QUIZ_RIGHT = {"0": ["0"], "1": ["0", "1"], "2": ["true"], "3": ["2"]}
@@ -20,7 +20,7 @@ SMALL_QUIZ_RIGHT = {"0": ["0"], "1": ["0", "1"], "2": ["true"], "3": ["2"]}
 
 def finish_all_but_last(user, course):
     """Enrol the learner and do every required item but the last; returns (enrolment, last)."""
-    enrollment = enrol(user, course)
+    enrollment = enroll(user, course)
     items = list(
         db.session.scalars(
             select(Item).where(Item.course_id == course.id, Item.required).order_by(Item.position)
@@ -107,7 +107,7 @@ def completed_place(user, course, cohort=None):
     (as after a bulk import or a fix by hand): what a bulk issue is for."""
     from app.core.db import utcnow
 
-    enrollment = enrol(user, course, cohort)
+    enrollment = enroll(user, course, cohort)
     enrollment.completed_at = utcnow()
     db.session.commit()
     return enrollment

@@ -162,9 +162,9 @@ def tutored_season(make_user, small_course):
     morning = make_cohort(tutored, name="Mañana", seats=10)
     evening = make_cohort(tutored, name="Tarde", seats=10)
     done = [completed_place(make_user(), tutored, morning) for _ in range(3)]
-    from tests.seasons.factories import enrol
+    from tests.seasons.factories import enroll
 
-    enrol(make_user(), tutored, morning)
+    enroll(make_user(), tutored, morning)
     completed_place(make_user(), tutored, evening)
     completed_place(make_user(), small_course)
     db.session.commit()
@@ -243,10 +243,10 @@ def test_a_unit_that_fails_is_listed_and_the_rest_goes_on(client, admin, tutored
     season = tutored_season["season"]
     ids = services.completed_enrollment_ids(season_id=season.id)
     # An enrolment that is not completed (it was reopened after the job was planned).
-    from tests.seasons.factories import enrol
+    from tests.seasons.factories import enroll
 
     learner = make_user(full_name="Pedro Pendiente")
-    unfinished = enrol(learner, build_course("later", languages=["es"]))
+    unfinished = enroll(learner, build_course("later", languages=["es"]))
     db.session.commit()
     job = services.start_bulk_issue(
         "Season", [*ids, unfinished.id], again=False, actor=services.PLATFORM

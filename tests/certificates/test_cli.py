@@ -33,7 +33,7 @@ def certificate(make_user, small_course):
     return certificate_of(complete(make_user(full_name="Iván Torres"), small_course))
 
 
-def test_issue_one_enrolment_then_say_it_exists(app, make_user, small_course):
+def test_issue_one_enrollment_then_say_it_exists(app, make_user, small_course):
     place = completed_place(make_user(full_name="Marta Gómez"), small_course)
     result = run(app, "issue", "--enrollment", place.id)
     assert result.exit_code == 0, result.output

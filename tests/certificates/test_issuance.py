@@ -27,12 +27,12 @@ from tests.certificates.helpers import (
     stored_pdf,
 )
 from tests.conftest import outbox
-from tests.learning.helpers import RIGHT, enrol_by_form, mark_done_by_form, submit_quiz
+from tests.learning.helpers import RIGHT, enroll_by_form, mark_done_by_form, submit_quiz
 
 
 def test_completing_the_course_by_its_pages_issues_the_certificate(client, login_as, small_course):
     learner = login_as(Role.LEARNER, locale="en", full_name="Ana María Pérez-Soto")
-    assert enrol_by_form(client).status_code == 302
+    assert enroll_by_form(client).status_code == 302
     for slug in ("welcome", "checklist", "guide"):
         mark_done_by_form(client, slug)
     assert count(Certificate) == 0

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from app.accounts.models import Role
 from app.extensions import db
 from tests.conftest import post_form
-from tests.seasons.factories import enrol
+from tests.seasons.factories import enroll
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("es", "pt", "en")
@@ -151,7 +151,7 @@ def test_every_page_renders_translated(client, institutions, login_as, language,
     for url in ANONYMOUS_PAGES:
         pages.append((url, client.get(url, headers={"Accept-Language": language})))
     admin = login_as(Role.ADMIN, locale=language)
-    enrol(admin, small_course)
+    enroll(admin, small_course)
     db.session.commit()
     for url in SIGNED_IN_PAGES:
         url = url.format(user_id=admin.id, institution_id=institutions[0].id)

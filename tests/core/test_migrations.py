@@ -150,7 +150,7 @@ def test_each_revision_goes_down_and_up_again(migration_app):
     assert schema_differences() == []
 
 
-def test_enrolments_made_before_seasons_keep_their_place_in_a_season(migration_app):
+def test_enrollments_made_before_seasons_keep_their_place_in_a_season(migration_app):
     """The seasons revision places existing (seasonless) enrolments in one open season."""
     upgrade(revision="1e7ec8d314b5")
     with db.engine.begin() as connection:

@@ -35,7 +35,7 @@ def generate(count=30, seed=7):
     return report
 
 
-def test_cohort_seats_match_enrolments_and_stay_within_seats(demo_season):
+def test_cohort_seats_match_enrollments_and_stay_within_seats(demo_season):
     report = generate()
     assert report.learners == 30
     assert report.seats_raised, "3 seats cannot hold 30 learners' places"
@@ -118,7 +118,7 @@ def test_completion_matches_required_items_done(demo_season):
         assert (enrollment.completed_at is not None) == (done == required)
 
 
-def test_submissions_belong_to_tutor_led_cohort_enrolments(demo_season):
+def test_submissions_belong_to_tutor_led_cohort_enrollments(demo_season):
     report = generate(count=60)
     submissions = db.session.scalars(select(Submission)).all()
     assert submissions and sum(report.submissions.values()) == len(submissions)

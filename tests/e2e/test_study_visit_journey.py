@@ -27,7 +27,7 @@ def create_learner(live_server, email=EMAIL):
     )  # fmt: skip
 
 
-def sign_in_and_enrol(page, email: str, course: str) -> None:
+def sign_in_and_enroll(page, email: str, course: str) -> None:
     """Sign in through the form and enrol in the self-paced course from its page."""
     page.goto("/login")
     page.get_by_label("Correo electrónico").fill(email)
@@ -44,7 +44,7 @@ def test_a_learner_takes_a_hosted_tour_and_the_visit_counts_as_done(phone, live_
     page = phone
     requested = []
     page.on("request", lambda request: requested.append(request.url))
-    sign_in_and_enrol(page, EMAIL, "green-jobs")
+    sign_in_and_enroll(page, EMAIL, "green-jobs")
 
     requested.clear()
     page.goto(VISIT)
@@ -132,7 +132,7 @@ def test_an_embedded_tour_loads_on_request_sandboxed_and_nothing_else_can_be_fra
         "https://evil.example.org/**",
         lambda route: route.fulfill(body="<p>evil</p>", content_type="text/html"),
     )
-    sign_in_and_enrol(page, email, "digitalization")
+    sign_in_and_enroll(page, email, "digitalization")
 
     page.goto("/learn/digitalization/senai-video-visit")
     assert page.locator("iframe").count() == 0
@@ -170,7 +170,7 @@ def test_a_scene_that_could_not_be_saved_says_so(phone, live_server):
     page = phone
     email = "rosa.quispe@example.org"
     create_learner(live_server, email)
-    sign_in_and_enrol(page, email, "digitalization")
+    sign_in_and_enroll(page, email, "digitalization")
     page.goto("/learn/digitalization/senac-360-visit")
     page.get_by_role("button", name=re.compile("Cargar el recorrido")).click()
     page.get_by_role("status").filter(has_text="Escenas vistas: 1 de 3").wait_for()

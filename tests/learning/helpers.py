@@ -118,7 +118,7 @@ def lesson_slugs(course):
     ).all()
 
 
-def enrol_directly(user, course, done_items=0):
+def enroll_directly(user, course, done_items=0):
     """An enrolment row (whatever the course kind) with progress on its first items."""
     season = offering_for(course).season
     enrollment = Enrollment(user_id=user.id, course_id=course.id, season_id=season.id)
@@ -182,16 +182,16 @@ def done_slugs(user, course_slug=SMALL):
     )
 
 
-def enrol_by_form(client, course_slug=SMALL):
+def enroll_by_form(client, course_slug=SMALL):
     """Enrol through the course page's form, in the course's offering in the open season."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     offering = offering_for(course)
     db.session.commit()
     token = csrf_token(client, f"/courses/{course_slug}")
-    return client.post(enrol_url(offering), data={"csrf_token": token})
+    return client.post(enroll_url(offering), data={"csrf_token": token})
 
 
-def enrol_url(offering):
+def enroll_url(offering):
     return f"/offerings/{offering.id}/enrol"
 
 

@@ -15,7 +15,7 @@ from tests.learning.helpers import (
     SMALL,
     build_course,
     count_rows,
-    enrol_by_form,
+    enroll_by_form,
     flashes,
     main_of,
 )
@@ -59,7 +59,7 @@ def course_by_slug(slug):
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
-def enrol_action(slug=SMALL):
+def enroll_action(slug=SMALL):
     offering = offering_for(course_by_slug(slug))
     return f'action="/offerings/{offering.id}/enrol"'
 
@@ -86,7 +86,7 @@ def listed(client, query=""):
     return set(cards(response.get_data(as_text=True)))
 
 
-def test_the_catalog_lists_every_course_with_kind_hours_languages_and_enrolment(
+def test_the_catalog_lists_every_course_with_kind_hours_languages_and_enrollment(
     client, login_as, courses
 ):
     login_as(Role.LEARNER, locale="en")
@@ -123,7 +123,7 @@ def test_an_anonymous_visitor_sees_the_catalog_too(client, courses):
 
 def test_the_catalog_says_where_the_learner_is_enrolled(client, login_as, courses):
     login_as(Role.LEARNER, locale="en")
-    enrol_by_form(client)
+    enroll_by_form(client)
     found = cards(client.get("/courses").get_data(as_text=True))
     assert status(found[SMALL]) == "You are enrolled"
     assert status(found[ENGLISH]) == "Enrolment open"
@@ -156,7 +156,7 @@ def test_filters_say_how_many_courses_they_show_and_keep_their_choice(client, lo
     assert "No course matches these filters." in empty
 
 
-def test_a_self_paced_course_page_shows_outline_outcomes_and_the_enrol_button(
+def test_a_self_paced_course_page_shows_outline_outcomes_and_the_enroll_button(
     client, login_as, courses
 ):
     login_as(Role.LEARNER, locale="en")
@@ -170,16 +170,16 @@ def test_a_self_paced_course_page_shows_outline_outcomes_and_the_enrol_button(
     positions = [html.find(t) for t in titles]
     assert all(p > 0 for p in positions), positions
     assert positions == sorted(positions), "outline items out of order"
-    assert enrol_action() in html
+    assert enroll_action() in html
     assert "Enrol in this course" in html
 
 
-def test_an_anonymous_visitor_signs_in_and_comes_back_to_enrol(client, courses, make_user):
+def test_an_anonymous_visitor_signs_in_and_comes_back_to_enroll(client, courses, make_user):
     html = client.get(f"/courses/{SMALL}").get_data(as_text=True)
-    assert enrol_action() not in html  # no form that would lead nowhere
+    assert enroll_action() not in html  # no form that would lead nowhere
     assert f'href="/login?next=/courses/{SMALL}"' in html
     # Posting anyway is refused until signed in, and enrols nobody.
-    response = enrol_by_form(client)
+    response = enroll_by_form(client)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert count_rows(Enrollment) == 0
     # Signing in from the link returns to the course page, which now offers enrolment.
@@ -190,10 +190,10 @@ def test_an_anonymous_visitor_signs_in_and_comes_back_to_enrol(client, courses, 
         {"email": user.email, "password": TEST_PASSWORD, "next": f"/courses/{SMALL}"},
     )
     assert response.headers["Location"] == f"/courses/{SMALL}"
-    assert enrol_action() in client.get(f"/courses/{SMALL}").get_data(True)
+    assert enroll_action() in client.get(f"/courses/{SMALL}").get_data(True)
 
 
-def test_a_tutor_led_course_page_has_no_enrol_button(client, login_as, courses):
+def test_a_tutor_led_course_page_has_no_enroll_button(client, login_as, courses):
     login_as(Role.LEARNER, locale="en")
     response = client.get(f"/courses/{TUTORED}")
     assert response.status_code == 200
@@ -208,7 +208,7 @@ def test_a_tutor_led_course_page_has_no_enrol_button(client, login_as, courses):
 
 def test_enrolling_in_a_tutor_led_course_is_refused_with_a_message(client, login_as, courses):
     login_as(Role.LEARNER, locale="en")
-    response = enrol_by_form(client, TUTORED)
+    response = enroll_by_form(client, TUTORED)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/courses/{TUTORED}"
     assert count_rows(Enrollment) == 0
@@ -227,8 +227,8 @@ def test_an_unknown_course_is_not_found(client, login_as, courses):
     assert response.status_code == 404
 
 
-def test_enrolling_twice_keeps_one_enrolment(client, login_as, courses):
+def test_enrolling_twice_keeps_one_enrollment(client, login_as, courses):
     login_as(Role.LEARNER)
-    assert enrol_by_form(client).status_code == 302
-    assert enrol_by_form(client).status_code == 302
+    assert enroll_by_form(client).status_code == 302
+    assert enroll_by_form(client).status_code == 302
     assert count_rows(Enrollment) == 1

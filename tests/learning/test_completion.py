@@ -18,8 +18,8 @@ from tests.learning.helpers import (
     WRONG,
     build_course,
     count_rows,
-    enrol_by_form,
-    enrol_directly,
+    enroll_by_form,
+    enroll_directly,
     enrollment_of,
     flashes,
     item_by_slug,
@@ -27,7 +27,7 @@ from tests.learning.helpers import (
     mark_done_by_form,
     submit_quiz,
 )
-from tests.seasons.factories import enrol
+from tests.seasons.factories import enroll
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def receipts():
 @pytest.fixture
 def learner(client, login_as, small_course):
     user = login_as(Role.LEARNER, locale="en")
-    assert enrol_by_form(client).status_code == 302
+    assert enroll_by_form(client).status_code == 302
     return user
 
 
@@ -71,7 +71,7 @@ def test_the_course_completes_when_every_item_is_done_and_the_quiz_passed(
     # Later activity changes neither the moment nor the signal count.
     submit_quiz(client, WRONG, 2, token)
     client.post(f"/learn/{SMALL}/welcome/done", data={"csrf_token": token})
-    enrol_by_form(client)
+    enroll_by_form(client)
     assert enrollment_of(learner).completed_at == completed_at
     assert receipts == [enrollment.id]
 
@@ -124,7 +124,7 @@ def test_optional_items_are_not_needed(client, login_as, receipts):
     optional.required = False
     db.session.commit()
     user = login_as(Role.LEARNER, locale="en")
-    enrol_by_form(client, "with-optional")
+    enroll_by_form(client, "with-optional")
     mark_done_by_form(client, "m0-i0", "with-optional")
     assert enrollment_of(user, "with-optional").completed_at is None
     mark_done_by_form(client, "m0-i1", "with-optional")
@@ -138,7 +138,7 @@ def test_one_learners_completion_is_theirs_alone(
     client, learner, make_user, small_course, receipts
 ):
     other = make_user()
-    others = enrol_directly(other, small_course, done_items=3)
+    others = enroll_directly(other, small_course, done_items=3)
     db.session.commit()
     for slug in ("welcome", "checklist", "guide"):
         mark_done_by_form(client, slug)
@@ -152,7 +152,7 @@ def test_one_learners_completion_is_theirs_alone(
 
 def test_a_course_without_required_items_never_completes(app, make_user, receipts):
     course = build_course("all-optional", modules=1, items_per_module=2, required=False)
-    enrollment = enrol_directly(make_user(), course)
+    enrollment = enroll_directly(make_user(), course)
     for item in (item_by_slug("all-optional", "m0-i0"), item_by_slug("all-optional", "m0-i1")):
         services.mark_done(enrollment, item)
     db.session.commit()
@@ -202,7 +202,7 @@ def test_concurrent_last_items_complete_the_course_exactly_once(
     app, make_user, small_course, receipts, round_
 ):
     user = make_user()
-    enrollment = enrol(user, small_course)
+    enrollment = enroll(user, small_course)
     services.mark_done(enrollment, item_by_slug(SMALL, "welcome"))
     services.mark_done(enrollment, item_by_slug(SMALL, "checklist"))
     quiz = item_by_slug(SMALL, "basics-quiz")

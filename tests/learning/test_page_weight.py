@@ -10,7 +10,7 @@ from tests.conftest import login
 from tests.learning.helpers import (
     SMALL,
     build_course,
-    enrol_directly,
+    enroll_directly,
     import_season,
     lesson_slugs,
     tags_of,
@@ -41,7 +41,7 @@ def weight(client, path):
 @pytest.mark.parametrize("locale", ["es", "pt", "en"])
 def test_the_small_example_lessons_weigh_under_40_kb(client, login_as, small_course, locale):
     learner = login_as(Role.LEARNER, locale=locale)
-    enrol_directly(learner, small_course)
+    enroll_directly(learner, small_course)
     db.session.commit()
     for slug in ("welcome", "checklist", "guide", "basics-quiz"):
         html, css = weight(client, f"/learn/{SMALL}/{slug}")
@@ -57,7 +57,7 @@ def test_a_lesson_of_a_long_course_weighs_under_40_kb(client, login_as):
         lesson_html={"es": "<p>" + "Texto de una lección bastante larga. " * 80 + "</p>"},
     )
     learner = login_as(Role.LEARNER)
-    enrol_directly(learner, db.session.scalar(select(Course).where(Course.slug == "long-course")))
+    enroll_directly(learner, db.session.scalar(select(Course).where(Course.slug == "long-course")))
     db.session.commit()
     html, css = weight(client, "/learn/long-course/m6-i3")
     assert html + css < LIMIT, (html, css)
@@ -68,7 +68,7 @@ def test_every_lesson_of_the_first_season_weighs_under_40_kb(app, make_user):
     checked = 0
     for course in import_season():
         learner = make_user(locale=course.language)
-        enrol_directly(learner, course)
+        enroll_directly(learner, course)
         db.session.commit()
         client = app.test_client()
         login(client, learner)

@@ -15,9 +15,9 @@ from tests.learning.helpers import (
     build_course,
     count_rows,
     done_slugs,
-    enrol_by_form,
-    enrol_directly,
-    enrol_url,
+    enroll_by_form,
+    enroll_directly,
+    enroll_url,
     enrollment_of,
     flashes,
     import_season,
@@ -40,17 +40,17 @@ def url(item_slug=None):
 def learner(client, login_as, small_course):
     """An English-speaking learner, signed in and enrolled through the course page's form."""
     user = login_as(Role.LEARNER, locale="en")
-    response = enrol_by_form(client)
+    response = enroll_by_form(client)
     assert response.status_code == 302
     return user
 
 
-def test_enrolling_through_the_form_creates_the_enrolment_and_opens_the_course(
+def test_enrolling_through_the_form_creates_the_enrollment_and_opens_the_course(
     client, login_as, small_course
 ):
     user = login_as(Role.LEARNER, locale="en")
     assert enrollment_of(user) is None
-    response = enrol_by_form(client)
+    response = enroll_by_form(client)
     assert response.status_code == 302
     assert response.headers["Location"] == url()
     assert enrollment_of(user) is not None
@@ -66,7 +66,7 @@ def test_enrolling_needs_the_csrf_token(client, login_as, small_course):
     login_as(Role.LEARNER)
     offering = offering_for(small_course)
     db.session.commit()
-    assert client.post(enrol_url(offering)).status_code == 400
+    assert client.post(enroll_url(offering)).status_code == 400
     assert count_rows(Enrollment) == 0
 
 
@@ -86,7 +86,7 @@ def test_the_dashboard_shows_only_the_learners_own_courses(
     client, login_as, make_user, small_course
 ):
     other = make_user()
-    enrol_directly(other, small_course, done_items=2)
+    enroll_directly(other, small_course, done_items=2)
     db.session.commit()
     login_as(Role.LEARNER, locale="en")
     html = main_of(client.get("/dashboard").get_data(as_text=True))
@@ -175,7 +175,7 @@ def test_the_last_item_done_goes_back_to_the_course_home(client, login_as):
     )
     db.session.commit()
     login_as(Role.LEARNER, locale="en")
-    enrol_by_form(client, "one-module")
+    enroll_by_form(client, "one-module")
     response = mark_done_by_form(client, "m0-i1", "one-module")
     assert response.status_code == 302
     assert response.headers["Location"] == "/learn/one-module"
@@ -217,7 +217,7 @@ def test_a_learner_who_is_not_enrolled_cannot_mark_items_done(
     client, login_as, make_user, small_course
 ):
     someone = make_user()
-    enrol_directly(someone, small_course)  # another learner's enrolment does not count
+    enroll_directly(someone, small_course)  # another learner's enrolment does not count
     db.session.commit()
     login_as(Role.LEARNER)
     token = csrf_token(client, "/")
@@ -246,7 +246,7 @@ def test_a_title_without_translation_falls_back_marked_as_spanish(
     client, login_as, small_course, locale
 ):
     login_as(Role.LEARNER, locale=locale)
-    enrol_by_form(client)
+    enroll_by_form(client)
     fallback = '<span lang="es">Lista de control</span>'
     checklist = client.get(url("checklist")).get_data(as_text=True)
     home = client.get(url()).get_data(as_text=True)
@@ -273,7 +273,7 @@ def test_the_spanish_only_guide_links_the_spanish_pdf_marked_as_spanish(
     client, login_as, small_course, locale
 ):
     login_as(Role.LEARNER, locale=locale)
-    enrol_by_form(client)
+    enroll_by_form(client)
     html = main_of(client.get(url("guide")).get_data(as_text=True))
     links = [
         attrs for tag, attrs in tags_of(html) if tag == "a" and "/files/" in attrs.get("href", "")
@@ -289,7 +289,7 @@ def test_the_spanish_only_guide_has_a_visible_note_for_other_readers(
 ):
     """Like a lesson shown in the main language, the guide says it is not in the reader's."""
     login_as(Role.LEARNER, locale=locale)
-    enrol_by_form(client)
+    enroll_by_form(client)
     html = main_of(client.get(url("guide")).get_data(as_text=True))
     notes = re.findall(r'<p class="note">(.*?)</p>', html, flags=re.S)
     assert any("Español" in note for note in notes), (
@@ -300,7 +300,7 @@ def test_the_spanish_only_guide_has_a_visible_note_for_other_readers(
 
 def test_the_spanish_guide_needs_no_note_for_a_spanish_reader(client, login_as, small_course):
     login_as(Role.LEARNER, locale="es")
-    enrol_by_form(client)
+    enroll_by_form(client)
     html = main_of(client.get(url("guide")).get_data(as_text=True))
     assert 'hreflang="es"' in html
     assert '<p class="note">' not in html
@@ -318,7 +318,7 @@ def test_a_lesson_without_translation_shows_the_spanish_text_with_a_note(client,
     )
     db.session.commit()
     login_as(Role.LEARNER, locale=locale)
-    enrol_by_form(client, "spanish-lessons")
+    enroll_by_form(client, "spanish-lessons")
     response = client.get("/learn/spanish-lessons/m0-i0")
     assert response.status_code == 200
     html = main_of(response.get_data(as_text=True))
@@ -338,7 +338,7 @@ def test_every_lesson_of_the_first_season_opens_in_each_course_language(app, mak
     for course in import_season():
         for language in course.languages:
             learner = make_user(locale=language)
-            enrol_directly(learner, course)
+            enroll_directly(learner, course)
             db.session.commit()
             client = app.test_client()
             login(client, learner)

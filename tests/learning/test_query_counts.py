@@ -3,7 +3,7 @@ queries, however many courses, modules, items, learners and enrolments there are
 
 from app.accounts.models import Role
 from app.extensions import db
-from tests.learning.helpers import add_modules, build_course, counting_queries, enrol_directly
+from tests.learning.helpers import add_modules, build_course, counting_queries, enroll_directly
 
 FEW_COURSES, MANY_COURSES = 5, 200  # the issue: the same with 5 or 200
 FIRST = "course-000"
@@ -20,13 +20,13 @@ PAGES = {
 def add_courses(start, stop, learner):
     for n in range(start, stop):
         course = build_course(f"course-{n:03d}", position=n, hours=n + 1)
-        enrol_directly(learner, course, done_items=n % 12)
+        enroll_directly(learner, course, done_items=n % 12)
 
 
 def add_learners(start, stop, make_user, course):
     for n in range(start, stop):
         other = make_user(email=f"other{n}@example.org")
-        enrol_directly(other, course, done_items=n % 12)
+        enroll_directly(other, course, done_items=n % 12)
 
 
 def queries_per_page(client):

@@ -19,7 +19,7 @@ from tests.learning.helpers import (
     attempts_of,
     count_rows,
     done_slugs,
-    enrol_by_form,
+    enroll_by_form,
     flashes,
     main_of,
     submit_quiz,
@@ -30,7 +30,7 @@ from tests.learning.helpers import (
 @pytest.fixture
 def learner(client, login_as, small_course):
     user = login_as(Role.LEARNER, locale="en")
-    assert enrol_by_form(client).status_code == 302
+    assert enroll_by_form(client).status_code == 302
     return user
 
 
@@ -219,7 +219,7 @@ def test_a_learner_never_sees_another_learners_attempts(
     client, app, login_as, make_user, small_course
 ):
     first = login_as(Role.LEARNER, locale="en")
-    enrol_by_form(client)
+    enroll_by_form(client)
     token = csrf_token(client, "/")
     submit_quiz(client, answers(q0="1", q1=["2"], q2="false"), 1, token)  # 25%
     submit_quiz(client, answers(q0="1"), 2, token)  # 75%
@@ -228,7 +228,7 @@ def test_a_learner_never_sees_another_learners_attempts(
     other_client = app.test_client()
     second = make_user(locale="en")
     login(other_client, second)
-    assert enrol_by_form(other_client).status_code == 302
+    assert enroll_by_form(other_client).status_code == 302
     page = main_of(other_client.get(QUIZ_URL).get_data(as_text=True))
     assert 'id="result"' not in page
     assert "Best score" not in page

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.learning.models import ItemProgress, QuizAttempt
 from app.seasons import services
 from tests.learning.helpers import build_course, counting_queries, main_of
-from tests.seasons.factories import enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import enroll, make_cohort, make_season, offering_for
 
 
 def first_item(course):
@@ -79,21 +79,21 @@ def season_data(make_user, institutions):
     dario = learner(make_user, "Darío", "MX", other=" instituto  SOL ")
     eva = learner(make_user, "Eva", "ES", institution=listed)
 
-    did_an_item(enrol(ana, tutored, morning))
-    ana_paced = enrol(ana, paced)
+    did_an_item(enroll(ana, tutored, morning))
+    ana_paced = enroll(ana, paced)
     did_an_item(ana_paced)
     ana_paced.completed_at = utcnow()
     db.session.flush()
     issue_certificate(ana_paced.id, render=False)
-    tried_the_quiz(enrol(beto, tutored, morning))  # active through an attempt only
-    enrol(carla, tutored, evening)
-    enrol(dario, paced)
-    did_an_item(enrol(eva, paced))
+    tried_the_quiz(enroll(beto, tutored, morning))  # active through an attempt only
+    enroll(carla, tutored, evening)
+    enroll(dario, paced)
+    did_an_item(enroll(eva, paced))
 
     other_season = make_season("Other season")
     outsider = learner(make_user, "Otto", "BR", other="Elsewhere")
-    did_an_item(services.enrol(outsider, offering_for(paced, other_season)))
-    services.enrol(ana, offering_for(paced, other_season))
+    did_an_item(services.enroll(outsider, offering_for(paced, other_season)))
+    services.enroll(ana, offering_for(paced, other_season))
     db.session.commit()
     return {"season": make_season(), "listed": listed}
 
@@ -223,9 +223,9 @@ def test_the_csv_neutralises_formulas_and_keeps_accents(client, login_as, make_u
     cohort = make_cohort(course, season=season, name="Cohorte")
     cohort.name = '=HYPERLINK("http://evil.example","x")'
     someone = learner(make_user, "Ñandú", "PE", other="@SUM(1+1)")
-    services.enrol(someone, cohort.offering, cohort)
+    services.enroll(someone, cohort.offering, cohort)
     other = learner(make_user, "Other", "PE", other="-Escuela Técnica")
-    services.enrol(other, cohort.offering, cohort)
+    services.enroll(other, cohort.offering, cohort)
     db.session.commit()
     login_as(Role.ADMIN, locale="es")
     response = client.get(f"/admin/seasons/{season.id}/report.csv")
@@ -262,12 +262,12 @@ def test_the_report_runs_the_same_queries_for_3_and_40_learners(
                 institution=institutions[n % 3] if n % 2 else None,
                 other=None if n % 2 else f"Escuela {n}",
             )
-            place = enrol(person, tutored, cohort)
+            place = enroll(person, tutored, cohort)
             if n % 3:
                 did_an_item(place)
             if n % 4 == 0:
                 place.completed_at = utcnow()
-            enrol(person, paced)
+            enroll(person, paced)
         db.session.commit()
 
     def count():

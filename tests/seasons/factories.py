@@ -46,8 +46,8 @@ def make_cohort(course, *, season=None, name=None, seats=10, tutors=(), language
         name=name or f"Cohort {len(offering.cohorts) + 1}",
         starts_on=dates.get("starts_on", days(20)),
         ends_on=dates.get("ends_on", days(80)),
-        enrol_opens_on=dates.get("enrol_opens_on", days(-10)),
-        enrol_closes_on=dates.get("enrol_closes_on", days(15)),
+        enroll_opens_on=dates.get("enroll_opens_on", days(-10)),
+        enroll_closes_on=dates.get("enroll_closes_on", days(15)),
         seats=seats,
         language=language or course.language,
         tutors=list(tutors),
@@ -55,7 +55,7 @@ def make_cohort(course, *, season=None, name=None, seats=10, tutors=(), language
     return services.add_cohort(offering, plan)
 
 
-def enrol(user, course, cohort=None):
+def enroll(user, course, cohort=None):
     """Enrol through the service: in the course's offering in the open test season."""
     offering = cohort.offering if cohort is not None else offering_for(course)
-    return services.enrol(user, offering, cohort)
+    return services.enroll(user, offering, cohort)

@@ -14,7 +14,7 @@ from app.seasons import services
 from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState, WaitlistEntry
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import build_course, counting_queries, flashes, main_of
-from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 
 TUTORED = "tutored"
 
@@ -83,8 +83,8 @@ def cohort_data(**changes):
         "name": "Mañana",
         "starts_on": iso(days(20)),
         "ends_on": iso(days(80)),
-        "enrol_opens_on": iso(days(-5)),
-        "enrol_closes_on": iso(days(15)),
+        "enroll_opens_on": iso(days(-5)),
+        "enroll_closes_on": iso(days(15)),
         "seats": "12",
         "language": "en",
     }
@@ -98,8 +98,8 @@ def cohort_data(**changes):
 def test_the_seasons_page_lists_each_season_with_its_numbers(client, admin, tutored, make_user):
     cohort = make_cohort(tutored, seats=5)
     make_cohort(tutored, seats=5)
-    enrol(make_user(), tutored, cohort)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     make_season("Empty draft", state=SeasonState.DRAFT)
     db.session.commit()
     html = html_of(client.get("/admin/seasons"))
@@ -235,7 +235,7 @@ def test_open_and_close_a_season_with_its_buttons(client, admin, tutored):
 
 def test_a_season_is_deleted_only_while_nobody_is_enrolled(client, admin, tutored, make_user):
     cohort = make_cohort(tutored)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     empty = make_season("Mistake", state=SeasonState.DRAFT)
     db.session.commit()
     season_id = cohort.offering.season_id
@@ -258,8 +258,8 @@ def test_copy_a_season_with_shifted_dates_keeps_cohorts_and_tutors_not_learners(
     tutor = make_user(role=Role.TUTOR)
     cohort = make_cohort(tutored, seats=7, tutors=[tutor], language="en")
     source = cohort.offering.season
-    offering_for(self_paced, source, enrol_opens_on=days(-10), enrol_closes_on=days(10))
-    enrol(make_user(), tutored, cohort)
+    offering_for(self_paced, source, enroll_opens_on=days(-10), enroll_closes_on=days(10))
+    enroll(make_user(), tutored, cohort)
     services.join_waitlist(make_user(), cohort)
     db.session.commit()
 
@@ -271,7 +271,7 @@ def test_copy_a_season_with_shifted_dates_keeps_cohorts_and_tutors_not_learners(
     assert copy.starts_on == source.starts_on + timedelta(days=364)
     assert {o.course_id for o in copy.offerings} == {tutored.id, self_paced.id}
     paced = next(o for o in copy.offerings if o.course_id == self_paced.id)
-    assert paced.enrol_opens_on == days(354)
+    assert paced.enroll_opens_on == days(354)
     (copied,) = next(o for o in copy.offerings if o.course_id == tutored.id).cohorts
     assert (copied.name, copied.seats, copied.seats_taken, copied.language) == (
         cohort.name,
@@ -318,24 +318,24 @@ def test_add_a_self_paced_course_with_a_window_inside_the_season_only(client, ad
     db.session.commit()
     url = f"/admin/seasons/{season.id}/offerings"
     page = f"/admin/seasons/{season.id}"
-    data = {"course": str(self_paced.id), "enrol_opens_on": "2021-02-01"}
+    data = {"course": str(self_paced.id), "enroll_opens_on": "2021-02-01"}
     response = send(
-        client, url, {**data, "enrol_closes_on": "2021-04-01"}, prefix="offer", page=page
+        client, url, {**data, "enroll_closes_on": "2021-04-01"}, prefix="offer", page=page
     )
     assert response.status_code == 200
     assert "The enrolment window must fall within the season." in html_of(response)
     assert count(Offering) == 0
 
-    data = {"course": str(self_paced.id), "enrol_opens_on": "2021-04-01"}
+    data = {"course": str(self_paced.id), "enroll_opens_on": "2021-04-01"}
     response = send(
-        client, url, {**data, "enrol_closes_on": "2021-03-15"}, prefix="offer", page=page
+        client, url, {**data, "enroll_closes_on": "2021-03-15"}, prefix="offer", page=page
     )
     assert "Enrolment closes before it opens." in error_of(
-        html_of(response), "offer-enrol_closes_on"
+        html_of(response), "offer-enroll_closes_on"
     )
     assert count(Offering) == 0
 
-    data = {"course": str(self_paced.id), "enrol_opens_on": "2021-03-10"}
+    data = {"course": str(self_paced.id), "enroll_opens_on": "2021-03-10"}
     response = send(client, url, data, prefix="offer", page=page)
     assert response.status_code == 302
     offering = db.session.scalar(select(Offering))
@@ -353,7 +353,7 @@ def test_add_a_tutor_led_course_and_its_first_cohort(client, admin, tutored, mak
     page = f"/admin/seasons/{season.id}"
     url = f"{page}/offerings"
     response = send(
-        client, url, {"course": str(tutored.id), "enrol_opens_on": iso(days(1))}, prefix="offer"
+        client, url, {"course": str(tutored.id), "enroll_opens_on": iso(days(1))}, prefix="offer"
     )
     assert "A tutor-led course has its enrolment dates on each cohort." in html_of(response)
     assert count(Offering) == 0
@@ -396,14 +396,14 @@ def test_seats_must_be_a_whole_number_from_1_to_10000(client, admin, tutored, se
     [
         ({"ends_on": iso(days(10))}, "ends_on", "The last day comes before the first day."),
         (
-            {"enrol_closes_on": iso(days(-6))},
-            "enrol_closes_on",
+            {"enroll_closes_on": iso(days(-6))},
+            "enroll_closes_on",
             "Enrolment closes before it opens.",
         ),
         ({"language": "pt"}, "language", "Choose one of the course's languages."),
         ({"name": "  "}, "name", "Enter the cohort's name."),
         (
-            {"enrol_closes_on": iso(days(90))},
+            {"enroll_closes_on": iso(days(90))},
             None,
             "Enrolment must close by the cohort's last day.",
         ),
@@ -448,7 +448,7 @@ def test_the_offering_page_edits_the_window_and_lists_the_learners(
 ):
     learner = make_user(full_name="Ana Aprendiz", email="ana@example.org")
     offering = offering_for(self_paced)
-    enrol(learner, self_paced)
+    enroll(learner, self_paced)
     db.session.commit()
     url = f"/admin/offerings/{offering.id}"
     html = html_of(client.get(url))
@@ -458,16 +458,16 @@ def test_the_offering_page_edits_the_window_and_lists_the_learners(
     response = send(
         client,
         url,
-        {"enrol_opens_on": iso(days(-1)), "enrol_closes_on": iso(days(5))},
+        {"enroll_opens_on": iso(days(-1)), "enroll_closes_on": iso(days(5))},
         prefix=f"window-{offering.id}",
     )
     assert response.status_code == 302
     assert fresh(Offering, offering.id).window == (days(-1), days(5))
     response = send(
-        client, url, {"enrol_closes_on": iso(days(900))}, prefix=f"window-{offering.id}"
+        client, url, {"enroll_closes_on": iso(days(900))}, prefix=f"window-{offering.id}"
     )
     assert "The enrolment window must fall within the season." in html_of(response)
-    assert fresh(Offering, offering.id).enrol_closes_on == days(5)
+    assert fresh(Offering, offering.id).enroll_closes_on == days(5)
 
 
 def test_a_course_nobody_takes_can_be_taken_out_of_the_season(client, admin, self_paced):
@@ -486,7 +486,7 @@ def full_cohort(tutored, make_user, seats=1):
     """A cohort with every seat taken and two people waiting, in order."""
     cohort = make_cohort(tutored, seats=seats, name="Tarde")
     for _ in range(seats):
-        enrol(make_user(), tutored, cohort)
+        enroll(make_user(), tutored, cohort)
     first = make_user(full_name="Primera Espera", email="first@example.org")
     second = make_user(full_name="Segundo Espera", email="second@example.org")
     services.join_waitlist(first, cohort)
@@ -500,8 +500,8 @@ def edit(cohort, **changes):
         name=cohort.name,
         starts_on=iso(cohort.starts_on),
         ends_on=iso(cohort.ends_on),
-        enrol_opens_on=iso(cohort.enrol_opens_on),
-        enrol_closes_on=iso(cohort.enrol_closes_on),
+        enroll_opens_on=iso(cohort.enroll_opens_on),
+        enroll_closes_on=iso(cohort.enroll_closes_on),
         seats=str(cohort.seats),
         language=cohort.language,
     )
@@ -554,7 +554,7 @@ def test_remove_an_enrollment_frees_the_seat_for_the_first_in_line(
 ):
     cohort = make_cohort(tutored, seats=1, name="Tarde")
     leaving = make_user(full_name="Quique Quita")
-    place = enrol(leaving, tutored, cohort)
+    place = enroll(leaving, tutored, cohort)
     first = make_user(full_name="Primera Espera", email="first@example.org")
     services.join_waitlist(first, cohort)
     db.session.commit()
@@ -577,7 +577,7 @@ def test_remove_an_enrollment_frees_the_seat_for_the_first_in_line(
 def test_remove_a_self_paced_enrollment_goes_back_to_the_offering(
     client, admin, self_paced, make_user
 ):
-    place = enrol(make_user(), self_paced)
+    place = enroll(make_user(), self_paced)
     offering = offering_for(self_paced)
     db.session.commit()
     url = f"/admin/enrollments/{place.id}/remove"
@@ -588,7 +588,7 @@ def test_remove_a_self_paced_enrollment_goes_back_to_the_offering(
 
 def test_a_cohort_is_deleted_only_while_nobody_holds_a_seat(client, admin, tutored, make_user):
     taken = make_cohort(tutored, name="Taken")
-    enrol(make_user(), tutored, taken)
+    enroll(make_user(), tutored, taken)
     empty = make_cohort(tutored, name="Empty")
     db.session.commit()
     page = f"/admin/cohorts/{taken.id}"
@@ -688,7 +688,7 @@ def test_missing_rows_are_404(client, admin):
 def test_learners_and_tutors_cannot_reach_these_pages(client, login_as, tutored, make_user, role):
     visitor = login_as(role)
     cohort = make_cohort(tutored, tutors=[visitor] if role == Role.TUTOR else [])
-    place = enrol(make_user(), tutored, cohort)
+    place = enroll(make_user(), tutored, cohort)
     db.session.commit()
     season_id, offering_id = cohort.offering.season_id, cohort.offering_id
     pages = [
@@ -725,8 +725,8 @@ def add_cohorts(course, make_user, n, start=0):
         cohort = make_cohort(
             course, name=f"C{i}", seats=2, tutors=[tutor, make_user(role=Role.TUTOR)]
         )
-        enrol(make_user(), course, cohort)
-        enrol(make_user(), course, cohort)
+        enroll(make_user(), course, cohort)
+        enroll(make_user(), course, cohort)
         services.join_waitlist(make_user(), cohort)
 
 

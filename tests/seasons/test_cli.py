@@ -17,7 +17,7 @@ from app.seasons import services
 from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState, WaitlistEntry
 from tests.accounts.test_cli import assert_refused, messages
 from tests.learning.helpers import build_course, counting_queries, import_season
-from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 
 TUTORED = "tutored"
 SELF_PACED = "self-paced"
@@ -76,8 +76,8 @@ def cohort_args(season="Season 2031", course=TUTORED, **overrides):
         "--name": "A",
         "--starts": iso(days(20)),
         "--ends": iso(days(80)),
-        "--enrol-opens": iso(days(-5)),
-        "--enrol-closes": iso(days(15)),
+        "--enroll-opens": iso(days(-5)),
+        "--enroll-closes": iso(days(15)),
         "--seats": "12",
         "--language": "pt",
     }
@@ -229,7 +229,7 @@ def test_add_cohort_offers_the_course_and_adds_the_cohort_with_its_tutor(app, co
     assert offering.course.slug == TUTORED
     assert (cohort.name, cohort.seats, cohort.seats_taken, cohort.language) == ("A", 12, 0, "pt")
     assert (cohort.starts_on, cohort.ends_on) == (days(20), days(80))
-    assert (cohort.enrol_opens_on, cohort.enrol_closes_on) == (days(-5), days(15))
+    assert (cohort.enroll_opens_on, cohort.enroll_closes_on) == (days(-5), days(15))
     assert [t.email for t in cohort.tutors] == [TUTOR_EMAIL]
 
 
@@ -251,7 +251,7 @@ def test_add_cohort_defaults_to_the_course_language_and_finds_the_season_by_id(a
         ({"--seats": "0"}, "Seats must be a whole number from 1 to %(max)s."),
         ({"--seats": "-3"}, "Seats must be a whole number from 1 to %(max)s."),
         ({"--ends": iso(days(10))}, "The cohort ends before it starts."),
-        ({"--enrol-closes": iso(days(-6))}, "Enrolment closes before it opens."),
+        ({"--enroll-closes": iso(days(-6))}, "Enrolment closes before it opens."),
         ({"--starts": iso(days(-100))}, "The cohort's dates must fall within the season."),
         ({"--language": "fr"}, "The course has no content in that language."),
         ({"--name": "  "}, "A cohort needs a name."),
@@ -416,11 +416,11 @@ def season_with_learners(courses, tutor, make_user):
     b = make_cohort(tutored, season=season, name="B", seats=1, tutors=[tutor])
     offering_for(self_paced, season)
     for n in range(2):
-        enrol(make_user(email=f"a{n}@example.org"), tutored, a)
-    enrol(make_user(email="b@example.org"), tutored, b)
+        enroll(make_user(email=f"a{n}@example.org"), tutored, a)
+    enroll(make_user(email="b@example.org"), tutored, b)
     waiting = make_user(email="waiting@example.org")
     services.join_waitlist(waiting, b)
-    services.enrol(waiting, offering_for(self_paced, season))
+    services.enroll(waiting, offering_for(self_paced, season))
     db.session.commit()
     return season
 
@@ -502,15 +502,15 @@ def test_copy_refuses_a_shift_of_more_than_ten_years(app, season_with_learners):
 # close --------------------------------------------------------------------------------
 
 
-def test_close_stops_enrolment(app, season_with_learners, make_user):
+def test_close_stops_enrollment(app, season_with_learners, make_user):
     result = run(app, "close", "Season 2031")
 
     assert result.exit_code == 0, result.output
     season = season_named("Season 2031")
     assert season.state == SeasonState.CLOSED
     [tutored] = [o for o in season.offerings if o.course.kind == CourseKind.TUTOR_LED]
-    with pytest.raises(services.EnrolmentClosed):
-        services.enrol(make_user(email="late@example.org"), tutored, tutored.cohorts[0])
+    with pytest.raises(services.EnrollmentClosed):
+        services.enroll(make_user(email="late@example.org"), tutored, tutored.cohorts[0])
     # What learners did stays.
     assert count(Enrollment) == 4
 
@@ -558,7 +558,7 @@ def test_list_runs_a_fixed_number_of_queries(app, courses, make_user):
         season = make_season(f"More {n}", starts_on=days(-n - 1), ends_on=days(n + 100))
         make_cohort(tutored, season=season)
         make_cohort(tutored, season=season)
-        services.enrol(make_user(), offering_for(self_paced, season))
+        services.enroll(make_user(), offering_for(self_paced, season))
     assert queries() == few
 
 
@@ -620,12 +620,12 @@ def test_demo_setup_opens_one_season_with_a_cohort_per_tutor_led_course(demo_app
         assert cohort.name == "A"
         assert cohort.starts_on == today + timedelta(days=14)
         assert cohort.ends_on == cohort.starts_on + timedelta(days=90)
-        assert cohort.enrol_opens_on == today - timedelta(days=30)
-        assert cohort.enrol_closes_on == cohort.starts_on - timedelta(days=1)
+        assert cohort.enroll_opens_on == today - timedelta(days=30)
+        assert cohort.enroll_closes_on == cohort.starts_on - timedelta(days=1)
         assert (cohort.seats, cohort.seats_taken) == (25, 0)
         assert cohort.language == cohort.offering.course.language
         assert cohort.tutors == [tutor]
-        assert services.enrolment_open(cohort.offering, cohort)
+        assert services.enrollment_open(cohort.offering, cohort)
     password = (Path(demo_app.instance_path) / "demo_tutor_password").read_text().strip()
     assert DEMO_TUTOR_EMAIL in first.output and password in first.output
     assert password in second.output  # the same password the second time

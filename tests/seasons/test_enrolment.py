@@ -23,7 +23,7 @@ from app.seasons.models import (
 )
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import SMALL, build_course, flashes, main_of
-from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 
 TUTORED = "tutored"
 
@@ -39,7 +39,7 @@ def post(client, url, page):
     return client.post(url, data={"csrf_token": csrf_token(client, page)})
 
 
-def enrolments_in(cohort):
+def enrollments_in(cohort):
     db.session.expire_all()
     return db.session.scalar(
         select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id)
@@ -58,7 +58,7 @@ def test_the_course_page_shows_each_cohort_with_dates_language_and_seats_left(
     client, login_as, tutored, make_user
 ):
     cohort = make_cohort(tutored, name="Mañana", seats=3, language="en")
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     db.session.commit()
     login_as(Role.LEARNER, locale="en")
     html = main_of(client.get(f"/courses/{TUTORED}").get_data(as_text=True))
@@ -69,7 +69,7 @@ def test_the_course_page_shows_each_cohort_with_dates_language_and_seats_left(
     assert f'action="/cohorts/{cohort.id}/enrol"' in html
 
 
-def test_a_learner_enrols_in_a_cohort_and_lands_in_the_course(client, login_as, tutored):
+def test_a_learner_enrolls_in_a_cohort_and_lands_in_the_course(client, login_as, tutored):
     cohort = make_cohort(tutored, seats=2)
     db.session.commit()
     learner = login_as(Role.LEARNER, locale="en")
@@ -90,7 +90,7 @@ def test_a_full_cohort_answers_full_and_offers_its_waiting_list(
     client, login_as, tutored, make_user
 ):
     cohort = make_cohort(tutored, seats=1)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     db.session.commit()
     login_as(Role.LEARNER, locale="en")
     page = main_of(client.get(f"/courses/{TUTORED}").get_data(as_text=True))
@@ -102,12 +102,12 @@ def test_a_full_cohort_answers_full_and_offers_its_waiting_list(
     assert response.status_code == 409
     shown = client.get(f"/courses/{TUTORED}").get_data(as_text=True)
     assert ("error", "This cohort is full. You can join its waiting list.") in flashes(shown)
-    assert enrolments_in(cohort) == 1 and seats_taken(cohort) == 1
+    assert enrollments_in(cohort) == 1 and seats_taken(cohort) == 1
 
 
 def test_the_waiting_list_tells_the_position_and_can_be_left(client, login_as, tutored, make_user):
     cohort = make_cohort(tutored, seats=1)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     services.join_waitlist(make_user(), cohort)
     db.session.commit()
     login_as(Role.LEARNER, locale="en")
@@ -124,13 +124,13 @@ def test_the_waiting_list_tells_the_position_and_can_be_left(client, login_as, t
     assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 1
 
 
-def test_joining_the_waiting_list_of_a_cohort_with_a_free_seat_enrols(client, login_as, tutored):
+def test_joining_the_waiting_list_of_a_cohort_with_a_free_seat_enrolls(client, login_as, tutored):
     cohort = make_cohort(tutored, seats=1)
     db.session.commit()
     login_as(Role.LEARNER)
     response = post(client, f"/cohorts/{cohort.id}/waitlist", f"/courses/{TUTORED}")
     assert response.headers["Location"] == f"/learn/{TUTORED}"
-    assert enrolments_in(cohort) == 1
+    assert enrollments_in(cohort) == 1
     assert db.session.scalar(select(func.count()).select_from(WaitlistEntry)) == 0
 
 
@@ -143,7 +143,7 @@ def test_withdrawing_before_the_start_frees_the_seat_for_the_first_in_line(
     cohort = make_cohort(tutored, seats=1)
     first, second = make_user(locale="pt"), make_user()
     learner = login_as(Role.LEARNER, locale="en")
-    enrol(learner, tutored, cohort)
+    enroll(learner, tutored, cohort)
     services.join_waitlist(first, cohort)
     services.join_waitlist(second, cohort)
     db.session.commit()
@@ -164,9 +164,9 @@ def test_withdrawing_before_the_start_frees_the_seat_for_the_first_in_line(
 
 
 def test_withdrawal_is_refused_once_the_cohort_has_started(client, login_as, tutored):
-    cohort = make_cohort(tutored, starts_on=days(-1), enrol_opens_on=days(-5))
+    cohort = make_cohort(tutored, starts_on=days(-1), enroll_opens_on=days(-5))
     learner = login_as(Role.LEARNER, locale="en")
-    enrol(learner, tutored, cohort)
+    enroll(learner, tutored, cohort)
     db.session.commit()
     home = client.get(f"/learn/{TUTORED}").get_data(as_text=True)
     assert "/withdraw" not in home
@@ -180,11 +180,11 @@ def test_a_seat_freed_goes_to_someone_not_already_placed_elsewhere(tutored, make
     full = make_cohort(tutored, name="Full", seats=1)
     other = make_cohort(tutored, name="Other", seats=5)
     holder, waiting_then_placed, waiting = make_user(), make_user(), make_user()
-    enrol(holder, tutored, full)
+    enroll(holder, tutored, full)
     services.join_waitlist(waiting_then_placed, full)
     services.join_waitlist(waiting, full)
     # Enrolling in another cohort of the course takes the learner off this waiting list.
-    enrol(waiting_then_placed, tutored, other)
+    enroll(waiting_then_placed, tutored, other)
     assert services.waitlist_entry(waiting_then_placed, full) is None
     promoted = services.withdraw(enrollments.find_enrollment(holder, tutored))
     assert promoted == [waiting]
@@ -193,7 +193,7 @@ def test_a_seat_freed_goes_to_someone_not_already_placed_elsewhere(tutored, make
 
 def test_more_seats_go_to_the_waiting_list_in_order(tutored, make_user):
     cohort = make_cohort(tutored, seats=1)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     line = [make_user() for _ in range(4)]
     for person in line:
         services.join_waitlist(person, cohort)
@@ -201,8 +201,8 @@ def test_more_seats_go_to_the_waiting_list_in_order(tutored, make_user):
         name=cohort.name,
         starts_on=cohort.starts_on,
         ends_on=cohort.ends_on,
-        enrol_opens_on=cohort.enrol_opens_on,
-        enrol_closes_on=cohort.enrol_closes_on,
+        enroll_opens_on=cohort.enroll_opens_on,
+        enroll_closes_on=cohort.enroll_closes_on,
         seats=3,
         language=cohort.language,
     )
@@ -217,10 +217,10 @@ def test_more_seats_go_to_the_waiting_list_in_order(tutored, make_user):
 def test_one_learner_never_holds_two_places_in_one_course_and_season(tutored, make_user):
     first, second = make_cohort(tutored, name="A"), make_cohort(tutored, name="B")
     learner = make_user()
-    enrol(learner, tutored, first)
-    assert enrol(learner, tutored, first).cohort_id == first.id  # the same place: idempotent
+    enroll(learner, tutored, first)
+    assert enroll(learner, tutored, first).cohort_id == first.id  # the same place: idempotent
     with pytest.raises(services.AlreadyEnrolled):
-        enrol(learner, tutored, second)
+        enroll(learner, tutored, second)
     with pytest.raises(services.AlreadyEnrolled):
         services.join_waitlist(learner, second)
     assert seats_taken(first) == 1 and seats_taken(second) == 0
@@ -251,10 +251,10 @@ def test_the_database_refuses_more_seats_taken_than_seats(tutored):
         (-10, -2, "Enrolment is not open at the moment."),
     ],
 )
-def test_enrolment_outside_the_cohort_window_is_refused(
+def test_enrollment_outside_the_cohort_window_is_refused(
     client, login_as, tutored, opens, closes, message
 ):
-    cohort = make_cohort(tutored, enrol_opens_on=days(opens), enrol_closes_on=days(closes))
+    cohort = make_cohort(tutored, enroll_opens_on=days(opens), enroll_closes_on=days(closes))
     db.session.commit()
     learner = login_as(Role.LEARNER, locale="en")
     page = main_of(client.get(f"/courses/{TUTORED}").get_data(as_text=True))
@@ -265,25 +265,25 @@ def test_enrolment_outside_the_cohort_window_is_refused(
     assert enrollments.find_enrollment(learner, tutored) is None and seats_taken(cohort) == 0
 
 
-def test_a_self_paced_window_limits_enrolment(small_course, make_user):
+def test_a_self_paced_window_limits_enrollment(small_course, make_user):
     learner = make_user()
-    offering = offering_for(small_course, enrol_opens_on=days(2), enrol_closes_on=days(30))
-    with pytest.raises(services.EnrolmentClosed):
-        services.enrol(learner, offering)
+    offering = offering_for(small_course, enroll_opens_on=days(2), enroll_closes_on=days(30))
+    with pytest.raises(services.EnrollmentClosed):
+        services.enroll(learner, offering)
     services.set_offering_window(offering, days(0), days(30))
-    assert services.enrol(learner, offering).season_id == offering.season_id
+    assert services.enroll(learner, offering).season_id == offering.season_id
 
 
-def test_a_closed_season_refuses_enrolment_and_keeps_work_readable(
+def test_a_closed_season_refuses_enrollment_and_keeps_work_readable(
     client, login_as, small_course, tutored
 ):
     learner = login_as(Role.LEARNER, locale="en")
-    enrol(learner, small_course)
+    enroll(learner, small_course)
     cohort = make_cohort(tutored)
     services.close_season(cohort.offering.season)
     db.session.commit()
-    with pytest.raises(services.EnrolmentClosed):
-        enrol(learner, tutored, cohort)
+    with pytest.raises(services.EnrollmentClosed):
+        enroll(learner, tutored, cohort)
     # No way in is offered from a closed season.
     page = main_of(client.get(f"/courses/{TUTORED}").get_data(as_text=True))
     assert f"/cohorts/{cohort.id}" not in page
@@ -302,19 +302,19 @@ def test_a_course_taken_again_in_a_later_season_opens_the_later_place(small_cour
     learner = make_user()
     earlier = make_season("Season 2025", starts_on=days(-400), ends_on=days(-40))
     later = make_season("Season 2026")
-    services.enrol(learner, offering_for(small_course, earlier), by_admin=True)
+    services.enroll(learner, offering_for(small_course, earlier), by_admin=True)
     services.close_season(earlier)
-    place = services.enrol(learner, offering_for(small_course, later))
+    place = services.enroll(learner, offering_for(small_course, later))
     assert enrollments.find_enrollment(learner, small_course).id == place.id
     assert place.season_id == later.id
 
 
 def test_a_cohort_must_be_a_cohort_of_the_offering(small_course, tutored, make_user):
     cohort = make_cohort(tutored)
-    with pytest.raises(services.EnrolmentClosed):
-        services.enrol(make_user(), offering_for(small_course), cohort)
-    with pytest.raises(services.EnrolmentClosed):
-        services.enrol(make_user(), cohort.offering)  # tutor-led needs a cohort
+    with pytest.raises(services.EnrollmentClosed):
+        services.enroll(make_user(), offering_for(small_course), cohort)
+    with pytest.raises(services.EnrollmentClosed):
+        services.enroll(make_user(), cohort.offering)  # tutor-led needs a cohort
 
 
 # Days read "anywhere on Earth" ----------------------------------------------------------
@@ -339,8 +339,8 @@ def cohort_plan(**changes):
         "name": "A",
         "starts_on": days(20),
         "ends_on": days(80),
-        "enrol_opens_on": days(-5),
-        "enrol_closes_on": days(15),
+        "enroll_opens_on": days(-5),
+        "enroll_closes_on": days(15),
         "seats": 10,
         "language": "es",
     }
@@ -354,8 +354,8 @@ def cohort_plan(**changes):
         ({"name": "  "}, "A cohort needs a name."),
         ({"name": "x" * 121}, "A name has at most 120 characters and no control characters."),
         ({"ends_on": days(10)}, "The cohort ends before it starts."),
-        ({"enrol_closes_on": days(-6)}, "Enrolment closes before it opens."),
-        ({"enrol_closes_on": days(81)}, "Enrolment must close by the cohort's last day."),
+        ({"enroll_closes_on": days(-6)}, "Enrolment closes before it opens."),
+        ({"enroll_closes_on": days(81)}, "Enrolment must close by the cohort's last day."),
         ({"seats": 0}, "Seats must be a whole number from 1 to 10000."),
         ({"seats": -3}, "Seats must be a whole number from 1 to 10000."),
         ({"seats": 10_001}, "Seats must be a whole number from 1 to 10000."),
@@ -400,7 +400,7 @@ def test_a_season_opens_only_with_a_course_and_copies_without_learners(
     cohort = make_cohort(tutored, season=season, seats=7, tutors=[tutor])
     offering_for(small_course, season)
     services.open_season(season)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     copy = services.copy_season(season, "Season 2027", shift_days=365, keep_tutors=False)
     assert copy.state == SeasonState.DRAFT
     assert copy.starts_on == season.starts_on + timedelta(days=365)
@@ -424,9 +424,9 @@ def test_the_dashboard_shows_the_season_cohort_and_waiting_lists(
     mine, full = make_cohort(tutored, name="Mine"), make_cohort(tutored, name="Full", seats=1)
     other = build_course("other-tutored", kind=CourseKind.TUTOR_LED, languages=["es"])
     elsewhere = make_cohort(other, name="Elsewhere", seats=1)
-    enrol(make_user(), other, elsewhere)
+    enroll(make_user(), other, elsewhere)
     learner = login_as(Role.LEARNER, locale="en")
-    enrol(learner, tutored, mine)
+    enroll(learner, tutored, mine)
     services.join_waitlist(make_user(), elsewhere)
     services.join_waitlist(learner, elsewhere)
     db.session.commit()

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.seasons import services
 from app.seasons.models import Cohort, Offering, Season
 from tests.learning.helpers import build_course
-from tests.seasons.factories import days, enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_a_refused_season_update_leaves_the_season_as_it_was(tutored, self_paced
     if what == "cohort":
         make_cohort(tutored, starts_on=days(20), ends_on=days(250))
     else:
-        offering_for(self_paced, enrol_opens_on=days(-10), enrol_closes_on=days(250))
+        offering_for(self_paced, enroll_opens_on=days(-10), enroll_closes_on=days(250))
     db.session.commit()
     before = (season.name, season.starts_on, season.ends_on)
 
@@ -84,8 +84,8 @@ def test_a_refused_copy_writes_no_season_offering_or_cohort(tutored):
         season=season,
         starts_on=date(9999, 2, 1),
         ends_on=date(9999, 5, 1),
-        enrol_opens_on=date(9999, 1, 1),
-        enrol_closes_on=date(9999, 1, 20),
+        enroll_opens_on=date(9999, 1, 1),
+        enroll_closes_on=date(9999, 1, 20),
     )
     cohort = season.offerings[0].cohorts[0]
     cohort.capstone_due_on, cohort.capstone_cutoff_on = date(9999, 12, 1), date(9999, 12, 20)
@@ -115,8 +115,8 @@ COHORT_COLUMNS = (Cohort.name, Cohort.seats, Cohort.seats_taken, Cohort.ends_on)
 
 def test_a_refused_cohort_update_leaves_the_cohort_as_it_was(tutored, make_user):
     cohort = make_cohort(tutored, name="Tarde", seats=2)
-    enrol(make_user(), tutored, cohort)
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     db.session.commit()
     db.session.refresh(cohort)
     before = (cohort.name, cohort.seats, cohort.seats_taken, cohort.ends_on)
@@ -124,8 +124,8 @@ def test_a_refused_cohort_update_leaves_the_cohort_as_it_was(tutored, make_user)
         name="Renamed",
         starts_on=cohort.starts_on,
         ends_on=days(90),
-        enrol_opens_on=cohort.enrol_opens_on,
-        enrol_closes_on=cohort.enrol_closes_on,
+        enroll_opens_on=cohort.enroll_opens_on,
+        enroll_closes_on=cohort.enroll_closes_on,
         seats=1,  # two learners hold seats
         language=cohort.language,
     )
@@ -137,17 +137,17 @@ def test_a_refused_cohort_update_leaves_the_cohort_as_it_was(tutored, make_user)
     assert stored(Cohort, cohort.id, *COHORT_COLUMNS) == before
 
 
-WINDOW_COLUMNS = (Offering.enrol_opens_on, Offering.enrol_closes_on)
+WINDOW_COLUMNS = (Offering.enroll_opens_on, Offering.enroll_closes_on)
 
 
 def test_a_refused_window_leaves_the_offering_as_it_was(self_paced):
-    offering = offering_for(self_paced, enrol_opens_on=days(-10), enrol_closes_on=days(30))
+    offering = offering_for(self_paced, enroll_opens_on=days(-10), enroll_closes_on=days(30))
     db.session.commit()
-    before = (offering.enrol_opens_on, offering.enrol_closes_on)
+    before = (offering.enroll_opens_on, offering.enroll_closes_on)
 
     # Opens inside the season, closes after it ends.
     with pytest.raises(services.InvalidSeason):
         services.set_offering_window(offering, days(-5), days(400))
 
-    assert (offering.enrol_opens_on, offering.enrol_closes_on) == before
+    assert (offering.enroll_opens_on, offering.enroll_closes_on) == before
     assert stored(Offering, offering.id, *WINDOW_COLUMNS) == before

@@ -18,7 +18,7 @@ from app.seasons.models import Cohort, Enrollment, SeasonState
 from app.seasons.roster_import import PersonRow, import_roster, read_roster
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import build_course
-from tests.seasons.factories import enrol, make_cohort, make_season, offering_for
+from tests.seasons.factories import enroll, make_cohort, make_season, offering_for
 
 HEADER = "email,name,institution,country"
 ANA = "ana.perez@example.org,Ana Pérez,SENA,CO"
@@ -81,7 +81,7 @@ def upload(client, url, data: bytes, *, skip_bad=False, filename="people.csv"):
     return client.post(url, data=form, content_type="multipart/form-data")
 
 
-def enrol_one(client, url, **fields):
+def enroll_one(client, url, **fields):
     form = {"person-csrf_token": csrf_token(client, url), "person-submit": "Enrol"}
     form.update({f"person-{name}": value for name, value in fields.items()})
     return client.post(url, data=form)
@@ -177,7 +177,7 @@ def test_the_page_shows_both_forms_with_labels_and_the_expected_columns(client, 
     assert "at most 5,000 people and 2 MB" in html
 
 
-def test_a_good_file_enrols_new_and_existing_people_and_mails_each(client, admin, cohort):
+def test_a_good_file_enrolls_new_and_existing_people_and_mails_each(client, admin, cohort):
     existing = accounts.create_user(
         "Maria.Lopez@example.org",
         "María López Original",
@@ -291,13 +291,13 @@ def test_formula_in_an_institution_is_refused(app, admin, cohort):
     assert [p.column for p in report.row_problems] == ["institution"]
 
 
-def test_skipping_bad_rows_enrols_the_good_ones_only(client, admin, cohort):
+def test_skipping_bad_rows_enrolls_the_good_ones_only(client, admin, cohort):
     data = csv_bytes(HEADER, ANA, "broken,Bad,SENA,CO", MARIA, "z@example.org,Zed,SENA,Atlantis")
-    users, enrolments, mails = counts()
+    users, enrollments, mails = counts()
     response = upload(client, page_url(cohort), data, skip_bad=True)
     html = response.get_data(as_text=True)
     assert "2 new accounts created and invited" in html and "those rows were skipped" in html
-    assert counts() == (users + 2, enrolments + 2, mails + 2)
+    assert counts() == (users + 2, enrollments + 2, mails + 2)
     assert accounts.find_user_by_email("z@example.org") is None
     assert accounts.find_user_by_email("maria.lopez@example.org").institution_other == (
         "Escuela Técnica Norte"
@@ -309,7 +309,7 @@ def test_more_people_than_seats_changes_nothing_and_says_how_many_are_left(
     client, admin, tutored, make_user
 ):
     small = make_cohort(tutored, name="Small", seats=3)
-    enrol(make_user(), tutored, small)
+    enroll(make_user(), tutored, small)
     db.session.commit()
     before = counts()
     for skip_bad in (False, True):
@@ -332,7 +332,7 @@ def test_more_people_than_seats_changes_nothing_and_says_how_many_are_left(
 
 def test_people_already_in_place_are_reported_not_refused(client, admin, cohort, make_user):
     placed = make_user(email="placed@example.org")
-    enrol(placed, cohort.offering.course, cohort)
+    enroll(placed, cohort.offering.course, cohort)
     db.session.commit()
     before = counts()
     with force_locale("en"):
@@ -352,7 +352,7 @@ def test_a_place_in_another_cohort_of_the_course_is_a_row_problem(
 ):
     other = make_cohort(tutored, name="Tarde", seats=5)
     elsewhere = make_user(email="elsewhere@example.org")
-    enrol(elsewhere, tutored, other)
+    enroll(elsewhere, tutored, other)
     db.session.commit()
     before = counts()
     with force_locale("en"):
@@ -385,15 +385,15 @@ def test_an_invited_person_enrolled_again_gets_a_new_invitation(app, admin, coho
 def test_a_seat_taken_during_the_import_undoes_all_of_it(app, admin, cohort, monkeypatch):
     from app.seasons import services as seasons
 
-    real_enrol, calls = seasons.enrol, []
+    real_enroll, calls = seasons.enroll, []
 
-    def enrol_then_fill(user, offering, cohort=None, **kwargs):
+    def enroll_then_fill(user, offering, cohort=None, **kwargs):
         calls.append(user.email)
         if len(calls) == 3:  # someone else took the last seats meanwhile
             raise seasons.CohortFull("This cohort is full.")
-        return real_enrol(user, offering, cohort, **kwargs)
+        return real_enroll(user, offering, cohort, **kwargs)
 
-    monkeypatch.setattr(seasons, "enrol", enrol_then_fill)
+    monkeypatch.setattr(seasons, "enroll", enroll_then_fill)
     before = counts()
     with force_locale("en"):
         report = import_roster(
@@ -450,7 +450,7 @@ def test_a_post_without_the_csrf_token_is_refused(client, admin, cohort):
 
 
 def test_one_new_person_is_invited(client, admin, cohort):
-    response = enrol_one(
+    response = enroll_one(
         client,
         page_url(cohort),
         email="Nina@Example.org",
@@ -467,7 +467,7 @@ def test_one_new_person_is_invited(client, admin, cohort):
 
 def test_one_existing_person_is_enrolled_without_the_other_fields(client, admin, cohort, make_user):
     known = make_user(email="known@example.org", full_name="Known Person")
-    response = enrol_one(client, page_url(cohort), email="known@example.org", country="")
+    response = enroll_one(client, page_url(cohort), email="known@example.org", country="")
     assert "1 existing account enrolled" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, known.id).full_name == "Known Person"
@@ -477,7 +477,7 @@ def test_one_existing_person_is_enrolled_without_the_other_fields(client, admin,
 
 def test_one_new_person_without_a_name_is_refused_beside_the_field(client, admin, cohort):
     before = counts()
-    response = enrol_one(client, page_url(cohort), email="new@example.org", country="UY")
+    response = enroll_one(client, page_url(cohort), email="new@example.org", country="UY")
     html = response.get_data(as_text=True)
     assert '<p class="error" id="person-full_name-error">' in html
     assert '<p class="error" id="person-institution-error">' in html
@@ -486,7 +486,7 @@ def test_one_new_person_without_a_name_is_refused_beside_the_field(client, admin
 
 def test_one_person_with_a_hostile_name_is_refused_by_the_form(client, admin, cohort):
     before = counts()
-    response = enrol_one(
+    response = enroll_one(
         client,
         page_url(cohort),
         email="x@example.org",
@@ -499,7 +499,7 @@ def test_one_person_with_a_hostile_name_is_refused_by_the_form(client, admin, co
     assert counts() == before
 
 
-def test_a_self_paced_course_enrols_without_a_cohort(client, admin, small_course):
+def test_a_self_paced_course_enrolls_without_a_cohort(client, admin, small_course):
     offering = offering_for(small_course)
     db.session.commit()
     url = f"/admin/offerings/{offering.id}/enrol"
@@ -522,9 +522,9 @@ def test_unknown_cohort_or_offering_is_404(client, admin):
     assert client.get("/admin/offerings/999999/enrol").status_code == 404
 
 
-def test_the_service_enrols_one_person(app, admin, cohort):
+def test_the_service_enrolls_one_person(app, admin, cohort):
     row = PersonRow(line=1, email="solo@example.org", name="Solo", institution="UTEC", country="UY")
-    report = roster_import.enrol_person(cohort.offering, cohort, row, actor=admin)
+    report = roster_import.enroll_person(cohort.offering, cohort, row, actor=admin)
     assert report.applied and report.invited == ["solo@example.org"]
 
 

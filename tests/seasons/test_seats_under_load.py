@@ -12,7 +12,7 @@ from app.extensions import db
 from app.seasons.models import Cohort, Enrollment, WaitlistEntry
 from tests.conftest import outbox
 from tests.learning.helpers import build_course, flashes
-from tests.seasons.factories import enrol, make_cohort
+from tests.seasons.factories import enroll, make_cohort
 from tests.seasons.live_server import (  # noqa: F401 - fixtures
     Browser,
     Reply,
@@ -88,7 +88,7 @@ def test_sixty_learners_race_for_the_last_seat_and_exactly_one_gets_it(
     seats = 5
     cohort = make_cohort(course, seats=seats)
     for user in learners(seats - 1):
-        enrol(user, course, cohort)
+        enroll(user, course, cohort)
     db.session.commit()
     cohort_id = cohort.id
     assert committed(cohort_id)[1] == seats - 1
@@ -161,7 +161,7 @@ def test_the_waiting_list_keeps_its_order_under_concurrency(
     cohort = make_cohort(course, seats=3)
     holders = learners(3)
     for user in holders:
-        enrol(user, course, cohort)
+        enroll(user, course, cohort)
     db.session.commit()
     cohort_id = cohort.id
     queuers = learners(20)

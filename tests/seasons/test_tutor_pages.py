@@ -14,7 +14,7 @@ from app.learning.models import ItemProgress
 from app.seasons import services
 from tests.conftest import csrf_token, outbox
 from tests.learning.helpers import build_course, counting_queries, flashes, main_of
-from tests.seasons.factories import enrol, make_cohort
+from tests.seasons.factories import enroll, make_cohort
 
 TUTORED = "tutored"
 
@@ -70,7 +70,7 @@ def test_a_tutor_sees_only_the_cohorts_they_lead(client, login_as, make_user, tu
     tutor = login_as(Role.TUTOR, locale="en")
     mine = make_cohort(tutored, name="Mañana", seats=12, tutors=[tutor])
     theirs = make_cohort(tutored, name="Tarde", tutors=[make_user(role=Role.TUTOR)])
-    enrol(make_user(), tutored, mine)
+    enroll(make_user(), tutored, mine)
     db.session.commit()
     html = main_of(client.get("/tutor/cohorts").get_data(as_text=True))
     assert "Tutored course" in html  # the course title in the reader's language
@@ -107,7 +107,7 @@ def test_the_roster_shows_each_learner_with_institution_country_and_progress(
     alvaro.country_code, alvaro.institution_other = "ES", "Escuela Taller"
     bea = make_user(full_name="bea Moreno")
     bea.country_code = "MX"
-    places = {user.full_name: enrol(user, tutored, cohort) for user in (zoe, alvaro, bea)}
+    places = {user.full_name: enroll(user, tutored, cohort) for user in (zoe, alvaro, bea)}
     do_items(places["Álvaro Ruiz"], 4)
     places["Álvaro Ruiz"].completed_at = utcnow()
     do_items(places["Zoe Zapata"], 1)
@@ -130,7 +130,7 @@ def test_the_roster_shows_each_learner_with_institution_country_and_progress(
 def test_the_roster_counts_the_waiting_list(client, login_as, make_user, tutored):
     tutor = login_as(Role.TUTOR, locale="en")
     cohort = make_cohort(tutored, seats=1, tutors=[tutor])
-    enrol(make_user(), tutored, cohort)
+    enroll(make_user(), tutored, cohort)
     services.join_waitlist(make_user(), cohort)
     services.join_waitlist(make_user(), cohort)
     db.session.commit()
@@ -148,7 +148,7 @@ def test_the_roster_runs_the_same_queries_for_2_and_30_learners(
         for n in range(start, stop):
             learner = make_user(email=f"learner{n}@example.org")
             learner.institution_id = institutions[n % len(institutions)].id
-            do_items(enrol(learner, tutored, cohort), n % 5)
+            do_items(enroll(learner, tutored, cohort), n % 5)
         db.session.commit()
 
     def count():
@@ -191,7 +191,7 @@ def test_a_learner_is_refused(client, login_as, tutored, page):
 def test_a_tutor_of_another_cohort_cannot_send_to_it(client, login_as, make_user, tutored):
     cohort = make_cohort(tutored, tutors=[make_user(role=Role.TUTOR)])
     learner = make_user()
-    enrol(learner, tutored, cohort)
+    enroll(learner, tutored, cohort)
     own = make_cohort(tutored, name="Own")
     db.session.commit()
     tutor = login_as(Role.TUTOR)
@@ -207,7 +207,7 @@ def test_a_tutor_of_another_cohort_cannot_send_to_it(client, login_as, make_user
 
 def test_an_administrator_sees_any_cohort(client, login_as, make_user, tutored):
     cohort = make_cohort(tutored, tutors=[make_user(role=Role.TUTOR)])
-    enrol(make_user(full_name="Ana Learner"), tutored, cohort)
+    enroll(make_user(full_name="Ana Learner"), tutored, cohort)
     db.session.commit()
     login_as(Role.ADMIN)
     response = client.get(roster_url(cohort))
@@ -234,8 +234,8 @@ def test_the_message_reaches_every_learner_in_their_language_as_plain_text(
     spanish = make_user(locale="es", email="bea@example.org")
     outsider = make_user(email="outsider@example.org")
     for learner in (english, spanish):
-        enrol(learner, tutored, cohort)
-    enrol(outsider, tutored, other)
+        enroll(learner, tutored, cohort)
+    enroll(outsider, tutored, other)
     db.session.commit()
 
     hostile = (
@@ -277,7 +277,7 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_sent(
 ):
     tutor = login_as(Role.TUTOR, locale="en")
     cohort = make_cohort(tutored, tutors=[tutor])
-    enrol(make_user(email="learner@example.org"), tutored, cohort)
+    enroll(make_user(email="learner@example.org"), tutored, cohort)
     db.session.commit()
     response = send(client, cohort, subject, message)
     assert response.status_code == 200
@@ -291,7 +291,7 @@ def test_the_longest_message_with_browser_line_breaks_is_accepted(
 ):
     tutor = login_as(Role.TUTOR, locale="en")
     cohort = make_cohort(tutored, tutors=[tutor])
-    enrol(make_user(email="learner@example.org"), tutored, cohort)
+    enroll(make_user(email="learner@example.org"), tutored, cohort)
     db.session.commit()
     # 5,000 characters as typed; the browser sends each line break as CRLF.
     typed = ("z" * 99 + "\n") * 50
@@ -315,7 +315,7 @@ def test_a_cohort_without_learners_sends_nothing(client, login_as, tutored):
 def test_the_form_needs_its_csrf_token(client, login_as, make_user, tutored):
     tutor = login_as(Role.TUTOR)
     cohort = make_cohort(tutored, tutors=[tutor])
-    enrol(make_user(email="learner@example.org"), tutored, cohort)
+    enroll(make_user(email="learner@example.org"), tutored, cohort)
     db.session.commit()
     response = client.post(message_url(cohort), data={"subject": "Hi", "message": "There"})
     assert response.status_code == 400

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.visits import services
 from app.visits.embeds import DEFAULT_EMBED_HOSTS
 from tests.conftest import csrf_token, post_form
-from tests.learning.helpers import SMALL, enrol_directly, main_of
+from tests.learning.helpers import SMALL, enroll_directly, main_of
 
 URL = "/admin/study-visits/embeds"
 EMBED_PAGE = f"/learn/{SMALL}/visit-embed"
@@ -103,7 +103,7 @@ def test_only_administrators_reach_the_page(client, login_as):
 
 
 def test_the_embed_page_follows_the_list(app, client, admin, small_course):
-    enrol_directly(admin, small_course)
+    enroll_directly(admin, small_course)
     db.session.commit()
     response = client.get(EMBED_PAGE)
     csp = response.headers["Content-Security-Policy"]

@@ -18,7 +18,7 @@ from app.seasons.models import SeasonState
 from app.visits.models import TourSceneView
 from tests.catalog.helpers import copy_example, edit
 from tests.conftest import csrf_token, login
-from tests.learning.helpers import SMALL, count_rows, done_slugs, enrol_directly, enrollment_of
+from tests.learning.helpers import SMALL, count_rows, done_slugs, enroll_directly, enrollment_of
 
 HOSTED = f"/learn/{SMALL}/visit-hosted"
 EMBED = f"/learn/{SMALL}/visit-embed"
@@ -28,7 +28,7 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture
 def learner(client, login_as, small_course):
     user = login_as(Role.LEARNER)
-    enrol_directly(user, small_course)
+    enroll_directly(user, small_course)
     db.session.commit()
     return user
 
@@ -96,7 +96,7 @@ def test_one_learners_tour_is_not_anothers(app, client, learner, make_user, smal
     see(client, "hall")
     see(client, "workshop")
     other = make_user(email="other@example.org")
-    enrol_directly(other, small_course)
+    enroll_directly(other, small_course)
     db.session.commit()
     second = app.test_client()
     login(second, other)
@@ -120,7 +120,7 @@ def test_a_required_visit_counts_toward_the_course_completion(app, client, login
     db.session.commit()
     course = db.session.scalar(select(Course).where(Course.slug == SMALL))
     user = login_as(Role.LEARNER)
-    enrollment = enrol_directly(user, course)
+    enrollment = enroll_directly(user, course)
     for item in db.session.scalars(select(Item).where(Item.course_id == course.id, Item.required)):
         if item.kind == "quiz":
             answers = {"0": ["0"], "1": ["0", "1"], "2": ["true"], "3": ["2"]}

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.learning.models import ItemProgress
 from app.seasons.models import Enrollment
 from app.visits.models import TourSceneView
-from tests.learning.helpers import build_course, enrol_directly
+from tests.learning.helpers import build_course, enroll_directly
 from tests.seasons.live_server import (  # noqa: F401 - fixtures
     Browser,
     Reply,
@@ -59,7 +59,7 @@ def test_every_scene_posted_at_once_is_counted_and_the_visit_done_once(
         )
     )
     learner = make_user(locale="en")
-    enrollment = enrol_directly(learner, course)
+    enrollment = enroll_directly(learner, course)
     db.session.commit()
     browser = Browser(live_server).sign_in(learner)
     url = "/learn/tour-load/visit/tour"

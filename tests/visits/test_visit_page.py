@@ -17,7 +17,7 @@ from tests.learning.helpers import (
     SMALL,
     build_course,
     counting_queries,
-    enrol_directly,
+    enroll_directly,
     import_season,
     main_of,
     tags_of,
@@ -31,7 +31,7 @@ LIMIT = 60 * 1024
 @pytest.fixture
 def learner(client, login_as, small_course):
     user = login_as(Role.LEARNER)
-    enrol_directly(user, small_course)
+    enroll_directly(user, small_course)
     db.session.commit()
     return user
 
@@ -82,7 +82,7 @@ def test_everything_the_tour_says_is_on_the_page_as_text(app, make_user, locale)
         select(Item).where(Item.course_id == course.id, Item.kind == "study_visit")
     )
     learner = make_user(locale=locale)
-    enrol_directly(learner, course)
+    enroll_directly(learner, course)
     db.session.commit()
     client = app.test_client()
     login(client, learner)
@@ -166,7 +166,7 @@ def test_every_study_visit_page_weighs_under_60_kb_before_its_tour(app, make_use
         ).all()
         for locale in course.languages if visits else ():
             learner = make_user(locale=locale)
-            enrol_directly(learner, course)
+            enroll_directly(learner, course)
             db.session.commit()
             client = app.test_client()
             login(client, learner)
@@ -212,11 +212,11 @@ def test_the_visit_pages_run_the_same_queries_for_few_and_many(
     )
     for n in range(30):
         other = make_user(email=f"other{n}@example.org")
-        place = enrol_directly(other, small_course)
+        place = enroll_directly(other, small_course)
         for scene in ("hall", "workshop"):
             db.session.add(TourSceneView(enrollment_id=place.id, item_id=mine.id, scene=scene))
     for n in range(20):
-        enrol_directly(learner, build_course(f"other-{n:02d}", position=n + 1))
+        enroll_directly(learner, build_course(f"other-{n:02d}", position=n + 1))
     db.session.commit()
     many = _pages(client)
 

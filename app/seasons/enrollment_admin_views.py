@@ -20,10 +20,10 @@ from app.seasons import roster_import
 from app.seasons.models import Cohort, Offering
 from app.seasons.queries import load_cohort_or_404, load_offering_or_404
 
-bp = admin_blueprint("enrolment_admin", __name__, template_folder="templates", url_prefix="/admin")
+bp = admin_blueprint("enrollment_admin", __name__, template_folder="templates", url_prefix="/admin")
 
 
-class EnrolPersonForm(FlaskForm):
+class EnrollPersonForm(FlaskForm):
     """One person; name, institution and country only matter for an email with no account."""
 
     email = EmailField(
@@ -102,28 +102,28 @@ PERSON_FIELDS = {
 
 
 @bp.route("/cohorts/<int:cohort_id>/enrol", methods=["GET", "POST"])
-def enrol_cohort(cohort_id):
+def enroll_cohort(cohort_id):
     cohort = load_cohort_or_404(cohort_id)
-    return _enrol_page(cohort.offering, cohort)
+    return _enroll_page(cohort.offering, cohort)
 
 
 @bp.route("/offerings/<int:offering_id>/enrol", methods=["GET", "POST"])
-def enrol_offering(offering_id):
+def enroll_offering(offering_id):
     offering = load_offering_or_404(offering_id)
     if offering.course.kind == CourseKind.TUTOR_LED:
         # People join a tutor-led course in a cohort: let the administrator pick one.
         return render_template(
-            "seasons/enrol/choose_cohort.html", offering=offering, title=_title(offering)
+            "seasons/enroll/choose_cohort.html", offering=offering, title=_title(offering)
         )
-    return _enrol_page(offering, None)
+    return _enroll_page(offering, None)
 
 
 def _title(offering: Offering):
     return localise(offering.course.title, offering.course.language)
 
 
-def _enrol_page(offering: Offering, cohort: Cohort | None):
-    person = EnrolPersonForm(prefix="person")
+def _enroll_page(offering: Offering, cohort: Cohort | None):
+    person = EnrollPersonForm(prefix="person")
     roster = RosterUploadForm(prefix="roster")
     report, sent = None, None
     # Two forms on one page: only the one whose button was pressed is read.
@@ -136,13 +136,13 @@ def _enrol_page(offering: Offering, cohort: Cohort | None):
             institution=person.institution.data or "",
             country=person.country.data or "",
         )
-        report = roster_import.enrol_person(offering, cohort, row, actor=current_user)
+        report = roster_import.enroll_person(offering, cohort, row, actor=current_user)
         for problem in report.row_problems:
             target = getattr(person, PERSON_FIELDS.get(problem.column, ""), None)
             (target.errors if target is not None else person.form_errors).append(problem.message)
         person.form_errors.extend(report.file_problems)
         if report.applied or report.already:
-            person = EnrolPersonForm(prefix="person", formdata=None)
+            person = EnrollPersonForm(prefix="person", formdata=None)
     elif roster.submit.data and roster.validate_on_submit():
         sent = "roster"
         # Werkzeug has already refused a body over MAX_CONTENT_LENGTH (413).
@@ -151,7 +151,7 @@ def _enrol_page(offering: Offering, cohort: Cohort | None):
             offering, cohort, data, skip_bad=roster.skip_bad.data, actor=current_user
         )
     return render_template(
-        "seasons/enrol/enrol.html",
+        "seasons/enroll/enrol.html",
         offering=offering,
         cohort=cohort,
         title=_title(offering),
