@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from app.catalog.models import Course, CourseKind, Item, ItemKind, Module
 from app.extensions import db
 from app.learning.models import Enrollment, ItemProgress, QuizAttempt
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, import_package
 from tests.seasons.factories import offering_for
 
 SEASON = Path(__file__).resolve().parents[2] / "course_content"
@@ -98,14 +98,9 @@ def add_modules(course, start, count, items_per_module=4):
 
 
 def import_season():
-    """The first season's real courses (course_content/), imported and committed."""
-    from app.catalog.content.importer import import_courses
-    from app.catalog.content.loader import load_package
-
-    courses, problems = load_package(SEASON)
-    assert not problems, problems
-    import_courses(courses)
-    db.session.commit()
+    """The first season's real courses (course_content/), imported and committed (the
+    package read and its guides rendered once per worker: see import_package)."""
+    import_package(SEASON)
     return db.session.scalars(select(Course).order_by(Course.slug)).all()
 
 
