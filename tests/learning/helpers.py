@@ -1,6 +1,7 @@
 """Helpers the learning tests share: courses built straight from the models, page parsing,
 quiz submission and SQL statement counting."""
 
+import copy
 import re
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -69,6 +70,91 @@ def build_course(
             )
             item_position += 1
     db.session.flush()
+    return course
+
+
+# small-example's basics-quiz as the importer writes it (tests/learning/test_quizzes.py checks
+# that it still is): q0 single, q1 multiple, q2 true/false, q3 numeric; 50% passes; 2 attempts.
+BASICS_QUIZ = {
+    "pass_mark": 50,
+    "max_attempts": 2,
+    "questions": [
+        {
+            "kind": "single",
+            "prompt": {
+                "es": "¿Cuántos módulos tiene este curso?",
+                "pt": "Quantos módulos tem este curso?",
+                "en": "How many modules does this course have?",
+            },
+            "choices": [
+                {"text": {"es": "1"}, "correct": True},
+                {"text": {"es": "2"}, "correct": False},
+            ],
+            "answer": None,
+            "tolerance": 0,
+            "feedback": {
+                "es": "Tiene un módulo.",
+                "pt": "Tem um módulo.",
+                "en": "It has one module.",
+            },
+        },
+        {
+            "kind": "multiple",
+            "prompt": {"es": "¿Qué tipos de elemento hay?", "en": "Which item kinds are there?"},
+            "choices": [
+                {"text": {"es": "Lección", "en": "Lesson"}, "correct": True},
+                {"text": {"es": "Cuestionario", "en": "Quiz"}, "correct": True},
+                {"text": {"es": "Videojuego", "en": "Video game"}, "correct": False},
+            ],
+            "answer": None,
+            "tolerance": 0,
+            "feedback": {},
+        },
+        {
+            "kind": "true_false",
+            "prompt": {"es": "Las guías se descargan en PDF.", "en": "Guides download as PDF."},
+            "choices": [],
+            "answer": True,
+            "tolerance": 0,
+            "feedback": {},
+        },
+        {
+            "kind": "numeric",
+            "prompt": {
+                "es": "¿Cuántas horas dura el curso?",
+                "en": "How many hours does the course take?",
+            },
+            "choices": [],
+            "answer": 2.0,
+            "tolerance": 0.0,
+            "feedback": {},
+        },
+    ],
+}
+
+
+def build_quiz_course():
+    """small-example as the quiz tests need it, written with the models (no package import):
+    three required lessons, then basics-quiz (BASICS_QUIZ); committed."""
+    course = build_course(
+        SMALL,
+        languages=["es", "pt", "en"],
+        title={"es": "Curso de ejemplo", "pt": "Curso de exemplo", "en": "Example course"},
+        hours=2,
+        modules=1,
+        items_per_module=3,
+    )
+    course.modules[0].items.append(
+        Item(
+            course_id=course.id,
+            slug="basics-quiz",
+            kind=ItemKind.QUIZ,
+            position=3,
+            title={"es": "Cuestionario", "pt": "Questionário", "en": "Quiz"},
+            content=copy.deepcopy(BASICS_QUIZ),
+        )
+    )
+    db.session.commit()
     return course
 
 
