@@ -57,6 +57,15 @@ def server_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
+def pytest_configure(config):
+    server_url = os.environ.get("TEST_DATABASE_URL", "")
+    if server_url and not _is_postgres(server_url):
+        raise pytest.UsageError(
+            "TEST_DATABASE_URL names a PostgreSQL server (postgresql://...); "
+            "SQLite needs no setting: each worker makes its own file"
+        )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """This worker's own database: a file in its tmp folder, or on PostgreSQL a database
@@ -65,8 +74,8 @@ def database_url(tmp_path_factory):
     The database TEST_DATABASE_URL names is only the way in to the server: never written.
     """
     server_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not _is_postgres(server_url):
-        yield server_url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     url = make_url(server_url)
     name = f"{url.database}_{WORKER}_{secrets.token_hex(3)}"
@@ -97,7 +106,6 @@ def app(database_url):
     application = create_app({"TESTING": True, "RENDER_RETRY_PAUSE": 0.01})
     application.test_client_class = IsolatedClient
     with application.app_context():
-        db.drop_all()  # the worker's own database (a rerun on a kept SQLite file)
         db.create_all()  # tests only; migrations are tested on their own database
     yield application
     with application.app_context():
