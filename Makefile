@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
+# Test processes (pytest-xdist): 2 suits a 2-core machine; PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test bench setup browser-tools redis-server check-system translations extract-messages update-catalogs lint clean
 
@@ -15,7 +17,7 @@ run: setup
 
 test: setup browser-tools redis-server
 	$(BIN)/ruff check app tests scripts migrations/env.py
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Page figures (queries, bytes, latency under load beside a trivial Flask view) and certificate
 # figures (render, bulk issue with 1 and 2 workers, worker memory); see bench/.
@@ -35,14 +37,15 @@ browser-tools:
 	  && npm ci --silent --no-audit --no-fund; } \
 	  || echo "!!! npm is missing: the browser tests will be skipped"
 
-# The job tests need a real Redis: the one on 127.0.0.1:6379, else one they start themselves.
+# The job tests need a real Redis: each test worker starts its own redis-server (or uses
+# TEST_REDIS_URL); without one they are skipped, loudly.
 redis-server:
 	@command -v redis-server >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's redis-server for the job tests..."; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
-	      || echo "!!! could not install redis-server: the job tests on Redis need one on 127.0.0.1:6379"; \
-	  else echo "!!! redis-server is missing (sudo apt-get install redis-server): job tests on Redis need one on 127.0.0.1:6379"; fi; }
+	      || echo "!!! could not install redis-server: the job tests on Redis will be skipped (or set TEST_REDIS_URL)"; \
+	  else echo "!!! redis-server is missing (sudo apt-get install redis-server): the job tests on Redis will be skipped (or set TEST_REDIS_URL)"; fi; }
 
 setup: $(STAMP) check-system translations
 

@@ -1,19 +1,31 @@
 """Fixtures: a real database (SQLite, or PostgreSQL through TEST_DATABASE_URL), factories
-for people, and a client helper that signs in through the real login form with CSRF."""
+for people, and a client helper that signs in through the real login form with CSRF.
+
+The suite runs in parallel (pytest-xdist, `make test` uses 2 workers). Each worker owns what
+it touches: its own SQLite file, or its own PostgreSQL database made on the TEST_DATABASE_URL
+server and dropped at the end; its own redis-server unless TEST_REDIS_URL names one; its own
+free ports. Nothing here drops or flushes anything the run did not create.
+"""
 
 import contextvars
+import functools
+import hashlib
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 # Settings come from the environment, as in production; set them before the app loads.
 os.environ["AULA_ENV"] = "testing"
@@ -32,11 +44,51 @@ TEST_PASSWORD = "lapiz naranja montaña 7"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1 ... under xdist
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql", "postgres:"))
+
+
+def server_engine(url: str) -> sa.Engine:
+    """An engine on a PostgreSQL server's database, for CREATE/DROP DATABASE."""
+    url = make_url(url).set(drivername="postgresql+psycopg")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def pytest_configure(config):
+    server_url = os.environ.get("TEST_DATABASE_URL", "")
+    if server_url and not _is_postgres(server_url):
+        raise pytest.UsageError(
+            "TEST_DATABASE_URL names a PostgreSQL server (postgresql://...); "
+            "SQLite needs no setting: each worker makes its own file"
+        )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    )
+    """This worker's own database: a file in its tmp folder, or on PostgreSQL a database
+    `<TEST_DATABASE_URL's name>_<worker>_<random>` made for the run and dropped after it.
+
+    The database TEST_DATABASE_URL names is only the way in to the server: never written.
+    """
+    server_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = make_url(server_url)
+    name = f"{url.database}_{WORKER}_{secrets.token_hex(3)}"
+    server = server_engine(server_url)
+    quoted = server.dialect.identifier_preparer.quote(name)
+    with server.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))  # fails if it exists: not ours
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        server.dispose()
 
 
 class IsolatedClient(FlaskClient):
@@ -54,9 +106,10 @@ def app(database_url):
     application = create_app({"TESTING": True, "RENDER_RETRY_PAUSE": 0.01})
     application.test_client_class = IsolatedClient
     with application.app_context():
-        db.drop_all()
         db.create_all()  # tests only; migrations are tested on their own database
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # no pooled connection keeps the database from being dropped
 
 
 @pytest.fixture(autouse=True)
@@ -89,18 +142,64 @@ def institutions(app):
 PACKAGES = Path(__file__).parent / "catalog" / "packages"
 
 
-@pytest.fixture
-def small_course(app):
-    """The complete small example course, imported (its guide rendered by WeasyPrint)."""
-    from app.catalog.content.importer import import_courses
+# Course packages, imported for a test cheaply -------------------------------------------------
+#
+# Every test starts with empty tables (clean_state), so a test that needs a course imports it.
+# What an import costs is reading the package and rendering its guides with WeasyPrint (about
+# 0.3 s for small-example, 2 s for the OSH course); both depend on the package's files only, so
+# each worker does them once per package and every later import reuses them. The rows are
+# still written by the real importer for each test: tests share no rows and may change them.
+
+
+@functools.cache
+def loaded_package(path: Path):
+    """The package at `path`, read and checked once per worker (do not change what it returns)."""
     from app.catalog.content.loader import load_package
+
+    courses, problems = load_package(path)
+    assert not problems, problems
+    return courses
+
+
+_guide_pdfs: dict[tuple, bytes] = {}
+
+
+def _files_digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+def import_package(path: Path) -> list:
+    """Import the package at `path` as `flask content import` does (committed) and return its
+    courses; each distinct guide is rendered once per worker and its PDF reused after that."""
+    from app.catalog.content import importer
     from app.catalog.models import Course
 
-    courses, problems = load_package(PACKAGES / "small-example")
-    assert not problems, problems
-    import_courses(courses)
+    render = importer.render_guide_pdf
+
+    def render_once(title, course_title, text, files, base):
+        key = (title, course_title, text, base, _files_digest(files))
+        if key not in _guide_pdfs:
+            _guide_pdfs[key] = render(title, course_title, text, files, base)
+        return _guide_pdfs[key]
+
+    courses = loaded_package(Path(path).resolve())
+    with mock.patch.object(importer, "render_guide_pdf", render_once):
+        importer.import_courses(courses)
     db.session.commit()
-    return db.session.scalar(db.select(Course).where(Course.slug == "small-example"))
+    slugs = [loaded.spec.slug for loaded in courses]
+    return db.session.scalars(
+        db.select(Course).where(Course.slug.in_(slugs)).order_by(Course.slug)
+    ).all()
+
+
+@pytest.fixture
+def small_course(app):
+    """The complete small example course, imported (its guide rendered once per worker)."""
+    (course,) = import_package(PACKAGES / "small-example")
+    return course
 
 
 @pytest.fixture
@@ -210,34 +309,59 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """A real Redis: TEST_REDIS_URL, the one on 127.0.0.1:6379, or one started for the run."""
+    """A real Redis: TEST_REDIS_URL if set, else a redis-server this worker starts for the run
+    (on a free port, no persistence) and stops at the end.
+
+    Tests never flush a Redis: they use keys and queue names of their own.
+    """
     if os.environ.get("TEST_REDIS_URL"):
         yield os.environ["TEST_REDIS_URL"]
         return
-    if _reachable("127.0.0.1", 6379):
-        yield "redis://127.0.0.1:6379/0"
-        return
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("JOB TESTS ON REDIS SKIPPED: no Redis on 127.0.0.1:6379 and no redis-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        pytest.skip(
+            "JOB TESTS ON REDIS SKIPPED: no redis-server to start "
+            "(sudo apt-get install redis-server, or set TEST_REDIS_URL)"
+        )
     folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-         "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(50):
-        if _reachable("127.0.0.1", port):
+    log_path = folder / "redis.log"
+    for _attempt in range(3):  # a port picked free may be taken before the server binds it
+        port = free_port()
+        process = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
+             "no", "--dir", str(folder), "--logfile", str(log_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if _reachable("127.0.0.1", port):
+                break
+            time.sleep(0.05)
+        if process.poll() is None and _reachable("127.0.0.1", port):
             break
-        time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+        process.kill()
+        process.wait(timeout=10)
+    else:
+        log = log_path.read_text(errors="replace") if log_path.exists() else "(no log)"
+        pytest.fail(f"redis-server did not start; its log:\n{log[-5000:]}")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -269,3 +393,37 @@ def job_worker(app, queue: str, redis_url: str, **settings) -> subprocess.Popen:
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+# Parallel runs (pytest-xdist) -------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """Tests on one live server run on one worker, so each server starts once: the browser
+    journeys share a session's server (and journey (c) follows on (b)), each load-test module
+    its module's server."""
+    for item in items:
+        if "live_server" not in item.fixturenames:
+            continue
+        in_e2e = Path(item.path).parent.name == "e2e"
+        item.add_marker(pytest.mark.xdist_group("e2e" if in_e2e else item.module.__name__))
+    if config.getoption("loadgroup", False):
+        _mark_groups_in_ids(items)
+
+
+def _mark_groups_in_ids(items) -> None:
+    """What xdist does for --dist loadgroup, done so that pytest 9.2 sees it: xdist (3.8)
+    appends "@group" to a test's id by setting `item._nodeid`, which this pytest no longer
+    reads (it keeps the id in `item._id`), so each group's tests would be scattered."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # an older pytest, where xdist's own way works
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if names:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")

@@ -2,7 +2,6 @@
 cohort of it with tutors, learners with a place in it, and tiny valid files."""
 
 import base64
-import functools
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.catalog.models import Course
 from app.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, import_package
 from tests.seasons.factories import enroll, make_cohort
 
 OSH = "osh-in-vocational-training"
@@ -23,24 +22,12 @@ SAVE_URL = f"{ITEM_URL}/capstone"
 _counter = {"n": 0}
 
 
-@functools.cache
-def _loaded_osh():
-    from app.catalog.content.loader import load_package
-
-    courses, problems = load_package(PACKAGE)
-    assert not problems, problems
-    return courses
-
-
 def osh_course() -> Course:
-    """The OSH course (tutor-led, capstone "proyecto-final"), imported once per test."""
+    """The OSH course (tutor-led, capstone "proyecto-final"), imported once per test (its
+    package read and its guides rendered once per worker: see import_package)."""
     course = db.session.scalar(select(Course).where(Course.slug == OSH))
     if course is None:
-        from app.catalog.content.importer import import_courses
-
-        import_courses(_loaded_osh())
-        db.session.commit()
-        course = db.session.scalar(select(Course).where(Course.slug == OSH))
+        (course,) = import_package(PACKAGE)
     return course
 
 

@@ -3,11 +3,10 @@
 
 They run on a fresh database of their own, never on the session database that the other
 tests fill with `create_all`: a file in tmp_path on SQLite, or a `<name>_migrations`
-database on the server given by TEST_DATABASE_URL on PostgreSQL.
+database beside the worker's own on the TEST_DATABASE_URL server on PostgreSQL.
 """
 
 import logging.config
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT, create_app
 from app.extensions import db
+from tests.conftest import server_engine
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -32,21 +32,19 @@ def head_revision() -> str:
 
 
 @pytest.fixture
-def fresh_database_url(tmp_path):
-    """The URL of an empty database, made for one test and dropped after it."""
-    server_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not server_url.startswith(("postgresql", "postgres:")):
+def fresh_database_url(tmp_path, database_url):
+    """The URL of an empty database, made for one test and dropped after it: on PostgreSQL
+    `<this worker's database>_migrations`, beside the worker's own, so workers never meet."""
+    if not database_url.startswith(("postgresql", "postgres:")):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
 
-    url = make_url(server_url).set(drivername="postgresql+psycopg")
-    # The server is reached through the test database, which exists; the fresh one is beside it.
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    server = server_engine(database_url)
     name = f"{url.database}_migrations"
     quoted = server.dialect.identifier_preparer.quote(name)
     with server.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))  # fails if it exists: not ours
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:

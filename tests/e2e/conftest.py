@@ -54,7 +54,7 @@ def pytest_terminal_summary(terminalreporter):
 
 def _free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.1", 0))  # the OS picks a port nothing listens on
         return s.getsockname()[1]
 
 
@@ -99,28 +99,51 @@ def live_server(tmp_path_factory):
             (date.today() + timedelta(days=300)).isoformat(),
         ],
     ):
-        subprocess.run(
-            flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        done = subprocess.run(
+            flask + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
         )
-    log = (folder / "server.log").open("w")
+        if done.returncode != 0:
+            pytest.fail(f"flask {' '.join(command)} failed:\n{(done.stdout + done.stderr)[-5000:]}")
+    log_path = folder / "server.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    try:
+        if not _answers_healthz(url, server):
+            log.flush()
+            pytest.fail(
+                f"the server did not answer /healthz within {READY_DEADLINE} s; "
+                f"its log ({log_path}):\n{log_path.read_text(errors='replace')[-10000:]}"
+            )
+        yield LiveServer(url, database)
+    finally:
+        server.terminate()
         try:
-            if urllib.request.urlopen(f"{url}/healthz", timeout=2).status == 200:  # noqa: S310
-                break
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+# gunicorn's workers each import the app: seconds on a busy machine, so wait generously.
+READY_DEADLINE = 120
+
+
+def _answers_healthz(url: str, process: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + READY_DEADLINE
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return True
         except OSError:
             time.sleep(0.2)
-    else:
-        server.terminate()
-        pytest.fail(f"the server did not start; see {folder / 'server.log'}")
-    yield LiveServer(url, database)
-    server.terminate()
-    server.wait(timeout=20)
+    return False
 
 
 @pytest.fixture(scope="session")

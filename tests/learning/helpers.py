@@ -1,6 +1,7 @@
 """Helpers the learning tests share: courses built straight from the models, page parsing,
 quiz submission and SQL statement counting."""
 
+import copy
 import re
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ from app.catalog.models import Course, CourseKind, Item, Module
 from app.extensions import db
 from app.learning.models import ItemProgress, QuizAttempt
 from app.seasons.models import Enrollment
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, import_package
 from tests.seasons.factories import offering_for
 
 SEASON = Path(__file__).resolve().parents[2] / "course_content"
@@ -73,6 +74,91 @@ def build_course(
     return course
 
 
+# small-example's basics-quiz as the importer writes it (tests/learning/test_quizzes.py checks
+# that it still is): q0 single, q1 multiple, q2 true/false, q3 numeric; 50% passes; 2 attempts.
+BASICS_QUIZ = {
+    "pass_mark": 50,
+    "max_attempts": 2,
+    "questions": [
+        {
+            "kind": "single",
+            "prompt": {
+                "es": "¿Cuántos módulos tiene este curso?",
+                "pt": "Quantos módulos tem este curso?",
+                "en": "How many modules does this course have?",
+            },
+            "choices": [
+                {"text": {"es": "1"}, "correct": True},
+                {"text": {"es": "2"}, "correct": False},
+            ],
+            "answer": None,
+            "tolerance": 0,
+            "feedback": {
+                "es": "Tiene un módulo.",
+                "pt": "Tem um módulo.",
+                "en": "It has one module.",
+            },
+        },
+        {
+            "kind": "multiple",
+            "prompt": {"es": "¿Qué tipos de elemento hay?", "en": "Which item kinds are there?"},
+            "choices": [
+                {"text": {"es": "Lección", "en": "Lesson"}, "correct": True},
+                {"text": {"es": "Cuestionario", "en": "Quiz"}, "correct": True},
+                {"text": {"es": "Videojuego", "en": "Video game"}, "correct": False},
+            ],
+            "answer": None,
+            "tolerance": 0,
+            "feedback": {},
+        },
+        {
+            "kind": "true_false",
+            "prompt": {"es": "Las guías se descargan en PDF.", "en": "Guides download as PDF."},
+            "choices": [],
+            "answer": True,
+            "tolerance": 0,
+            "feedback": {},
+        },
+        {
+            "kind": "numeric",
+            "prompt": {
+                "es": "¿Cuántas horas dura el curso?",
+                "en": "How many hours does the course take?",
+            },
+            "choices": [],
+            "answer": 2.0,
+            "tolerance": 0.0,
+            "feedback": {},
+        },
+    ],
+}
+
+
+def build_quiz_course():
+    """small-example as the quiz tests need it, written with the models (no package import):
+    three required lessons, then basics-quiz (BASICS_QUIZ); committed."""
+    course = build_course(
+        SMALL,
+        languages=["es", "pt", "en"],
+        title={"es": "Curso de ejemplo", "pt": "Curso de exemplo", "en": "Example course"},
+        hours=2,
+        modules=1,
+        items_per_module=3,
+    )
+    course.modules[0].items.append(
+        Item(
+            course_id=course.id,
+            slug="basics-quiz",
+            kind="quiz",
+            position=3,
+            title={"es": "Cuestionario", "pt": "Questionário", "en": "Quiz"},
+            content=copy.deepcopy(BASICS_QUIZ),
+        )
+    )
+    db.session.commit()
+    return course
+
+
 def add_modules(course, start, count, items_per_module=4):
     """More lesson modules at the end of a course built by build_course."""
     position = db.session.scalar(
@@ -99,14 +185,9 @@ def add_modules(course, start, count, items_per_module=4):
 
 
 def import_season():
-    """The first season's real courses (course_content/), imported and committed."""
-    from app.catalog.content.importer import import_courses
-    from app.catalog.content.loader import load_package
-
-    courses, problems = load_package(SEASON)
-    assert not problems, problems
-    import_courses(courses)
-    db.session.commit()
+    """The first season's real courses (course_content/), imported and committed (the
+    package read and its guides rendered once per worker: see import_package)."""
+    import_package(SEASON)
     return db.session.scalars(select(Course).order_by(Course.slug)).all()
 
 

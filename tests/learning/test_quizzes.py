@@ -2,7 +2,9 @@
 pass mark, attempt limit, best attempt, resent forms, decimal commas, learners kept apart.
 
 small-example's basics-quiz: q0 single (choice 0 correct), q1 multiple (0 and 1), q2
-true/false (true), q3 numeric (2, tolerance 0); pass mark 50%, two attempts.
+true/false (true), q3 numeric (2, tolerance 0); pass mark 50%, two attempts. These are rules of
+the quiz, so the course is written with the models (build_quiz_course), not imported from the
+package each time; one test checks that the package still has that quiz.
 """
 
 import re
@@ -13,10 +15,12 @@ from app.accounts.models import Role
 from app.learning.models import ItemProgress, QuizAttempt
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import (
+    BASICS_QUIZ,
     QUIZ_URL,
     RIGHT,
     WRONG,
     attempts_of,
+    build_quiz_course,
     count_rows,
     done_slugs,
     enroll_by_form,
@@ -28,7 +32,12 @@ from tests.learning.helpers import (
 
 
 @pytest.fixture
-def learner(client, login_as, small_course):
+def quiz_course(app):
+    return build_quiz_course()
+
+
+@pytest.fixture
+def learner(client, login_as, quiz_course):
     user = login_as(Role.LEARNER, locale="en")
     assert enroll_by_form(client).status_code == 302
     return user
@@ -215,8 +224,15 @@ def test_the_same_form_sent_twice_counts_once(client, learner):
     assert "1 attempt left." in page
 
 
+def test_the_packages_basics_quiz_is_the_one_these_tests_build(small_course):
+    quiz = next(i for m in small_course.modules for i in m.items if i.slug == "basics-quiz")
+    assert quiz.content == BASICS_QUIZ
+    required = [i.slug for m in small_course.modules for i in m.items if i.required]
+    assert required[-1] == "basics-quiz" and len(required) == 4  # as build_quiz_course's
+
+
 def test_a_learner_never_sees_another_learners_attempts(
-    client, app, login_as, make_user, small_course
+    client, app, login_as, make_user, quiz_course
 ):
     first = login_as(Role.LEARNER, locale="en")
     enroll_by_form(client)

@@ -83,6 +83,11 @@ class LiveServer:
         return bad
 
 
+# How long a server may take to answer /healthz: gunicorn's workers each import the app,
+# which takes seconds on a busy machine (30 s was once not enough on a loaded 2-core one).
+READY_DEADLINE = 120
+
+
 @pytest.fixture(scope="module", name="live_server")
 def live_server_fixture(app, database_url, tmp_path_factory):
     """gunicorn (gthread, 4 workers x 16 threads) on the test database, for one module.
@@ -91,52 +96,76 @@ def live_server_fixture(app, database_url, tmp_path_factory):
     """
     folder = tmp_path_factory.mktemp("live-seats")
     log_path = folder / "server.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": os.environ["SECRET_KEY"],
-        "DATABASE_URL": database_url,
-        "BASE_URL": url,
-    }
-    for name in ("REDIS_URL", "SMTP_HOST", "TRUSTED_PROXIES"):
-        env.pop(name, None)
     log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app",
-         "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS),
-         "--bind", f"127.0.0.1:{port}", "--backlog", "512", "--timeout", "60",
-         "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT,
-         "--error-logfile", "-", "--log-level", "info"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    server = LiveServer(url, log_path, process)
     try:
-        _wait_until_healthy(server)
-        yield server
-    finally:
-        process.terminate()
+        server = _start_ready_server(database_url, log_path, log)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
-            process.kill()
-            process.wait(timeout=10)
+            yield server
+        finally:
+            _stop(server.process)
+    finally:
         log.close()
 
 
-def _wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + 30
+def _start_ready_server(database_url: str, log_path: Path, log) -> LiveServer:
+    """Start gunicorn on a free port and wait until it answers; a port taken between picking
+    and binding it (another worker's server) gets another try on a new port."""
+    for _attempt in range(3):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "AULA_ENV": "testing",
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "DATABASE_URL": database_url,
+            "BASE_URL": url,
+        }
+        for name in ("REDIS_URL", "SMTP_HOST", "TRUSTED_PROXIES"):
+            env.pop(name, None)
+        offset = log.tell()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "wsgi:app",
+             "--worker-class", "gthread", "--workers", str(WORKERS), "--threads", str(THREADS),
+             "--bind", f"127.0.0.1:{port}", "--backlog", "512", "--timeout", "60",
+             "--graceful-timeout", "10",
+             "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT,
+             "--error-logfile", "-", "--log-level", "info"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = LiveServer(url, log_path, process)
+        if _wait_until_healthy(server):
+            return server
+        _stop(process)
+        log.flush()
+        if "Address already in use" not in server.log_since(offset):
+            break
+    pytest.fail(
+        f"the live server did not answer /healthz within {READY_DEADLINE} s; "
+        f"its log ({log_path}):\n{server.log_since(0)[-10000:]}"
+    )
+
+
+def _wait_until_healthy(server: LiveServer) -> bool:
+    deadline = time.monotonic() + READY_DEADLINE
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            break
+            return False
         try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as answer:  # noqa: S310
                 if answer.status == 200:
-                    return
+                    return True
         except OSError:
             time.sleep(0.2)
-    pytest.fail(f"the live server did not start:\n{server.log_since(0)[-5000:]}")
+    return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+        process.kill()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(name="server_log")
