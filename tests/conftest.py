@@ -9,7 +9,6 @@ free ports. Nothing here drops or flushes anything the run did not create.
 
 import contextvars
 import functools
-import hashlib
 import os
 import re
 import secrets
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -147,7 +145,8 @@ PACKAGES = Path(__file__).parent / "catalog" / "packages"
 # Every test starts with empty tables (clean_state), so a test that needs a course imports it.
 # What an import costs is reading the package and rendering its guides with WeasyPrint (about
 # 0.3 s for small-example, 2 s for the OSH course); both depend on the package's files only, so
-# each worker does them once per package and every later import reuses them. The rows are
+# each worker reads a package once, and the importer reuses an unchanged guide's PDF (as it
+# does for any re-import, app/catalog/content/guides.py). The rows are
 # still written by the real importer for each test: tests share no rows and may change them.
 
 
@@ -161,33 +160,14 @@ def loaded_package(path: Path):
     return courses
 
 
-_guide_pdfs: dict[tuple, bytes] = {}
-
-
-def _files_digest(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
-    return digest.hexdigest()
-
-
 def import_package(path: Path) -> list:
     """Import the package at `path` as `flask content import` does (committed) and return its
-    courses; each distinct guide is rendered once per worker and its PDF reused after that."""
+    courses; each distinct guide is rendered once per process and its PDF reused after that."""
     from app.catalog.content import importer
     from app.catalog.models import Course
 
-    render = importer.render_guide_pdf
-
-    def render_once(title, course_title, text, files, base):
-        key = (title, course_title, text, base, _files_digest(files))
-        if key not in _guide_pdfs:
-            _guide_pdfs[key] = render(title, course_title, text, files, base)
-        return _guide_pdfs[key]
-
     courses = loaded_package(Path(path).resolve())
-    with mock.patch.object(importer, "render_guide_pdf", render_once):
-        importer.import_courses(courses)
+    importer.import_courses(courses)  # an unchanged guide's PDF is reused (catalog/content/guides)
     db.session.commit()
     slugs = [loaded.spec.slug for loaded in courses]
     return db.session.scalars(

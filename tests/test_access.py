@@ -47,26 +47,26 @@ def add_capstone(course):
         kind="capstone",
         position=1000,
         title={"es": "Proyecto"},
-        content={
-            "brief_html": {"es": "<p>Brief</p>"},
-            "max_attempts": 3,
-            "rubric": {
-                "pass_threshold": 1,
-                "criteria": [
-                    {
-                        "title": {"es": "Criterio"},
-                        "description": None,
-                        "levels": [
-                            {"points": 0, "title": {"es": "No"}, "description": {"es": "No"}},
-                            {"points": 2, "title": {"es": "Sí"}, "description": {"es": "Sí"}},
-                        ],
-                    }
-                ],
-            },
-        },
+        content={"brief_html": {"es": "<p>Brief</p>"}, "max_attempts": 3},
     )
     db.session.add(item)
     db.session.flush()
+    capstones.save_rubric(
+        item,
+        {
+            "pass_threshold": 1,
+            "criteria": [
+                {
+                    "title": {"es": "Criterio"},
+                    "description": None,
+                    "levels": [
+                        {"points": 0, "title": {"es": "No"}, "description": {"es": "No"}},
+                        {"points": 2, "title": {"es": "Sí"}, "description": {"es": "Sí"}},
+                    ],
+                }
+            ],
+        },
+    )
     return item
 
 

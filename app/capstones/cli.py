@@ -40,7 +40,7 @@ def _capstone(course_slug: str):
 def rubric_export(course_slug, output):
     """Print (or write) the rubric of COURSE_SLUG's capstone as CSV."""
     course, item = _capstone(course_slug)
-    text = rubric_csv.export_rubric(item.content["rubric"], course.languages)
+    text = rubric_csv.export_rubric(services.rubric(item), course.languages)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -68,7 +68,7 @@ def rubric_import(course_slug, file):
             raise click.ClickException(
                 f"the rubric of {course.slug} was not changed: {len(error.problems)} problem(s)"
             ) from None
-        item.content = {**item.content, "rubric": rubric}  # a new dict: the JSON column changes
+        services.save_rubric(item, rubric)
         say(
             f"Replaced the rubric of {course.slug}: {len(rubric['criteria'])} criteria, "
             f"pass mark {rubric['pass_threshold']}."

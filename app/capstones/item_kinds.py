@@ -1,6 +1,7 @@
 """Capstone projects, the capstones area's kind of course item: a brief and a rubric; done
 when a tutor's review passes the learner's project (app/capstones/services.py)."""
 
+from dataclasses import dataclass
 from typing import Literal
 
 from flask_babel import lazy_gettext as _l
@@ -67,17 +68,36 @@ def stored_rubric(rubric: Rubric, localised) -> dict:
 
 
 def _content(context, spec: Capstone) -> dict:
-    return {
-        "brief_html": context.markdown_html(spec.brief),
-        "max_attempts": spec.max_attempts,
-        "rubric": stored_rubric(spec.rubric, context.localised),
-    }
+    """The brief and the attempts; the rubric is the capstones area's own row (`_imported`)."""
+    return {"brief_html": context.markdown_html(spec.brief), "max_attempts": spec.max_attempts}
 
 
-def _page(enrollment, item):
+def _imported(context, item, spec: Capstone) -> None:
+    from app.capstones.services import save_rubric
+
+    save_rubric(item, stored_rubric(spec.rubric, context.localised))
+
+
+@dataclass
+class CapstonePart:
+    """What the capstone partial shows: the rubric, and the learner's project (None without a
+    cohort place: self-paced learners read the brief and the rubric only)."""
+
+    rubric: dict
+    project: object
+
+
+def capstone_part(enrollment, item, project=None) -> CapstonePart:
+    from app.capstones.services import rubric
     from app.capstones.views import project_page  # the page reads the learning area's rows
 
-    return project_page(enrollment, item)
+    return CapstonePart(rubric(item), project or project_page(enrollment, item))
+
+
+def _offline(item) -> OfflinePart:
+    from app.capstones.services import rubric
+
+    return OfflinePart(content={"brief_html": item.content["brief_html"], "rubric": rubric(item)})
 
 
 def _projects(item_ids: list[int]) -> dict[int, list[str]]:
@@ -97,10 +117,9 @@ kinds.register(
         build_content=_content,
         template="capstones/_capstone.html",
         done_when="a tutor's review of the learner's project passes it against the rubric",
-        page=_page,
+        page=capstone_part,
+        imported=_imported,
         learner_marks_done=lambda item, project: False,
-        offline=lambda item: OfflinePart(
-            content={"brief_html": item.content["brief_html"], "rubric": item.content["rubric"]}
-        ),
+        offline=_offline,
     )
 )

@@ -182,3 +182,17 @@ class CapstoneReminder(db.Model):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CapstoneRubric(db.Model):
+    """The rubric a capstone item's projects are reviewed against. The package import writes
+    it (app/capstones/item_kinds.py) and administrators may replace it from a CSV file; a later
+    import of a changed package puts the package's rubric back."""
+
+    __tablename__ = "capstone_rubric"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("course_item.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    rubric: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SubmitField
 
-from app.capstones import rubric_csv
+from app.capstones import rubric_csv, services
 from app.capstones.item_kinds import CAPSTONE
 from app.catalog.models import Course, Item
 from app.core.auth import admin_blueprint
@@ -58,9 +58,12 @@ def rubrics():
         .where(Item.kind == CAPSTONE)
         .order_by(Course.position, Course.id)
     ).all()
+    rubrics = services.rubrics_of([item.id for item, _course in rows])
     return render_template(
         "capstones/admin_rubrics.html",
-        rows=[(item, course, best_points(item.content["rubric"])) for item, course in rows],
+        rows=[
+            (item, course, rubrics[item.id], best_points(rubrics[item.id])) for item, course in rows
+        ],
     )
 
 
@@ -72,7 +75,7 @@ def best_points(rubric: dict) -> int:
 @bp.get("/capstones/<int:item_id>/rubric.csv")
 def export_rubric(item_id):
     item, course = _load_capstone(item_id)
-    text = rubric_csv.export_rubric(item.content["rubric"], course.languages)
+    text = rubric_csv.export_rubric(services.rubric(item), course.languages)
     response = Response(text.encode("utf-8"), mimetype="text/csv")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = content_disposition(
@@ -94,7 +97,7 @@ def import_rubric(item_id):
             problems = error.problems
         else:
             # A new dict, so SQLAlchemy sees the JSON column change.
-            item.content = {**item.content, "rubric": rubric}
+            services.save_rubric(item, rubric)
             flash(_("The rubric was replaced."), "success")
             return redirect(url_for("capstones_admin.rubrics"))
     status = 400 if form.is_submitted() else 200

@@ -22,6 +22,7 @@ from app.capstones.item_kinds import CAPSTONE
 from app.capstones.models import (
     CapstoneFile,
     CapstoneReminder,
+    CapstoneRubric,
     Decision,
     Review,
     Submission,
@@ -317,7 +318,32 @@ def _tell_tutors(submission: Submission, version: SubmissionVersion) -> None:
 
 
 def rubric(item: Item) -> dict:
-    return item.content["rubric"]
+    """The rubric the item's projects are reviewed against (the capstones area's own row)."""
+    return db.session.get(CapstoneRubric, item.id).rubric
+
+
+def rubrics_of(item_ids: list[int]) -> dict[int, dict]:
+    """{item id: rubric} for many items, in one query."""
+    if not item_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(CapstoneRubric.item_id, CapstoneRubric.rubric).where(
+                CapstoneRubric.item_id.in_(item_ids)
+            )
+        ).all()
+    )
+
+
+def save_rubric(item: Item, new: dict) -> None:
+    """Keep `new` as the item's rubric (from its package, or an administrator's CSV file).
+    Reviews already made keep the scores they gave."""
+    found = db.session.get(CapstoneRubric, item.id)
+    if found is None:
+        db.session.add(CapstoneRubric(item_id=item.id, rubric=new, updated_at=utcnow()))
+    else:
+        found.rubric, found.updated_at = new, utcnow()
+    db.session.flush()
 
 
 def review(

@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.capstones import services
 from app.capstones.forms import ProjectForm
-from app.capstones.item_kinds import CAPSTONE
+from app.capstones.item_kinds import CAPSTONE, capstone_part
 from app.capstones.models import (
     CapstoneFile,
     Review,
@@ -152,7 +152,9 @@ def _refuse(course, enrollment, items, current, form):
     if project is not None and project.form is None:
         # The work cannot change any more (e.g. the cut-off passed meanwhile): say why.
         flash(project.reason, "error")
-    return render_item(course, enrollment, items, current, project)
+    return render_item(
+        course, enrollment, items, current, capstone_part(enrollment, current, project)
+    )
 
 
 @bp.post("/learn/<course_slug>/<item_slug>/capstone")

@@ -68,6 +68,9 @@ class ItemKind:
     headers: Callable[[Any], dict[str, str]] = _no_headers
     # item -> its part of an offline bundle
     offline: Callable[[Any], OfflinePart] = lambda _item: OfflinePart()
+    # (import context, item row, spec) -> None: what the owning area keeps of the item in its
+    # own tables (a capstone's rubric), called once the item's row exists
+    imported: Callable[[Any, Any, Any], None] | None = None
     # () -> settings its check reads from the database (`context.settings`), for
     # `flask content check|import`; without a database the check uses its defaults.
     check_settings: Callable[[], dict] | None = None

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Institution, Represents, User
 from app.accounts.passwords import hash_password
+from app.capstones import services as capstones
 from app.capstones.models import (
     Decision,
     Review,
@@ -486,8 +487,9 @@ def _write_submissions(
         for version_id, row in zip(version_ids, version_rows, strict=True)
     }
     review_rows = []
+    rubrics = capstones.rubrics_of(list({plan.item.id for _s, plan, _r in review_plans}))
     for submission_id, plan, (_kind, number, decision, moment) in review_plans:
-        rubric = plan.item.content["rubric"]
+        rubric = rubrics[plan.item.id]
         scores = _review_scores(rng, rubric, passing=decision == Decision.PASS)
         review_rows.append(
             {

@@ -79,7 +79,7 @@ def refusal(data: bytes, languages=LANGS) -> list[str]:
 def test_the_osh_rubric_goes_out_and_comes_back_the_same(app):
     course = osh_course()
     item = services.capstone_item(course)
-    original = copy.deepcopy(item.content["rubric"])
+    original = copy.deepcopy(services.rubric(item))
 
     text = export_rubric(original, course.languages)
 
@@ -269,14 +269,14 @@ def test_download_is_an_attachment_with_the_rubric(client, admin):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert f"{OSH}-rubric.csv" in response.headers["Content-Disposition"]
-    assert import_rubric(response.data, osh_course().languages) == item.content["rubric"]
+    assert import_rubric(response.data, osh_course().languages) == services.rubric(item)
 
 
 def test_upload_replaces_the_rubric(client, admin):
     item = capstone()
     item_id = item.id
     languages = osh_course().languages
-    rubric = copy.deepcopy(item.content["rubric"])
+    rubric = copy.deepcopy(services.rubric(item))
     rubric["pass_threshold"] = 15
     rubric["criteria"][0]["title"]["es"] = "Diagnóstico"
 
@@ -286,14 +286,14 @@ def test_upload_replaces_the_rubric(client, admin):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert ("success", "The rubric was replaced.") in flashes(page)
     db.session.expire_all()
+    assert services.rubric(db.session.get(Item, item_id)) == rubric
     stored = db.session.get(Item, item_id).content
-    assert stored["rubric"] == rubric
     assert stored["brief_html"] and stored["max_attempts"] == 3  # the rest is kept
 
 
 def test_a_bad_upload_shows_every_problem_and_changes_nothing(client, admin):
     item = capstone()
-    item_id, before = item.id, copy.deepcopy(item.content)
+    item_id, before = item.id, copy.deepcopy(services.rubric(item))
     data = to_csv([HEADER, row("Claridad", "x", "No"), row("pass_threshold", 99)])
 
     response = upload(client, item_id, data)
@@ -303,7 +303,7 @@ def test_a_bad_upload_shows_every_problem_and_changes_nothing(client, admin):
     assert "Line 2: “x” is not a whole number of points." in html.replace("&#34;", '"')
     assert "Line 2: A criterion needs at least two levels." in html
     db.session.expire_all()
-    assert db.session.get(Item, item_id).content == before
+    assert services.rubric(db.session.get(Item, item_id)) == before
 
 
 def test_an_upload_without_a_file_is_refused(client, admin):
@@ -356,7 +356,7 @@ def run(app, *args):
 
 def test_cli_export_to_stdout_and_to_a_file(app, tmp_path):
     course = osh_course()
-    rubric = services.capstone_item(course).content["rubric"]
+    rubric = services.rubric(services.capstone_item(course))
 
     result = run(app, "rubric-export", OSH)
     assert result.exit_code == 0, result.output
@@ -372,7 +372,7 @@ def test_cli_export_to_stdout_and_to_a_file(app, tmp_path):
 def test_cli_import_replaces_the_rubric(app, tmp_path):
     course = osh_course()
     item_id = services.capstone_item(course).id
-    rubric = copy.deepcopy(services.capstone_item(course).content["rubric"])
+    rubric = copy.deepcopy(services.rubric(services.capstone_item(course)))
     rubric["pass_threshold"] = 10
     source = tmp_path / "rubric.csv"
     source.write_text(export_rubric(rubric, course.languages), encoding="utf-8")
@@ -381,13 +381,13 @@ def test_cli_import_replaces_the_rubric(app, tmp_path):
 
     assert result.exit_code == 0, result.output
     db.session.rollback()
-    assert db.session.get(Item, item_id).content["rubric"] == rubric
+    assert services.rubric(db.session.get(Item, item_id)) == rubric
 
 
 def test_cli_import_refuses_with_every_problem(app, tmp_path):
     course = osh_course()
     item_id = services.capstone_item(course).id
-    before = copy.deepcopy(services.capstone_item(course).content)
+    before = copy.deepcopy(services.rubric(services.capstone_item(course)))
     header = columns(course.languages)
     blank = [""] * len(header)
     bad = dict(zip(header, blank, strict=True))
@@ -403,7 +403,7 @@ def test_cli_import_refuses_with_every_problem(app, tmp_path):
     assert "Line 2: “mucho” is not a whole number of points." in result.output
     assert "The pass mark is missing" in result.output
     db.session.rollback()
-    assert db.session.get(Item, item_id).content == before
+    assert services.rubric(db.session.get(Item, item_id)) == before
 
 
 def test_cli_refuses_an_unknown_course_or_one_without_capstone(app, tmp_path):

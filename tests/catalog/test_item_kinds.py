@@ -173,3 +173,18 @@ def test_offline_quiz_carries_no_answer_key(app, small_course):
     flat = repr(offline.content)
     assert "correct" not in flat and "answer" not in flat and "feedback" not in flat
     assert "correct" in repr(quiz.content)  # the stored item has them: the bundle drops them
+
+
+def test_an_unchanged_guide_is_laid_out_once_and_a_changed_one_again(app):
+    from app.catalog.content.guides import render_guide_pdf
+
+    files = {"lessons/a.png": b"not used"}
+    first = render_guide_pdf("Guía", "Curso", "# Uno\n\nTexto.", files, "lessons")
+    again = render_guide_pdf("Guía", "Curso", "# Uno\n\nTexto.", files, "lessons")
+    changed = render_guide_pdf("Guía", "Curso", "# Uno\n\nOtro texto.", files, "lessons")
+    other_file = render_guide_pdf(
+        "Guía", "Curso", "# Uno\n\nTexto.", {"lessons/a.png": b"x"}, "lessons"
+    )
+    assert again is first
+    assert changed is not first and changed != first
+    assert other_file is not first

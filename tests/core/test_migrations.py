@@ -187,3 +187,50 @@ def test_enrollments_made_before_seasons_keep_their_place_in_a_season(migration_
         )
         offered = connection.execute(sa.text("SELECT course_id FROM season_course")).scalars()
         assert list(offered) == [course_id]
+
+
+def test_capstone_rubrics_move_to_the_capstones_table_and_back(migration_app):
+    """The revision that gives capstones their own rubric table carries every rubric over."""
+    upgrade(revision="b52e0d7c9a31")
+    rubric = {"pass_threshold": 2, "criteria": [{"title": {"es": "Plan"}, "levels": []}]}
+    items = sa.table(
+        "course_item", sa.column("id"), sa.column("course_id"), sa.column("module_id"),
+        sa.column("slug"), sa.column("kind"), sa.column("position"), sa.column("title", sa.JSON),
+        sa.column("required"), sa.column("content", sa.JSON),
+    )  # fmt: skip
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO course (id, slug, kind, language, languages, title, summary, hours, "
+                "outcomes, completion_rule, position, package_hash, imported_at) VALUES "
+                "(1, 'c', 'tutor_led', 'es', '[\"es\"]', '{}', '{}', 1, '[]', 'all_required', 0, "
+                "'', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            sa.text("INSERT INTO course_module (id, course_id, slug, position, title) "
+                    "VALUES (1, 1, 'm', 0, '{}')")
+        )  # fmt: skip
+        connection.execute(
+            items.insert().values(
+                id=7, course_id=1, module_id=1, slug="project", kind="capstone", position=0,
+                title={"es": "Proyecto"}, required=True,
+                content={"brief_html": {"es": "<p>B</p>"}, "max_attempts": 3, "rubric": rubric},
+            )
+        )  # fmt: skip
+    upgrade(revision="c8f1a2b3d4e5")
+    with db.engine.connect() as connection:
+        kept = connection.execute(sa.text("SELECT item_id, rubric FROM capstone_rubric")).all()
+        content = connection.execute(sa.select(items.c.content)).scalar_one()
+    assert [(item_id, _json(value)) for item_id, value in kept] == [(7, rubric)]
+    assert content == {"brief_html": {"es": "<p>B</p>"}, "max_attempts": 3}
+    downgrade(revision="b52e0d7c9a31")
+    with db.engine.connect() as connection:
+        content = connection.execute(sa.select(items.c.content)).scalar_one()
+    assert content["rubric"] == rubric
+
+
+def _json(value):
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value

@@ -3,6 +3,9 @@
 The renderer reads nothing but the package's own files (see app.core.pdf).
 """
 
+import hashlib
+import threading
+from collections import OrderedDict
 from html import escape
 
 from app.catalog.content import markdown
@@ -24,10 +27,41 @@ img { max-width: 100%; }
 """
 
 
+# Guides rendered lately, by a digest of everything that goes into them: importing a package
+# again (another course changed, or a test imports it once more) reuses an unchanged guide's
+# PDF instead of laying it out again. Bounded; any process may hold it or not.
+_RENDERED: OrderedDict[str, bytes] = OrderedDict()
+_RENDERED_MAX = 32
+_lock = threading.Lock()
+
+
+def _digest(*parts: str, files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
 def render_guide_pdf(
     title: str, course_title: str, text: str, files: dict[str, bytes], base: str
 ) -> bytes:
     """The guide as PDF bytes; `files` are the package's files, `base` the Markdown's folder."""
+    key = _digest(title, course_title, text, base, files=files)
+    with _lock:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    pdf = _render(title, course_title, text, files, base)
+    with _lock:
+        _RENDERED[key] = pdf
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return pdf
+
+
+def _render(title: str, course_title: str, text: str, files: dict[str, bytes], base: str):
 
     def rewrite(kind, target):
         if kind == "image" and "://" not in target:

@@ -113,7 +113,7 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
     }
     items = {i.slug: i for i in db.session.scalars(select(Item).where(Item.course_id == course.id))}
     context = ImportContext(course, loaded)
-    counter = 0
+    counter, written = 0, []
     for m_position, module_spec in enumerate(spec.modules):
         module = modules.get(module_spec.slug)
         if module is None:
@@ -135,8 +135,13 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
             item.title = localised(item_spec.title, main)
             item.required = item_spec.required
             item.content = content
+            written.append((item, item_spec))
             counter += 1
     db.session.flush()
+    for item, item_spec in written:  # what areas keep of their items in their own tables
+        kind = kinds.get(item_spec.kind)
+        if kind.imported is not None:
+            kind.imported(context, item, item_spec)
     for slug, module in modules.items():
         if slug not in {m.slug for m in spec.modules} and not module.items:
             db.session.delete(module)
