@@ -151,7 +151,7 @@ def _enroll_page(offering: Offering, cohort: Cohort | None):
             offering, cohort, data, skip_bad=roster.skip_bad.data, actor=current_user
         )
     return render_template(
-        "seasons/enroll/enrol.html",
+        "seasons/enroll/enroll.html",
         offering=offering,
         cohort=cohort,
         title=_title(offering),
