@@ -17,6 +17,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,23 @@ def server_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
+@contextmanager
+def own_database(server_url: str, name: str) -> Iterator[str]:
+    """A database `name` made on the PostgreSQL server of `server_url` (refused if it exists:
+    not ours), its URL while in use, dropped after."""
+    url = make_url(server_url)
+    server = server_engine(server_url)
+    quoted = server.dialect.identifier_preparer.quote(name)
+    with server.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        server.dispose()
+
+
 def pytest_configure(config):
     server_url = os.environ.get("TEST_DATABASE_URL", "")
     if server_url and not _is_postgres(server_url):
@@ -75,18 +94,9 @@ def database_url(tmp_path_factory):
     if not server_url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    url = make_url(server_url)
-    name = f"{url.database}_{WORKER}_{secrets.token_hex(3)}"
-    server = server_engine(server_url)
-    quoted = server.dialect.identifier_preparer.quote(name)
-    with server.connect() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))  # fails if it exists: not ours
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        server.dispose()
+    name = f"{make_url(server_url).database}_{WORKER}_{secrets.token_hex(3)}"
+    with own_database(server_url, name) as url:
+        yield url
 
 
 class IsolatedClient(FlaskClient):

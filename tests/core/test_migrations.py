@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT, create_app
 from app.extensions import db
-from tests.conftest import server_engine
+from tests.conftest import own_database
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -40,17 +40,10 @@ def fresh_database_url(tmp_path, database_url):
         return
 
     url = make_url(database_url).set(drivername="postgresql+psycopg")
-    server = server_engine(database_url)
-    name = f"{url.database}_migrations"
-    quoted = server.dialect.identifier_preparer.quote(name)
-    with server.connect() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE {quoted}"))  # fails if it exists: not ours
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        server.dispose()
+    with own_database(
+        url.render_as_string(hide_password=False), f"{url.database}_migrations"
+    ) as made:
+        yield made
 
 
 @pytest.fixture
