@@ -45,7 +45,7 @@ WARM_UP = 5
 LEARNERS_PER_CERTIFICATE = 4
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_PREFIX = "bench_certificates"
-REDIS_DEFAULT = "redis://127.0.0.1:6379/14"  # the tests use 15 (and flush it)
+REDIS_DEFAULT = "redis://127.0.0.1:6379/14"  # the tests start Redis servers of their own
 MB = 1024 * 1024
 
 
