@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
             app.logger.error(PRODUCTION_SETUP_ERROR)
             return Response(PRODUCTION_SETUP_ERROR, status=500, mimetype="text/plain")
 
+    from app.core.security import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _init_extensions(app)
     _register_contributions()
     _register_blueprints(app)

@@ -128,6 +128,15 @@ def check_upload(filename: str, data: bytes) -> CheckedFile:
                 extension=extension.upper() or "?",
             )
         )
+    if files.office_container_problem(data, extension):
+        raise UploadRefused(
+            _l(
+                "“%(name)s” does not contain what its name says. Save it again as a real "
+                "%(extension)s file, or give it the right extension.",
+                name=shown,
+                extension=extension.upper(),
+            )
+        )
     return CheckedFile(shown, _served_type(detected, extension), data)
 
 

@@ -9,6 +9,7 @@ that a decompression bomb is refused before any pixel is decoded.
 
 import io
 import warnings
+import zipfile
 
 import magic
 from PIL import Image, UnidentifiedImageError
@@ -71,3 +72,39 @@ def read_picture(data: bytes, max_pixels: int = MAX_PICTURE_PIXELS) -> tuple[Pic
     if kind not in PICTURE_TYPES:
         return None, f"a {kind} picture"
     return Picture(kind, width, height), ""
+
+
+# Office documents are ZIP containers; a ZIP holding anything, renamed .docx, is not one.
+OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml",
+                   "pptx": "ppt/presentation.xml"}  # fmt: skip
+ODF_MIMETYPE = {
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+}
+MAX_CONTAINER_ENTRIES = 10_000
+
+
+def office_container_problem(data: bytes, extension: str) -> str | None:
+    """Why the bytes are not the OOXML or OpenDocument container `extension` names, or None
+    (other extensions: None). In English, for logs; callers say it in the person's words."""
+    if extension not in OOXML_MAIN_PART and extension not in ODF_MIMETYPE:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_CONTAINER_ENTRIES:
+                return "too many entries"
+            names = {entry.filename for entry in entries}
+            if extension in OOXML_MAIN_PART:
+                if "[Content_Types].xml" not in names or OOXML_MAIN_PART[extension] not in names:
+                    return f"not an OOXML {extension} container"
+                return None
+            first = entries[0] if entries else None
+            if first is None or first.filename != "mimetype" or first.file_size > 100:
+                return f"not an OpenDocument {extension} container"
+            if archive.read(first).decode("ascii", "replace").strip() != ODF_MIMETYPE[extension]:
+                return f"not an OpenDocument {extension} container"
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return "not a ZIP container"
+    return None

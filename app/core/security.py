@@ -3,6 +3,7 @@
 import re
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -13,7 +14,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
-        "base-uri 'self'",
+        "base-uri 'none'",
         "form-action 'self'",
         "frame-src 'none'",
         "frame-ancestors 'none'",
@@ -37,6 +38,14 @@ def content_security_policy(frame_hosts=(), blob_images: bool = False) -> str:
     return policy
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs: only ids a database column can hold (a 64-bit integer), so a
+    longer number is a 404, never an overflow deep in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_security_headers(app: Flask) -> None:
     """Add CSP, nosniff, Referrer-Policy and (outside development) HSTS to every response."""
 
@@ -54,4 +63,8 @@ def init_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             # Pages may show personal data: never keep them in a shared cache.
             headers.setdefault("Cache-Control", "no-store")
+        elif "attachment" in headers.get("Content-Disposition", ""):
+            # Downloads made for a person (a cohort's projects, a report) likewise; files
+            # meant to be cached say so themselves.
+            headers.setdefault("Cache-Control", "private, no-store")
         return response

@@ -223,6 +223,7 @@ def test_the_cohort_zip_holds_every_latest_version(app, client):
     assert response.is_streamed
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "private, no-store"  # learners' work
     assert ".zip" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     assert archive.testzip() is None

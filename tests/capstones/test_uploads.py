@@ -3,6 +3,7 @@ are served as attachments, only to the learner, the cohort's tutors and administ
 
 import io
 import os
+import zipfile
 from html import unescape
 from pathlib import Path
 
@@ -35,6 +36,28 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n"
 SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
     b"<script>alert(1)</script></svg>\n"
+)
+
+
+def office_zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# A ZIP with a web page inside, named as a Word document.
+HTML_IN_A_ZIP = office_zip({"index.html": HTML})
+REAL_DOCX = office_zip(
+    {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats'
+        b'.org/package/2006/content-types"/>',
+        "word/document.xml": b'<?xml version="1.0"?><w:document/>',
+    }
+)
+REAL_ODT = office_zip(
+    {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office/>"}
 )
 
 
@@ -82,6 +105,8 @@ def files_on_disk(*tops):
         ("photo.png", pdf_bytes(), "“photo.png” does not contain what its name says."),
         ("empty.pdf", b"", "“empty.pdf” is empty."),
         ("page.pdf", HTML_WITH_PDF_HEADER, "“page.pdf” is not a file type we accept."),
+        ("report.docx", HTML_IN_A_ZIP, "“report.docx” does not contain what its name says."),
+        ("notes.odt", HTML_IN_A_ZIP, "“notes.odt” does not contain what its name says."),
         ("bomb.png", huge_png(), "“bomb.png” is not a picture we can show"),
     ],
 )
@@ -271,3 +296,10 @@ def test_an_unknown_token_is_404(client, project):
     login(client, project["owner"])
     assert client.get("/capstones/files/not-a-file-token").status_code == 404
     assert client.get(f"/capstones/files/{project['file'].token[:-1]}x").status_code == 404
+
+
+@pytest.mark.parametrize(("name", "content"), [("report.docx", REAL_DOCX), ("notes.odt", REAL_ODT)])
+def test_real_office_documents_are_accepted(client, learner, name, content):
+    response = post_project(client, "Con documento", [(name, content)], seen=0)
+    assert response.status_code == 302, text_of(response)
+    assert count_files() == 1

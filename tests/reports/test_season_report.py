@@ -188,6 +188,7 @@ def test_the_csv_holds_the_same_figures_as_an_attachment(client, login_as, seaso
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=\"Test-season-report.csv\"; filename*=UTF-8''Test-season-report.csv"
     )
+    assert response.headers["Cache-Control"] == "private, no-store"  # personal data
     rows = read_csv(response)
     assert list(rows[0]) == [
         "section", "course", "cohort", "country_code", "country", "institution",
