@@ -29,12 +29,8 @@ NEVER_REUSED = (
     "cohort",
     "waitlist_entry",
     "enrollment",
-    "course_module",
     "course_item",
     "capstone_submission",
-    "capstone_version",
-    "capstone_review",
-    "capstone_file",
 )
 
 
