@@ -240,7 +240,8 @@ def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
 
     with db.engine.connect() as connection:
         for table in (*NEVER_REUSED[:-1], "item_progress", "course_module"):
-            assert connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 1
+            rows = connection.execute(sa.select(sa.func.count()).select_from(sa.table(table)))
+            assert rows.scalar() == 1, table
         inspector = sa.inspect(connection)
         checks = {
             table: sorted(c["name"] for c in inspector.get_check_constraints(table))
@@ -257,7 +258,9 @@ def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
             assert [t for t in NEVER_REUSED if "AUTOINCREMENT" not in created[t]] == []
     expected = {
         table: sorted(
-            c.name for c in db.metadata.tables[table].constraints if isinstance(c, sa.CheckConstraint)
+            c.name
+            for c in db.metadata.tables[table].constraints
+            if isinstance(c, sa.CheckConstraint)
         )
         for table in NEVER_REUSED
     }
