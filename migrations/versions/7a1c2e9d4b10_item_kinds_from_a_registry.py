@@ -27,9 +27,8 @@ def _enum():
 
 
 def upgrade():
-    if op.get_context().dialect.name != 'sqlite':
-        op.drop_constraint('ck_course_item_item_kind', 'course_item', type_='check')
-    # On SQLite the table is rebuilt without the enum's CHECK (existing_type names it).
+    # The enum's CHECK goes with its type, on both databases: on SQLite the table is rebuilt
+    # without it, on PostgreSQL alter_column drops it (existing_type names it).
     with op.batch_alter_table('course_item', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=_enum(), type_=sa.String(length=40),
                               existing_nullable=False)
