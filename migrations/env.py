@@ -101,14 +101,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: a revision that rebuilds a table (batch mode) drops the old one, and with
+        # foreign keys enforced that DROP would first delete, through ON DELETE CASCADE, every
+        # row that references it. The pragma only takes effect outside a transaction, so it is
+        # set before the migrations' transaction begins; the references are checked at its end.
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            connection.exec_driver_sql('PRAGMA foreign_keys = OFF')
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                    if broken:
+                        raise RuntimeError(f'migrations broke references: {broken[:5]}')
+        finally:
+            if sqlite:
+                connection.exec_driver_sql('PRAGMA foreign_keys = ON')
+                connection.commit()
 
 
 if context.is_offline_mode():

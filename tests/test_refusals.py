@@ -17,13 +17,13 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
-from app.catalog.models import Item
+from app.catalog.models import CourseKind, Item
 from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.learning.helpers import build_course, enroll_directly
-from tests.seasons.factories import enroll, make_season, offering_for
+from tests.seasons.factories import enroll, make_cohort, make_season, offering_for
 from tests.test_access import TINY_PDF, certificate_for, sample  # noqa: F401
 
 GARBAGE_CSV = b"\xff\xfe\x00not a csv at all\x00"
@@ -128,7 +128,7 @@ REFUSED = {
     "enrollment_admin.enroll_offering": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
     # seasons (learners)
     "seasons.enroll": None,  # already enrolled in that course this season
-    "seasons.enroll_in_cohort": None,  # the cohort is full
+    "seasons.enroll_in_cohort": None,  # the cohort is full (see scene)
     "seasons.join_waitlist": None,  # already holds a place in that course
     "seasons.withdraw": None,  # the season is closed (see scene)
     # learning
@@ -175,6 +175,14 @@ def post_rules(app):
     )
 
 
+def shows_a_redirect(response) -> bool:
+    """A 4xx answer that is a redirect: browsers follow no redirect from a 4xx, they show its
+    body ("Redirecting..."), so the person sees neither the reason nor what to do next."""
+    return 400 <= response.status_code < 500 and (
+        "Location" in response.headers or "Redirecting..." in response.get_data(as_text=True)
+    )
+
+
 def test_every_post_route_is_listed(app):
     endpoints = {rule.endpoint for rule in post_rules(app)}
     assert endpoints == set(REFUSED) | set(NOTHING_TO_REFUSE)
@@ -203,6 +211,10 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     offering_for(closed_course, closed)
     db.session.add(Enrollment(user_id=admin.id, course_id=closed_course.id, season_id=closed.id))
     closed.state = seasons.SeasonState.CLOSED
+    # A full cohort of a course the walker has no place in: enrolling is refused (CohortFull).
+    full_course = build_course("full-course", kind=CourseKind.TUTOR_LED)
+    full = make_cohort(full_course, seats=1)
+    enroll(make_user(), full_course, full)
     institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
     db.session.commit()
     login(client, admin)
@@ -221,6 +233,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
             "seasons_admin.open_season": {"season_id": empty_season.id},
             "seasons.enroll": {"offering_id": cohort.offering_id},
+            "seasons.enroll_in_cohort": {"cohort_id": full.id},
             "seasons.withdraw": {"course_slug": closed_course.slug},
             "learning.mark_done": {"item_slug": "basics-quiz"},
             "visits.tour_progress": {"item_slug": "visit-hosted"},
@@ -249,6 +262,8 @@ def test_a_refused_post_changes_no_row(app, client, sample, scene):  # noqa: F81
         after = snapshot()
         if response.status_code >= 500:
             failures.append(f"{endpoint}: {response.status_code}")
+        elif shows_a_redirect(response):
+            failures.append(f"{endpoint}: a {response.status_code} whose body is a redirect")
         elif changed := difference(before, after):
             failures.append(f"{endpoint} ({response.status_code}) changed {changed}")
     assert not failures, "\n".join(failures)
@@ -262,7 +277,11 @@ def test_a_post_without_its_form_token_changes_no_row(app, client, sample, scene
             url = url_for(rule.endpoint, **{a: arguments[a] for a in rule.arguments})
         before = snapshot()
         response = client.post(url, data={"reason": "x", "text": "x"})
-        if response.status_code != 400 or difference(before, snapshot()):
+        if (
+            response.status_code != 400
+            or shows_a_redirect(response)
+            or difference(before, snapshot())
+        ):
             failures.append(f"{rule.endpoint}: {response.status_code}")
     assert not failures, "\n".join(failures)
 

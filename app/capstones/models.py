@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.catalog.models import Item
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.seasons.models import Cohort, Enrollment
 
@@ -49,6 +49,7 @@ class Submission(db.Model):
         Index("uq_capstone_submission", "enrollment_id", "item_id", unique=True),
         Index("ix_capstone_submission_queue", "cohort_id", "state", "submitted_at"),
         CheckConstraint("versions >= 0", name="versions_counted"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -63,7 +63,10 @@ class Item(db.Model):
     """
 
     __tablename__ = "course_item"
-    __table_args__ = (Index("uq_course_item_slug", "course_id", "slug", unique=True),)
+    __table_args__ = (
+        Index("uq_course_item_slug", "course_id", "slug", unique=True),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))

@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
+# The table option of tables whose rows are deleted while their ids travel in URLs and forms
+# (an enrolment, a cohort, a submission...): an id, once used, never names another row. SQLite
+# otherwise hands the highest id out again once its row is deleted, so a form sent twice, or a
+# stale link, would act on someone else's row; PostgreSQL's sequences never reuse an id.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     """The current moment, timezone-aware in UTC."""

@@ -68,10 +68,31 @@ def create_enrollment(
     return enrollment_in_season(user_id, course_id, season_id), created
 
 
-def remove_enrollment(enrollment: Enrollment) -> None:
-    """Delete the enrolment with its progress and attempts (a withdrawal)."""
-    db.session.execute(delete(Enrollment).where(Enrollment.id == enrollment.id))
+def remove_enrollment(enrollment: Enrollment) -> bool:
+    """Delete the enrolment with its progress and attempts (a withdrawal); False if it was gone.
+
+    Only the very place that was read goes: the same learner, course, season and cohort. A
+    request that read it before another removed it (the same form sent twice) deletes nothing;
+    on PostgreSQL its DELETE waits for the other's row lock, then finds no row.
+    """
+    cohort = (
+        Enrollment.cohort_id.is_(None)
+        if enrollment.cohort_id is None
+        else Enrollment.cohort_id == enrollment.cohort_id
+    )
+    removed = db.session.execute(
+        delete(Enrollment)
+        .where(
+            Enrollment.id == enrollment.id,
+            Enrollment.user_id == enrollment.user_id,
+            Enrollment.course_id == enrollment.course_id,
+            Enrollment.season_id == enrollment.season_id,
+            cohort,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.expire_all()
+    return removed == 1
 
 
 def is_read_only(enrollment: Enrollment) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.catalog.models import Course
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 EARLIEST_ZONE = timezone(timedelta(hours=14))
@@ -48,7 +48,10 @@ class Season(db.Model):
     """A season of courses: draft while it is prepared, open for enrolment, then closed."""
 
     __tablename__ = "season"
-    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -79,6 +82,7 @@ class Offering(db.Model):
             "OR enroll_closes_on >= enroll_opens_on",
             name="window_in_order",
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +135,7 @@ class Cohort(db.Model):
             "OR capstone_cutoff_on >= capstone_due_on",
             name="cutoff_after_deadline",
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,7 +176,10 @@ class WaitlistEntry(db.Model):
     """A learner waiting for a seat in a full cohort; the lowest id is first in line."""
 
     __tablename__ = "waitlist_entry"
-    __table_args__ = (Index("uq_waitlist_cohort_user", "cohort_id", "user_id", unique=True),)
+    __table_args__ = (
+        Index("uq_waitlist_cohort_user", "cohort_id", "user_id", unique=True),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
@@ -194,6 +202,7 @@ class Enrollment(db.Model):
     __tablename__ = "enrollment"
     __table_args__ = (
         Index("uq_enrollment_user_course_season", "user_id", "course_id", "season_id", unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

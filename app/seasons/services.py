@@ -590,11 +590,13 @@ def withdraw(enrollment: Enrollment, *, by_admin: bool = False) -> list[User]:
         raise WithdrawalClosed(
             _l("You can no longer withdraw: the cohort has started or the season is closed.")
         )
-    cohort = enrollment.cohort
-    enrollments.remove_enrollment(enrollment)
-    if cohort is None:
+    cohort_id = enrollment.cohort_id
+    if not enrollments.remove_enrollment(enrollment):
+        return []  # already withdrawn (the same request sent twice): no seat to give
+    if cohort_id is None:
         return []
-    _free_seat(cohort.id)
+    _free_seat(cohort_id)
+    cohort = db.session.get(Cohort, cohort_id)
     db.session.refresh(cohort)
     return promote_waiting(cohort)
 
@@ -682,7 +684,14 @@ def promote_waiting(cohort: Cohort) -> list[User]:
             continue
         if not _take_seat(cohort.id):
             break
-        enrollments.create_enrollment(user.id, offering.course_id, offering.season_id, cohort.id)
+        _, created = enrollments.create_enrollment(
+            user.id, offering.course_id, offering.season_id, cohort.id
+        )
+        if not created:  # enrolled from another request meanwhile: the seat is not theirs
+            _free_seat(cohort.id)
+            db.session.delete(entry)
+            db.session.flush()
+            continue
         _leave_waitlists(user.id, offering.id)
         _tell_promoted(user, cohort)
         promoted.append(user)

@@ -49,8 +49,15 @@ def enroll_in_cohort(cohort_id):
     try:
         enrollment = services.enroll(current_user, cohort.offering, cohort)
     except services.CohortFull as error:
-        flash(str(error), "error")
-        return back_to_course(course), 409
+        # A page, not a redirect: a browser shows a 409's body and follows no redirect from it.
+        page = render_template(
+            "seasons/cohort_full.html",
+            cohort=cohort,
+            course=course,
+            message=str(error),
+            can_wait=services.enrollment_open(cohort.offering, cohort),
+        )
+        return page, 409
     except services.SeasonError as error:
         flash(str(error), "error")
         return back_to_course(course)

@@ -474,3 +474,24 @@ def test_an_extension_must_end_within_the_season(app, client):
 
     assert any("within the season" in t for _, t in flashes(response.get_data(as_text=True)))
     assert submission_of(learner).extended_until is None
+
+
+def test_the_same_review_sent_twice_is_recorded_once(app, client):
+    """A double click on "Send the review": the second copy carries the token the first one
+    used up, so it is a conflict page (not a redirect) and records nothing."""
+    cohort = capstone_cohort()
+    learner = enrolled_learner(cohort)
+    submission = submit_work(learner)
+    login(client, cohort.tutors[0])
+    csrf, token, _ = open_form(client, submission)
+    data = review_data(csrf, token, FAILING, "revise", "Falta la tabla.")
+
+    first = client.post(review_url(submission), data=data)
+    again = client.post(review_url(submission), data=data)
+
+    assert first.status_code == 302
+    assert again.status_code == 409 and "Location" not in again.headers
+    assert "not waiting for a review any more" in main_of(again.get_data(as_text=True))
+    assert reviews_count() == 1
+    assert state_of(learner) == SubmissionState.REVISE
+    assert len(outbox(learner.email)) == 1

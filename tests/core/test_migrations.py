@@ -227,3 +227,81 @@ def _json(value):
     import json
 
     return json.loads(value) if isinstance(value, str) else value
+
+
+NEVER_REUSED = (
+    "season",
+    "season_course",
+    "cohort",
+    "waitlist_entry",
+    "enrollment",
+    "course_item",
+    "capstone_submission",
+)
+
+
+def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
+    """The revision that gives SQLite's tables AUTOINCREMENT rebuilds them: the rows that
+    reference them stay (no DROP cascades into them), and their constraints stay."""
+    upgrade(revision="b52e0d7c9a31")
+    statements = [
+        "INSERT INTO user_account (email, full_name, password_hash, country_code, "
+        "institution_other, represents, locale, timezone, is_tutor, is_admin, created_at, "
+        "password_changed_at) VALUES ('a@example.org', 'A', 'x', 'UY', 'VTI', 'other', 'es', "
+        "'UTC', false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO course (slug, kind, language, languages, title, summary, hours, outcomes, "
+        "completion_rule, position, package_hash, imported_at) VALUES ('c', 'tutor_led', 'es', "
+        "'[\"es\"]', '{}', '{}', 1, '[]', 'all_required', 0, '', CURRENT_TIMESTAMP)",
+        "INSERT INTO season (name, starts_on, ends_on, state, created_at) "
+        "VALUES ('S', '2026-01-01', '2026-12-31', 'open', CURRENT_TIMESTAMP)",
+        "INSERT INTO season_course (season_id, course_id) "
+        "SELECT season.id, course.id FROM season, course",
+        "INSERT INTO cohort (offering_id, name, starts_on, ends_on, enroll_opens_on, "
+        "enroll_closes_on, seats, seats_taken, language) SELECT id, 'A', '2026-02-01', "
+        "'2026-03-01', '2026-01-01', '2026-01-31', 2, 1, 'es' FROM season_course",
+        "INSERT INTO course_module (course_id, slug, position, title) "
+        "SELECT id, 'm', 0, '{}' FROM course",
+        "INSERT INTO course_item (course_id, module_id, slug, kind, position, title, required, "
+        "content) SELECT course_id, id, 'i', 'lesson', 0, '{}', true, '{}' FROM course_module",
+        "INSERT INTO enrollment (user_id, course_id, season_id, cohort_id, enrolled_at) "
+        "SELECT user_account.id, cohort_course.course_id, cohort_course.season_id, "
+        "cohort.id, CURRENT_TIMESTAMP FROM user_account, cohort "
+        "JOIN season_course cohort_course ON cohort_course.id = cohort.offering_id",
+        "INSERT INTO item_progress (enrollment_id, item_id, done_at) "
+        "SELECT enrollment.id, course_item.id, CURRENT_TIMESTAMP FROM enrollment, course_item",
+        "INSERT INTO waitlist_entry (cohort_id, user_id, joined_at) "
+        "SELECT cohort.id, user_account.id, CURRENT_TIMESTAMP FROM cohort, user_account",
+    ]
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement))
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        for table in (*NEVER_REUSED[:-1], "item_progress", "course_module"):
+            rows = connection.execute(sa.select(sa.func.count()).select_from(sa.table(table)))
+            assert rows.scalar() == 1, table
+        inspector = sa.inspect(connection)
+        checks = {
+            table: sorted(c["name"] for c in inspector.get_check_constraints(table))
+            for table in NEVER_REUSED
+        }
+        if connection.dialect.name == "sqlite":
+            assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            created = {
+                name: sql
+                for name, sql in connection.execute(
+                    sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+                )
+            }
+            assert [t for t in NEVER_REUSED if "AUTOINCREMENT" not in created[t]] == []
+    expected = {
+        table: sorted(
+            c.name
+            for c in db.metadata.tables[table].constraints
+            if isinstance(c, sa.CheckConstraint)
+        )
+        for table in NEVER_REUSED
+    }
+    assert checks == expected
