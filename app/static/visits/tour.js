@@ -11,6 +11,13 @@
 
   function say(message) { if (status) { status.textContent = message; } }
 
+  // The viewer writes scene titles and hotspot texts into the page as HTML: course text
+  // reaches it escaped, so it is only ever text.
+  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+  function escapeHtml(text) {
+    return String(text || "").replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
+
   function post(form, fields) {
     var body = new FormData(form);
     Object.keys(fields).forEach(function (key) { body.append(key, fields[key]); });
@@ -67,13 +74,13 @@
       items.forEach(function (item) {
         var spots = Array.prototype.slice.call(item.querySelectorAll("[data-hotspot]"));
         scenes[item.dataset.scene] = {
-          title: item.dataset.title,
+          title: escapeHtml(item.dataset.title),
           type: "equirectangular",
           panorama: item.dataset.panorama,
           hotSpots: spots.map(function (spot) {
             var link = spot.dataset.hotspot === "scene";
             return {type: link ? "scene" : "info", pitch: +spot.dataset.pitch,
-                    yaw: +spot.dataset.yaw, text: spot.dataset.text,
+                    yaw: +spot.dataset.yaw, text: escapeHtml(spot.dataset.text),
                     sceneId: link ? spot.dataset.target : undefined};
           })
         };
