@@ -199,6 +199,9 @@ def test_course_text_reaches_the_viewer_as_text_never_as_markup(phone, live_serv
     """A hotspot text or scene title holding markup is shown as those characters: the viewer
     writes them as HTML, so tour.js hands it escaped text."""
     hostile = '<img src="x" id="injected-hotspot">'
+    ((original,),) = live_server.query(
+        "SELECT content FROM course_item WHERE slug = 'senac-360-visit'"
+    )
     live_server.query(
         "UPDATE course_item SET content = json_set(content, "
         "'$.tour.scenes[0].hotspots[0].text.es', ?, '$.tour.scenes[0].title.es', ?) "
@@ -206,14 +209,19 @@ def test_course_text_reaches_the_viewer_as_text_never_as_markup(phone, live_serv
         hostile,
         '<b id="injected-title">Vestíbulo</b>',
     )
-    create_learner(live_server, "markup.visit@example.org")
-    page = phone
-    sign_in_and_enroll(page, "markup.visit@example.org", "digitalization")
-    page.goto("/learn/digitalization/senac-360-visit")
-    page.get_by_role("button", name=re.compile(r"Cargar el recorrido")).click()
-    page.locator("#tour-viewer canvas").wait_for()
-    page.locator("#tour-viewer .pnlm-hotspot-base").first.wait_for(state="attached")
-    assert page.evaluate("document.getElementById('injected-hotspot')") is None
-    assert page.evaluate("document.getElementById('injected-title')") is None
-    tooltips = page.locator("#tour-viewer .pnlm-hotspot-base span").all_text_contents()
-    assert hostile in tooltips
+    try:
+        create_learner(live_server, "markup.visit@example.org")
+        page = phone
+        sign_in_and_enroll(page, "markup.visit@example.org", "digitalization")
+        page.goto("/learn/digitalization/senac-360-visit")
+        page.get_by_role("button", name=re.compile(r"Cargar el recorrido")).click()
+        page.locator("#tour-viewer canvas").wait_for()
+        page.locator("#tour-viewer .pnlm-hotspot-base").first.wait_for(state="attached")
+        assert page.evaluate("document.getElementById('injected-hotspot')") is None
+        assert page.evaluate("document.getElementById('injected-title')") is None
+        tooltips = page.locator("#tour-viewer .pnlm-hotspot-base span").all_text_contents()
+        assert hostile in tooltips
+    finally:  # the other journeys see the course as imported
+        live_server.query(
+            "UPDATE course_item SET content = ? WHERE slug = 'senac-360-visit'", original
+        )
