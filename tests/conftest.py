@@ -174,10 +174,11 @@ def _files_digest(files: dict[str, bytes]) -> str:
 def import_package(path: Path) -> list:
     """Import the package at `path` as `flask content import` does (committed) and return its
     courses; each distinct guide is rendered once per worker and its PDF reused after that."""
+    from app.catalog import item_kinds
     from app.catalog.content import importer
     from app.catalog.models import Course
 
-    render = importer.render_guide_pdf
+    render = item_kinds.render_guide_pdf
 
     def render_once(title, course_title, text, files, base):
         key = (title, course_title, text, base, _files_digest(files))
@@ -186,7 +187,7 @@ def import_package(path: Path) -> list:
         return _guide_pdfs[key]
 
     courses = loaded_package(Path(path).resolve())
-    with mock.patch.object(importer, "render_guide_pdf", render_once):
+    with mock.patch.object(item_kinds, "render_guide_pdf", render_once):
         importer.import_courses(courses)
     db.session.commit()
     slugs = [loaded.spec.slug for loaded in courses]
