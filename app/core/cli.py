@@ -1,12 +1,14 @@
 """`flask jobs worker|dispatch-pending` and `flask mail send-pending`."""
 
 import logging
+import signal
 import threading
 import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rq import Queue, SimpleWorker
 
 from app.core import jobs
 from app.core.commands import one_commit
@@ -32,8 +34,6 @@ def worker(burst):
     that wait in the database (asked for while Redis was down, lost with an emptied Redis, or
     held by a worker that died). If Redis goes away, the worker waits for it and carries on.
     """
-    from rq import Queue, SimpleWorker
-
     app = current_app._get_current_object()
     if app.config["JOBS_BACKEND"] != "rq":
         raise click.ClickException(
@@ -49,29 +49,44 @@ def worker(burst):
     pause = 1.0
     try:
         while True:
-            queue = Queue(
-                app.config["JOBS_QUEUE"], connection=jobs.redis_connection(app, blocking=True)
-            )
-            # SimpleWorker runs each job in this process, which stays warm (WeasyPrint's fonts
-            # and the helper render process are loaded once); jobs take care of their sessions.
-            rq_worker = SimpleWorker([queue], connection=queue.connection)
+            connection = jobs.redis_connection(app, blocking=True)
+            queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
+            rq_worker = _Worker([queue], connection=connection)
             started = time.monotonic()
             try:
                 rq_worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
-            except Exception as error:  # Redis refused us before the loop began
+            except Exception as error:  # Redis refused us before RQ's loop began
                 log.warning("job worker could not start: %s", error)
-            if rq_worker._stop_requested or (burst and _redis_answers(queue)):
+            if rq_worker.stopping or (burst and _redis_answers(queue)):
                 return
             # RQ's loop ended on an error (Redis went away): wait for Redis and start again.
             pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 30.0)
             click.echo(
-                f"job worker: Redis is not answering; trying again in {pause:.0f} s", err=True
+                f"job worker: Redis does not answer; trying again in {pause:.0f} s", err=True
             )
+            signal.signal(signal.SIGTERM, _exit)
+            signal.signal(signal.SIGINT, _exit)
             time.sleep(pause)
             if burst:
                 _dispatch_quietly(app)
     finally:
         stop.set()
+
+
+def _exit(signum, frame):
+    raise SystemExit(0)
+
+
+class _Worker(SimpleWorker):
+    """RQ's worker (each job in this process, which stays warm: WeasyPrint's fonts and the
+    helper render process are loaded once), remembering whether it was asked to stop: RQ's
+    loop also ends when Redis goes away, and then `flask jobs worker` starts it again."""
+
+    stopping = False
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+        super().request_stop(signum, frame)
 
 
 def _redis_answers(queue) -> bool:

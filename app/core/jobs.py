@@ -353,8 +353,9 @@ def dispatch_pending(app: Flask) -> int:
 
 
 def _not_in_redis(app: Flask, rows) -> list:
-    """Of these tasks, those Redis does not hold in its queue (missing, or started by a worker
-    that never claimed it or whose lease ran out)."""
+    """Of these tasks, those Redis does not hold in its queue: missing (Redis was down or came
+    back empty), or taken by a worker that died (before its claim, or with a lease that ran
+    out since). One handed over again gets a new key, so the next pass sees it waiting."""
     from rq.job import Job as RQJob
     from rq.job import JobStatus
 
@@ -368,9 +369,7 @@ def _not_in_redis(app: Flask, rows) -> list:
     return [
         row
         for row, job in zip(rows, found, strict=True)
-        if row.state == TaskState.RUNNING
-        or job is None
-        or job.get_status(refresh=False) not in waiting
+        if job is None or job.get_status(refresh=False) not in waiting
     ]
 
 
