@@ -10,7 +10,6 @@ import subprocess
 import sys
 import uuid
 
-import pytest
 import redis
 from rq import Worker
 from sqlalchemy import select
