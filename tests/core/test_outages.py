@@ -73,9 +73,7 @@ def probe_env(database_url, redis_url):
     }
 
 
-def test_sign_in_and_registration_work_with_redis_stopped(
-    app, make_user, institutions, own_redis
-):
+def test_sign_in_and_registration_work_with_redis_stopped(app, make_user, institutions, own_redis):
     person = make_user(email="during.outage@example.org")
     own_redis.stop()
     registration = {
