@@ -289,6 +289,7 @@ __all__ = [
     "count_users",
     "csrf_token",
     "job_worker",
+    "stop_process",
     "wait_until",
     "link_in",
     "login",
@@ -442,6 +443,17 @@ def own_redis(tmp_path):
     redis.start()
     yield redis
     redis.stop()
+
+
+def stop_process(process: subprocess.Popen) -> str:
+    """Ask a process to stop (SIGTERM), kill it if it has not within 30 s; its output."""
+    process.terminate()
+    try:
+        output = process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate(timeout=30)[0]
+    return (output or b"").decode(errors="replace")
 
 
 def wait_until(condition, *, timeout=90.0, what="the condition", processes=()):

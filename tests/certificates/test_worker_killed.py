@@ -22,7 +22,7 @@ from app.core import jobs
 from app.core.models import Job, OutboxMessage, Task, TaskState
 from app.extensions import db
 from tests.certificates.helpers import completed_place, count, pdf_pages
-from tests.conftest import job_worker, utcnow, wait_until
+from tests.conftest import job_worker, stop_process, utcnow, wait_until
 
 LEARNERS = 12
 # Small figures so that a takeover happens within seconds (production: 300 s and 60 s).
@@ -84,8 +84,7 @@ def test_a_worker_killed_during_a_bulk_issue_is_taken_over(
         wait_until(lambda: job_state(job.id)[3], what="the job's end", processes=[second])
         assert second.poll() is None  # still serving
     finally:
-        second.terminate()
-        output = second.communicate(timeout=60)[0].decode(errors="replace")
+        output = stop_process(second)
     assert job_state(job.id) == (LEARNERS, LEARNERS, 0, True), output
     assert_each_once_and_whole(learners)
     jobs.rq_queue(app).delete(delete_jobs=True)

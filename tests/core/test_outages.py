@@ -30,6 +30,7 @@ from tests.conftest import (
     job_worker,
     outbox,
     post_form,
+    stop_process,
     wait_until,
 )
 from tests.learning.helpers import build_course
@@ -164,8 +165,7 @@ def test_bulk_issues_started_with_redis_stopped_run_once_it_is_back(
         )
         assert worker.poll() is None  # the worker outlived Redis
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=60)[0].decode(errors="replace")
+        output = stop_process(worker)
     for job_id in job_ids:
         job = db.session.get(Job, job_id)
         assert (job.total, job.done, job.failed) == (5, 5, 0), output
