@@ -122,6 +122,10 @@ def load_config(instance_path: str) -> dict:
         "MAX_FORM_PARTS": 200,
         # Rate limits (Flask-Limiter); shared through Redis when it is configured.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down: count in this process's memory meanwhile, never fail the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Languages
@@ -142,6 +146,11 @@ def load_config(instance_path: str) -> dict:
         "JOBS_BACKEND": _jobs_backend(env, redis_url),
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE") or "aula",
         "JOBS_POOL_SIZE": _env_int("JOBS_POOL_SIZE", 2),
+        # A worker holds a task this long; then (it died) another worker may take it over.
+        "JOBS_LEASE_SECONDS": _env_int("JOBS_LEASE_SECONDS", 300),
+        # Each worker hands over tasks waiting in the database this often (and at start).
+        "JOBS_DISPATCH_SECONDS": _env_int("JOBS_DISPATCH_SECONDS", 60),
+        "JOBS_ATTEMPTS": _env_int("JOBS_ATTEMPTS", 5),
         # Certificates: designs, issuer printed on them, and each render's time limit.
         "CERTIFICATE_DESIGNS": os.environ.get("CERTIFICATE_DESIGNS") or str(ROOT / "certificates"),
         "CERTIFICATE_ISSUER": os.environ.get("CERTIFICATE_ISSUER") or "Aula",

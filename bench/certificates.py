@@ -351,11 +351,16 @@ def job_state(engine, job_id: int) -> tuple[int, int, bool]:
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        done, failed, finished = conn.execute(
-            text("SELECT done, failed, finished_at FROM background_job WHERE id = :id"),
+        # A job's figures are counted from its units (background_task rows).
+        total, done, failed = conn.execute(
+            text(
+                "SELECT count(*), coalesce(sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0),"
+                " coalesce(sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0)"
+                " FROM background_task WHERE job_id = :id"
+            ),
             {"id": job_id},
         ).one()
-    return done, failed, finished is not None
+    return done, failed, done + failed >= total
 
 
 def pdf_times(engine) -> tuple[datetime, datetime]:
@@ -474,7 +479,10 @@ def bulk_run(engine, workers, backend, count, wall, started_at, done, failed) ->
     first_pdf = (first - started_at).total_seconds()
     with engine.connect() as conn:
         failures = conn.execute(
-            text("SELECT message, count(*) FROM background_job_failure GROUP BY message")
+            text(
+                "SELECT message, count(*) FROM background_task"
+                " WHERE job_id IS NOT NULL AND state = 'failed' GROUP BY message"
+            )
         ).all()
     return BulkRun(workers, backend, count, wall, first_pdf, steady, done, failed,
                    document_count(engine), [tuple(row) for row in failures])  # fmt: skip

@@ -278,6 +278,8 @@ __all__ = [
     "count_users",
     "csrf_token",
     "job_worker",
+    "stop_process",
+    "wait_until",
     "link_in",
     "login",
     "outbox",
@@ -368,8 +370,9 @@ def backend(app):
     app.extensions.pop("aula_rq_queue", None)
 
 
-def job_worker(app, queue: str, redis_url: str, **settings) -> subprocess.Popen:
-    """A `flask jobs worker --burst` process on the test database and the given queue."""
+def job_worker(app, queue: str, redis_url: str, *, burst=True, **settings) -> subprocess.Popen:
+    """A `flask jobs worker` process (`--burst` unless told) on the test database and the
+    given queue; `settings` are more environment variables (JOBS_LEASE_SECONDS=...)."""
     env = {
         **os.environ,
         "AULA_ENV": "testing",
@@ -379,10 +382,81 @@ def job_worker(app, queue: str, redis_url: str, **settings) -> subprocess.Popen:
         "JOBS_QUEUE": queue,
         **settings,
     }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"]
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
+        command + (["--burst"] if burst else []),
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+class OwnRedis:
+    """A redis-server a test starts, stops and starts again itself (no persistence: it comes
+    back empty, as a Redis that lost its memory), on a port the OS reported free."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            pytest.skip("no redis-server to start (sudo apt-get install redis-server)")
+        self.process = subprocess.Popen(
+            [server, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder), "--logfile",
+             str(self.folder / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not _reachable("127.0.0.1", self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, started; stopped at the end whatever happened."""
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+def stop_process(process: subprocess.Popen) -> str:
+    """Ask a process to stop (SIGTERM), kill it if it has not within 30 s; its output."""
+    process.terminate()
+    try:
+        output = process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate(timeout=30)[0]
+    return (output or b"").decode(errors="replace")
+
+
+def wait_until(condition, *, timeout=90.0, what="the condition", processes=()):
+    """Poll `condition()` until it is true; fail with the processes' output after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            outputs = []
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                outputs.append(process.communicate(timeout=30)[0].decode(errors="replace"))
+            pytest.fail(f"{what} did not happen within {timeout:.0f} s\n" + "\n".join(outputs))
+        time.sleep(0.05)
 
 
 # Parallel runs (pytest-xdist) -------------------------------------------------------------

@@ -139,7 +139,7 @@ def sample(institutions, make_user, small_course):
     submission = capstones.start_submission(place, capstone)
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     certificate = certificate_for(someone, small_course)
-    job = jobs.start_job("certificates.issue", "A season", 3, None)
+    job = jobs.start_job("certificates.issue", "A season", None)
     db.session.commit()
     return {
         "certificate_id": certificate.id,

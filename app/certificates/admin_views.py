@@ -2,7 +2,7 @@
 restore, re-issue, download), and bulk issue for a season or one of its cohorts, which runs
 as a background job whose progress the administrator follows on /admin/jobs/<id>."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.certificates import services
 from app.certificates.forms import BulkIssueForm, ReasonForm
 from app.certificates.models import Certificate, CertificateAction, CertificateStatus
+from app.core import jobs
 from app.core.auth import admin_blueprint
 from app.extensions import db
 from app.seasons.models import Cohort, Season
@@ -184,4 +185,13 @@ def issue_for_season(season_id):
         len(ids),
     )
     flash(message, "success")
+    if not jobs.queue_reachable(current_app):
+        # Saved all the same: the job waits in the database and starts once the queue is back.
+        flash(
+            _(
+                "The background workers cannot be reached right now. The job is saved and "
+                "starts by itself as soon as they are back."
+            ),
+            "error",
+        )
     return redirect(url_for("core_admin.job", job_id=job.id))

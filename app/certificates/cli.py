@@ -62,9 +62,10 @@ def issue(enrollment_id, season, cohort, course_slug, again):
             )
             if not created and again:
                 services.reissue(certificate, COMMAND_LINE, render=False)
-        # Rendered here, after the certificate is committed: a failed render keeps it.
+        # Rendered here, after the certificate is committed: a failed render keeps it. The
+        # learner is told with the first PDF, as when a worker renders it.
         with _one_commit():
-            services.render_document(certificate.id)
+            services.render_and_tell(certificate.id)
         click.echo(
             f"{'issued' if created else 'already issued'}: {certificate.grouped_code} "
             f"({certificate.learner_name}, {certificate.course_title})"

@@ -33,6 +33,7 @@ from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
 from app.core.i18n import localise
 from app.core.mail import send_template_mail
+from app.core.models import Job
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
@@ -42,7 +43,6 @@ from app.seasons.models import Cohort, Enrollment
 log = logging.getLogger(__name__)
 
 REASON_MAX = 1000
-BATCH = 20  # enrolments per task of a bulk issue: small enough to spread over workers
 LANGUAGES = ("es", "pt", "en")
 
 
@@ -152,21 +152,26 @@ def issue_on_completion(enrollment_id: int, **_extra) -> None:
 learning.course_completed.connect(issue_on_completion)
 
 
-def _new_edition(certificate: Certificate, values: dict) -> None:
-    """Move the certificate to its next edition with `values`; refused when revoked."""
+def _new_edition(certificate: Certificate, values: dict, unless_since=None) -> bool:
+    """Move the certificate to its next edition with `values`; refused when revoked. With
+    `unless_since`, only if its edition is older than that moment. Whether it moved."""
+    guards = [
+        Certificate.id == certificate.id,
+        Certificate.edition == certificate.edition,
+        Certificate.status == CertificateStatus.VALID,
+    ]
+    if unless_since is not None:
+        guards.append(Certificate.edition_at < unless_since)
     result = db.session.execute(
         update(Certificate)
-        .where(
-            Certificate.id == certificate.id,
-            Certificate.edition == certificate.edition,
-            Certificate.status == CertificateStatus.VALID,
-        )
+        .where(*guards)
         .values(edition=Certificate.edition + 1, edition_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(certificate)
     if result.rowcount != 1 and certificate.revoked:
         raise AlreadyRevoked(_l("This certificate is revoked: restore it first."))
+    return result.rowcount == 1
 
 
 def _todays_details(certificate: Certificate, language: str) -> dict:
@@ -182,12 +187,18 @@ def _todays_details(certificate: Certificate, language: str) -> dict:
     return {"language": language}
 
 
-def reissue(certificate: Certificate, actor: Actor, *, render: bool = True) -> None:
-    """Print the certificate again from today's details (name, course, design) as a new edition."""
-    _new_edition(certificate, _todays_details(certificate, certificate.language))
+def reissue(
+    certificate: Certificate, actor: Actor, *, render: bool = True, unless_since=None
+) -> bool:
+    """Print the certificate again from today's details (name, course, design) as a new
+    edition; with `unless_since`, only if it has no edition since then. Whether it did."""
+    details = _todays_details(certificate, certificate.language)
+    if not _new_edition(certificate, details, unless_since):
+        return False
     _audit(certificate, CertificateAction.REISSUED, actor)
     if render:
         jobs.enqueue("certificates.render", certificate_id=certificate.id)
+    return True
 
 
 def change_language(certificate: Certificate, language: str, actor: Actor) -> bool:
@@ -359,12 +370,20 @@ def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bo
     return current_document(certificate), inserted
 
 
-@jobs.task("certificates.render")
-def render_task(certificate_id: int) -> None:
-    """Background task: render the current edition; tell the learner when their first is ready."""
+def render_and_tell(certificate_id: int) -> tuple[CertificateDocument | None, bool]:
+    """Render the current edition unless it is stored; when this call stores the first
+    edition's PDF, write the learner's "certificate ready" mail in the same transaction, so
+    however many calls race, the learner gets it once."""
     document, stored = render_document(certificate_id)
     if stored and document.edition == 1:
         _tell_learner(db.session.get(Certificate, certificate_id))
+    return document, stored
+
+
+@jobs.task("certificates.render")
+def render_task(certificate_id: int) -> None:
+    """Background task: render the current edition; tell the learner when their first is ready."""
+    render_and_tell(certificate_id)
 
 
 def _tell_learner(certificate: Certificate) -> None:
@@ -420,14 +439,16 @@ jobs.job_kind("certificates.issue", _l("Certificates"))
 def start_bulk_issue(title: str, enrollment_ids: list[int], *, again: bool, actor: Actor):
     """A job that issues (and with `again` re-issues) the certificates of these enrolments.
 
-    It is split into tasks of BATCH enrolments, which any number of workers share.
+    Each enrolment is one unit (a task of its own), which any number of workers share; the
+    job's figures are counted from the units' rows.
     """
-    job = jobs.start_job("certificates.issue", title, len(enrollment_ids), actor.user_id)
-    for start in range(0, len(enrollment_ids), BATCH):
+    job = jobs.start_job("certificates.issue", title, actor.user_id)
+    for enrollment_id in enrollment_ids:
         jobs.enqueue(
-            "certificates.issue_batch",
+            "certificates.issue_one",
+            unit_of=job,
             job_id=job.id,
-            enrollment_ids=enrollment_ids[start : start + BATCH],
+            enrollment_id=enrollment_id,
             again=again,
             actor_id=actor.user_id,
             actor_label=actor.label,
@@ -435,32 +456,35 @@ def start_bulk_issue(title: str, enrollment_ids: list[int], *, again: bool, acto
     return job
 
 
-@jobs.task("certificates.issue_batch")
-def issue_batch(
-    job_id: int, enrollment_ids: list[int], again: bool, actor_id: int | None, actor_label: str
+def _unit_label(enrollment_id: int, **_other) -> str:
+    return _label_of(enrollment_id)
+
+
+@jobs.task("certificates.issue_one", label=_unit_label)
+def issue_one(
+    job_id: int, enrollment_id: int, again: bool, actor_id: int | None, actor_label: str
 ) -> None:
-    """Background task: issue (or re-issue) and render each enrolment's certificate, counting
-    each on the job; one that fails is recorded with its reason and the others go on."""
+    """Background task, one unit of a bulk issue: issue (or re-issue) and render one
+    enrolment's certificate, and tell the learner once its first PDF is stored.
+
+    Run again after any interruption, it changes nothing that is done: the certificate is
+    inserted once (unique enrolment), re-issued only if it has no edition since the job
+    started, the PDF stored once per edition, and the mail written with that PDF.
+    """
     actor = Actor(actor_id, actor_label)
-    for enrollment_id in enrollment_ids:
-        try:
-            certificate, created = issue_certificate(enrollment_id, actor, render=False)
-            if not created and again and not certificate.revoked:
-                reissue(certificate, actor, render=False)
-            # Commit before the slow render: on SQLite a write transaction held through it
-            # would make every other worker wait. A failed render keeps the certificate; the
-            # next run of the job makes the missing PDF.
-            db.session.commit()
-            if not certificate.revoked:
-                render_document(certificate.id)
-                if created:
-                    _tell_learner(certificate)
-            jobs.record_progress(job_id)
-            db.session.commit()
-        except Exception as error:
-            db.session.rollback()
-            jobs.record_progress(job_id, failed_label=_label_of(enrollment_id), reason=str(error))
-            db.session.commit()
+    try:
+        certificate, created = issue_certificate(enrollment_id, actor, render=False)
+        if not created and again and not certificate.revoked:
+            started = db.session.scalar(select(Job.created_at).where(Job.id == job_id))
+            reissue(certificate, actor, render=False, unless_since=started)
+        # Commit before the slow render: on SQLite a write transaction held through it
+        # would make every other worker wait.
+        db.session.commit()
+        if not certificate.revoked:
+            render_and_tell(certificate.id)
+    except CertificateError as error:
+        db.session.rollback()
+        raise jobs.UnitFailed(_label_of(enrollment_id), str(error)) from error
 
 
 def _label_of(enrollment_id: int) -> str:

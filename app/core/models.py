@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
@@ -58,35 +58,37 @@ class StoredFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TaskState:
+    PENDING = "pending"  # waiting for a worker (queued in Redis or not: the row is the record)
+    RUNNING = "running"  # a worker has it until lease_expires_at; then any worker may take over
+    DONE = "done"  # finished; kept only for a job's units (the job's figures count them)
+    FAILED = "failed"  # given up, with the reason
+
+    ALL = (PENDING, RUNNING, DONE, FAILED)
+
+
 class Job(db.Model):
     """A piece of background work an administrator started and follows (a bulk issue).
 
-    Its units run as tasks on any worker; each adds to `done` or `failed` with one atomic
-    UPDATE, and the one that completes the count sets `finished_at`.
+    Its units are tasks (`Task.job_id`); its figures are counted from their rows whenever it
+    is read, never kept along the way, so a worker that dies cannot leave them wrong.
     """
 
     __tablename__ = "background_job"
-    __table_args__ = (
-        CheckConstraint("total >= 0 AND done >= 0 AND failed >= 0", name="counts"),
-        CheckConstraint("done + failed <= total", name="progress"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60))
     # What the job works on, for people: e.g. "OSH in vocational training · Season 2026 · A".
     title: Mapped[str] = mapped_column(String(300))
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    failed: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    failures: Mapped[list["JobFailure"]] = relationship(
-        back_populates="job", order_by="JobFailure.id", cascade="all, delete-orphan"
+    failures: Mapped[list["Task"]] = relationship(
+        primaryjoin="and_(Task.job_id == Job.id, Task.state == 'failed')",
+        order_by="Task.id",
+        viewonly=True,
     )
 
     @property
@@ -95,20 +97,65 @@ class Job(db.Model):
 
     @property
     def finished(self) -> bool:
-        return self.finished_at is not None
+        return self.done + self.failed >= self.total
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return (self.last_finished_at or self.created_at) if self.finished else None
 
 
-class JobFailure(db.Model):
-    """One unit of a job that failed after its retries, and why."""
+class Task(db.Model):
+    """One run of a registered task (app/core/jobs.py), kept until it is done.
 
-    __tablename__ = "background_job_failure"
+    Written in the transaction that asks for it; Redis only carries the news to a worker.
+    A worker claims the row with a lease; when the lease runs out (the worker died) any
+    worker may take it over, and a task is written so that a second run changes nothing.
+    """
+
+    __tablename__ = "background_task"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'running', 'done', 'failed')", name="state_known"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_background_task_job_id_state", "job_id", "state"),
+        Index("ix_background_task_state_available_at", "state", "available_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(
-        ForeignKey("background_job.id", ondelete="CASCADE"), index=True
+    name: Mapped[str] = mapped_column(String(100))
+    arguments: Mapped[str] = mapped_column(Text)  # JSON
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("background_job.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(
+        String(10), default=TaskState.PENDING, server_default=TaskState.PENDING
     )
-    label: Mapped[str] = mapped_column(String(300))
-    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Not run before this moment (a retry waits a little).
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The run that holds it (a random token) and until when.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The id it was last handed to Redis under, to see whether Redis still has it.
+    dispatch_key: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    label: Mapped[str | None] = mapped_column(String(300))  # what failed, for people
+    message: Mapped[str | None] = mapped_column(Text)  # why it failed
 
-    job: Mapped[Job] = relationship(back_populates="failures")
+
+def _job_count(*where):
+    return (
+        select(func.count(Task.id))
+        .where(Task.job_id == Job.id, *where)
+        .correlate_except(Task)
+        .scalar_subquery()
+    )
+
+
+Job.total = column_property(_job_count(), deferred=False)
+Job.done = column_property(_job_count(Task.state == TaskState.DONE))
+Job.failed = column_property(_job_count(Task.state == TaskState.FAILED))
+Job.last_finished_at = column_property(
+    select(func.max(Task.finished_at))
+    .where(Task.job_id == Job.id)
+    .correlate_except(Task)
+    .scalar_subquery()
+)

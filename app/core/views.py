@@ -1,5 +1,6 @@
 """Pages that belong to no area: home, health check, language switch, error pages."""
 
+import contextlib
 from urllib.parse import quote
 
 from flask import (
@@ -7,6 +8,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -16,7 +18,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import selectinload, undefer
 
 from app.core.auth import admin_blueprint, safe_next_url
@@ -26,7 +28,7 @@ from app.core.mail import mail_counts
 from app.core.models import Job, MailState, OutboxMessage, StoredFile
 from app.core.refusals import Refusal
 from app.core.storage import INLINE_TYPES
-from app.extensions import db
+from app.extensions import db, login_manager
 
 bp = Blueprint("core", __name__, template_folder="templates")
 admin_bp = admin_blueprint("core_admin", __name__, url_prefix="/admin")
@@ -135,6 +137,13 @@ ERROR_MESSAGES = {
     413: (_l("Too large"), _l("What you sent is larger than this page accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An error occurred on our side. Try again later.")),
+    503: (
+        _l("Not available right now"),
+        _l(
+            "This service is unavailable for a moment. Nothing you saved is lost: "
+            "try again in a few minutes."
+        ),
+    ),
 }
 
 
@@ -163,7 +172,7 @@ def register_error_handlers(app) -> None:
         )
 
     for code in ERROR_MESSAGES:
-        if code == 500:
+        if code in (500, 503):
             continue
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
@@ -173,7 +182,26 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         return render_error(error.status, str(error))
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        return _unavailable(error)
+
     @app.errorhandler(500)
     def server_error(error):
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError | InterfaceError):
+            return _unavailable(original)
         db.session.rollback()
         return render_error(500)
+
+
+def _unavailable(error):
+    """The database does not answer: a translated 503 page that needs nothing from it (the
+    visitor is shown as signed out, since their session cannot be read)."""
+    current_app.logger.error("database unavailable on %s: %s", request.path, error)
+    g._login_user = login_manager.anonymous_user()
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    body, code = render_error(503)
+    return body, code, {"Retry-After": "30"}

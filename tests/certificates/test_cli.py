@@ -20,6 +20,7 @@ from tests.certificates.helpers import (
     finish_all_but_last,
     stored_pdf,
 )
+from tests.conftest import outbox
 from tests.learning.helpers import build_course
 from tests.seasons.factories import make_cohort, make_season
 
@@ -43,6 +44,14 @@ def test_issue_one_enrollment_then_say_it_exists(app, make_user, small_course):
     assert stored_pdf(certificate).startswith(b"%PDF")
     again = run(app, "issue", "--enrollment", place.id)
     assert "already issued" in again.output and count(Certificate) == 1
+
+
+def test_issuing_one_enrollment_tells_the_learner_once(app, make_user, small_course):
+    learner = make_user(full_name="Marta Gómez", locale="es")
+    place = completed_place(learner, small_course)
+    for _ in range(2):
+        assert run(app, "issue", "--enrollment", place.id).exit_code == 0
+    assert [m.subject for m in outbox(learner.email)] == ["Su certificado está listo"]
 
 
 def test_issue_a_season_as_a_job(app, make_user, small_course):

@@ -20,9 +20,8 @@ from tests.conftest import ROOT, job_worker
 
 
 @pytest.fixture
-def places(make_user, small_course, monkeypatch):
-    """Five completed enrolments without certificates, split into tasks of two."""
-    monkeypatch.setattr(services, "BATCH", 2)
+def places(make_user, small_course):
+    """Five completed enrolments without certificates: five units of a bulk issue."""
     return [completed_place(make_user(), small_course).id for _ in range(5)]
 
 
@@ -44,7 +43,7 @@ def test_rq_workers_on_redis_share_a_bulk_issue(app, places, backend, workers, r
     backend("rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
     job_id = start(places)
     # Queued in Redis, not run: nothing is issued until a worker takes the tasks.
-    assert jobs.rq_queue(app).count == 3
+    assert jobs.rq_queue(app).count == 5
     assert job_state(job_id) == (5, 0, 0, False)
 
     running = [job_worker(app, queue, redis_url) for _ in range(workers)]
