@@ -39,10 +39,11 @@ def content_security_policy(frame_hosts=(), blob_images: bool = False) -> str:
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in URLs: only ids a database column can hold (a 64-bit integer), so a
-    longer number is a 404, never an overflow deep in the database driver."""
+    """`<int:...>` in URLs: only ids the id columns can hold (INTEGER: 32 bits on PostgreSQL,
+    the smaller of the two databases), so a larger number is a 404, never an overflow deep in
+    the database driver."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits, min, max, signed)
 
 
