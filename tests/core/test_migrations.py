@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from app import PROJECT_ROOT, create_app
 from app.extensions import db
 from tests.conftest import own_database
+from tests.seasons.test_sent_twice import NEVER_REUSED
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -229,7 +230,6 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-from tests.seasons.test_sent_twice import NEVER_REUSED  # noqa: E402  (the list is kept there)
 
 
 def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
