@@ -93,7 +93,8 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
         if item["kind"] == "quiz":
             answer_quiz(page, item)
             page.get_by_role("button", name="Enviar mis respuestas").click()
-            assert page.locator("#result").get_by_text("aprobado").count() >= 1
+            # wait_for: the result arrives with the next page load, not at the click.
+            page.locator("#result").get_by_text("aprobado").first.wait_for()
         elif item["kind"] == "study_visit":
             take_tour(page)
         else:
