@@ -109,6 +109,8 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Aula <no-reply@aula.invalid>"),
+        # Development: each kept mail's subject and links are printed on the console.
+        "MAIL_TO_CONSOLE": env == "development",
         # Sessions and cookies
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

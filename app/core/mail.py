@@ -10,7 +10,9 @@ which may hold one-time links. Without SMTP, mail is kept for reading in develop
 """
 
 import logging
+import re
 import smtplib
+import sys
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -24,6 +26,7 @@ from app.core.models import MailState, OutboxMessage
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+_LINK = re.compile(r"https?://[^\s<>\"']+")
 
 DELIVER = "mail.deliver"
 # `flask mail send-pending` leaves a mail alone after this many failed deliveries.
@@ -46,7 +49,12 @@ def send_mail(to: str, subject: str, body: str) -> None:
     if smtp:
         jobs.enqueue(DELIVER, message_id=message.id)
     else:
-        log.info("Mail to %s: %s\n%s", to, subject, body)
+        # Without SMTP (development): the subject and the mail's links reach the console, so a
+        # confirmation or reset link is one click away without opening the outbox.
+        links = "".join(f"\n  {link}" for link in _LINK.findall(body))
+        log.info("Mail kept (no SMTP) to %s: %s%s", to, subject, links)
+        if current_app.config.get("MAIL_TO_CONSOLE"):
+            print(f"Mail kept (no SMTP) to {to}: {subject}{links}", file=sys.stderr, flush=True)
 
 
 def send_template_mail(to: str, locale: str, template: str, subject: str, **context) -> None:

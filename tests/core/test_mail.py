@@ -259,3 +259,39 @@ def test_a_mail_another_delivery_holds_is_left_until_its_claim_is_stale(app, smt
     result = mail_cli(app, "send-pending")
     assert "1 pending mail(s) queued" in result.output and result.exit_code == 0
     assert [r for _, [r], _ in smtp.received] == ["held@example.org"]
+
+
+def test_in_development_kept_mail_prints_its_subject_and_links_on_the_console(
+    app, make_user, capfd
+):
+    from app import create_app
+
+    development = create_app({"TESTING": True, "MAIL_TO_CONSOLE": True})
+    with development.test_request_context():
+        send_mail(
+            "ana@example.org",
+            "Confirm your account",
+            "Hello,\nopen https://aula.example/confirm/abc.def-1 within a week.\n",
+        )
+        db.session.rollback()
+    printed = capfd.readouterr().err
+    assert "ana@example.org: Confirm your account" in printed
+    assert "\n  https://aula.example/confirm/abc.def-1\n" in printed + "\n"
+
+
+def test_without_the_console_setting_kept_mail_prints_nothing(app, capfd):
+    with app.test_request_context():
+        send_mail("ana@example.org", "Quiet", "https://aula.example/confirm/x")
+        db.session.rollback()
+    assert "Quiet" not in capfd.readouterr().err
+
+
+def test_the_outbox_links_of_kept_mail_are_clickable(client, make_user):
+    from app.accounts.models import Role
+
+    send_mail("ana@example.org", "Links", 'See https://aula.example/confirm/x?a=1&b="2" now')
+    db.session.commit()
+    login(client, make_user(role=Role.ADMIN))
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert '<a href="https://aula.example/confirm/x?a=1&amp;b=' in page
+    assert '"2"' not in page, "mail text stays escaped inside the link"
