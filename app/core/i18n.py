@@ -1,5 +1,6 @@
 """Language and time-zone selection, and localised country names."""
 
+import unicodedata
 from functools import lru_cache
 
 from babel import Locale, default_locale
@@ -71,13 +72,22 @@ def country_name(code: str | None, locale: str) -> str:
     return _country_names(locale).get(code, code)
 
 
+def collation_key(text: str) -> tuple[str, str]:
+    """Sort key for names as a dictionary orders them: accents and case count only on a tie
+    ("Bélgica" before "Bután", "Ísland" among the I's)."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return folded.casefold(), text
+
+
 def country_choices(locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Country options grouped for a <select>: the network's countries, then all others."""
     names = _country_names(locale)
-    network = sorted(((c, names[c]) for c in NETWORK_COUNTRIES), key=lambda item: item[1])
+    network = sorted(
+        ((c, names[c]) for c in NETWORK_COUNTRIES), key=lambda item: collation_key(item[1])
+    )
     others = sorted(
         ((c, n) for c, n in names.items() if c not in NETWORK_COUNTRIES),
-        key=lambda item: item[1],
+        key=lambda item: collation_key(item[1]),
     )
     return [("network", network), ("others", others)]
 

@@ -5,7 +5,6 @@ PostgreSQL (row lock, condition re-checked after the wait) and SQLite (one write
 apply atomically; the table's CHECK constraint refuses anything else.
 """
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,6 +16,7 @@ from app.accounts.models import User
 from app.accounts.services import external_url
 from app.catalog.models import Course, CourseKind
 from app.core.db import insert_or_ignore, utcnow
+from app.core.i18n import collation_key
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -754,12 +754,6 @@ def waiting_for(user: User) -> list[tuple[WaitlistEntry, int]]:
 # Tutors -------------------------------------------------------------------------------
 
 
-def sort_key(name: str) -> str:
-    """Names in the order a reader expects: accents and case do not move a name away."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def cohort_learners(cohort: Cohort) -> list[Enrollment]:
     """The cohort's enrolments with each learner (and institution), sorted by name."""
     enrollments = db.session.scalars(
@@ -767,7 +761,7 @@ def cohort_learners(cohort: Cohort) -> list[Enrollment]:
         .where(Enrollment.cohort_id == cohort.id)
         .options(joinedload(Enrollment.user).joinedload(User.institution))
     ).all()
-    return sorted(enrollments, key=lambda e: (sort_key(e.user.full_name), e.user.id))
+    return sorted(enrollments, key=lambda e: (collation_key(e.user.full_name), e.user.id))
 
 
 def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int:

@@ -210,3 +210,15 @@ def test_dates_and_numbers_follow_the_locale(client, login_as, make_user):
     db.session.commit()
     spanish = client.get(f"/admin/people/{person.id}").get_data(True)
     assert "9 mar 2026" in spanish
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after"),
+    [("es", "Bélgica", "Bután"), ("pt", "Áustria", "Azerbaijão"), ("es", "Islandia", "Israel")],
+)
+def test_the_registration_country_list_is_in_dictionary_order(client, language, before, after):
+    page = client.get("/register", headers={"Accept-Language": language}).get_data(as_text=True)
+    options = re.findall(r"<option value=\"[A-Z]{2}\"[^>]*>([^<]+)</option>", page)
+    names = [html.unescape(name) for name in options]
+    assert before in names and after in names
+    assert names.index(before) < names.index(after)
