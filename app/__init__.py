@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PRODUCTION_SETUP_ERROR, load_config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(PROJECT_ROOT / "app" / "translations"),
     )
     limiter.init_app(app)
+    compress.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

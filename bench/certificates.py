@@ -693,8 +693,8 @@ def verification_table(page: Page) -> list[list[str]]:
             page.name,
             page.who,
             str(page.queries["large"]),
-            f"{page.html_gzip / 1024:.1f} / {page.html_raw / 1024:.1f}",
-            f"{page.total_gzip / 1024:.1f} / {page.total_raw / 1024:.1f}",
+            f"{page.html_sent / 1024:.1f} / {page.html_raw / 1024:.1f}",
+            f"{page.total_sent / 1024:.1f} / {page.total_raw / 1024:.1f}",
         ],
     ]
 

@@ -49,6 +49,14 @@ def healthz():
     return {"status": "ok", "database": "ok"}
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for on their own (pages also link the SVG one)."""
+    response = current_app.send_static_file("favicon.ico")
+    response.headers["Cache-Control"] = "public, max-age=604800"  # a week: its URL never changes
+    return response
+
+
 @bp.get("/files/<sha256>/<filename>")
 def stored_file(sha256, filename):
     """A stored file by content hash: cached for a year; pictures inline, all else downloaded."""

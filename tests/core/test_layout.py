@@ -92,3 +92,63 @@ def test_static_files_are_cached_for_a_long_time_under_a_content_hash(client):
     response = client.get(href)
     assert response.status_code == 200
     assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_pages_and_static_files_travel_compressed_to_clients_that_accept_it(
+    client, pages, encoding
+):
+    import gzip
+
+    import brotli
+
+    decompress = gzip.decompress if encoding == "gzip" else brotli.decompress
+    for url in ("/courses", "/login"):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": encoding})
+        assert packed.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        body = decompress(packed.get_data())
+        assert len(packed.get_data()) < len(body) / 2, url
+        # Same page, except for the per-request form token.
+        strip = re.compile(rb'name="csrf_token" type="hidden" value="[^"]*"')
+        assert strip.sub(b"", body) == strip.sub(b"", plain.get_data()), url
+
+
+def test_static_files_travel_compressed_as_browsers_ask(client):
+    import zlib
+
+    import brotli
+
+    css = outline(client.get("/").get_data(as_text=True)).stylesheets[0]
+    plain = client.get(css).get_data()
+    # Browsers send "gzip, deflate" over HTTP and add "br" over HTTPS; files are streamed,
+    # which deflate and brotli do and gzip does not.
+    for accept, encoding, decompress in (
+        ("gzip, deflate, br", "br", brotli.decompress),
+        ("gzip, deflate", "deflate", zlib.decompress),
+    ):
+        packed = client.get(css, headers={"Accept-Encoding": accept})
+        assert packed.headers["Content-Encoding"] == encoding
+        assert decompress(packed.get_data()) == plain
+        assert len(packed.get_data()) < len(plain) / 2
+
+
+def test_downloads_are_sent_as_they_are_and_without_the_header_nothing_is_compressed(client):
+    plain = client.get("/courses")
+    assert "Content-Encoding" not in plain.headers
+    icon = client.get("/favicon.ico", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in icon.headers  # pictures are compressed already
+
+
+def test_there_is_a_favicon_and_every_page_names_it(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype in {"image/vnd.microsoft.icon", "image/x-icon"}
+    assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file, not the HTML 404 page
+    assert "max-age" in icon.headers["Cache-Control"]
+    page = outline(client.get("/").get_data(as_text=True))
+    [href] = [
+        attrs["href"] for tag, attrs in page.tags if tag == "link" and attrs.get("rel") == "icon"
+    ]
+    svg = client.get(href)
+    assert svg.status_code == 200 and svg.get_data().startswith(b"<svg")
