@@ -74,6 +74,7 @@ PUBLIC_ENDPOINTS = {
     "static",
     "core.index",
     "core.healthz",
+    "core.favicon",
     "core.switch_language",
     "accounts.register",
     "accounts.check_email",

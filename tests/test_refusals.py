@@ -322,7 +322,15 @@ def test_a_refusal_raised_in_a_request_undoes_what_the_request_wrote(app):
     from app.core.refusals import Refusal
 
     with app.test_request_context("/", method="POST"):
-        db.session.add(Institution(acronym="TMP", name="Written, then refused", country_code="CO"))
+        db.session.add(
+            Institution(
+                acronym="TMP",
+                name_es="Escrita",
+                name_pt="Escrita",
+                name_en="Written, then refused",
+                country_code="CO",
+            )
+        )
         db.session.flush()
         try:
             raise Refusal("refused after a flush")
@@ -340,7 +348,15 @@ def test_an_uncaught_refusal_is_a_page_with_its_reason(app):
 
     @own.get("/refuse")
     def refuse():
-        db.session.add(Institution(acronym="TMP", name="Refused", country_code="CO"))
+        db.session.add(
+            Institution(
+                acronym="TMP",
+                name_es="Rechazada",
+                name_pt="Recusada",
+                name_en="Refused",
+                country_code="CO",
+            )
+        )
         db.session.flush()
         raise Refusal("The reason, for the person.")
 

@@ -67,7 +67,7 @@ def _edit_institution(institution: Institution | None):
     if institution is not None and request.method == "GET":
         initial = {
             "acronym": institution.acronym,
-            "name": institution.name,
+            **{f"name_{language}": name for language, name in institution.names.items()},
             "country": institution.country_code,
             "active": institution.active,
         }
@@ -77,7 +77,10 @@ def _edit_institution(institution: Institution | None):
             services.save_institution(
                 institution,
                 acronym=form.acronym.data,
-                name=form.name.data,
+                names={
+                    language: getattr(form, f"name_{language}").data
+                    for language in Institution.NAME_LANGUAGES
+                },
                 country_code=form.country.data,
                 active=form.active.data,
             )

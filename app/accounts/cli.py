@@ -79,7 +79,8 @@ def institutions_cli():
 )
 @with_appcontext
 def load(csv_path):
-    """Add or update institutions from a CSV (acronym,name,country_code)."""
+    """Add or update institutions from a CSV (acronym, country_code, name_es, name_pt, name_en;
+    or one `name` for every language)."""
     with one_commit(services.InstitutionError) as say:
         added, updated = services.load_institutions(csv_path)
         say(f"Institutions: {added} added, {updated} updated.")

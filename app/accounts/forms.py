@@ -202,10 +202,24 @@ class InstitutionForm(FlaskForm):
         validators=[DataRequired(), Length(max=40), PlainName()],
         filters=[strip_filter],
     )
-    name = StringField(
-        _l("Name"),
+    name_es = StringField(
+        _l("Name in Spanish"),
         validators=[DataRequired(), Length(max=200), PlainName()],
         filters=[strip_filter],
+    )
+    name_pt = StringField(
+        _l("Name in Portuguese"),
+        validators=[DataRequired(), Length(max=200), PlainName()],
+        filters=[strip_filter],
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[DataRequired(), Length(max=200), PlainName()],
+        filters=[strip_filter],
+        description=_l(
+            "The institution's own official name in its own language, and the usual "
+            "translation in the others."
+        ),
     )
     country = SelectField(_l("Country"), validators=[DataRequired()], validate_choice=False)
     active = BooleanField(_l("Offered in the registration form"), default=True)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, fals
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.i18n import reader_language
 from app.extensions import db
 
 
@@ -40,10 +41,29 @@ class Institution(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acronym: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
+    # The name in each of the platform's languages (the institution's own official name in
+    # its own language); shown in the reader's language everywhere.
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_pt: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
     country_code: Mapped[str] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    NAME_LANGUAGES = ("es", "pt", "en")
+
+    def name_in(self, language: str) -> str:
+        """The name in that language (English for a language it has no name in)."""
+        return getattr(self, f"name_{language}", None) or self.name_en
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {language: self.name_in(language) for language in self.NAME_LANGUAGES}
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return self.name_in(reader_language())
 
     @property
     def label(self) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select
 from app.accounts import passwords, tokens
 from app.accounts.models import Institution, Represents, Role, User, UserSession, lower_email
 from app.core.db import utcnow
-from app.core.i18n import COUNTRY_TIMEZONES, is_country
+from app.core.i18n import COUNTRY_TIMEZONES, collation_key, fold, is_country
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -103,13 +103,16 @@ def register(data: Registration) -> User | None:
             reset_url=external_url("accounts.forgot_password"),
         )
         return None
+    institution_id, institution_other = institution_choice(
+        data.institution_id, data.institution_other, data.country_code
+    )
     user = User(
         email=email,
         full_name=data.full_name.strip(),
         password_hash=passwords.hash_password(data.password),
         country_code=data.country_code,
-        institution_id=data.institution_id,
-        institution_other=(data.institution_other or "").strip() or None,
+        institution_id=institution_id,
+        institution_other=institution_other,
         represents=data.represents,
         locale=data.locale,
         timezone=COUNTRY_TIMEZONES.get(data.country_code, "UTC"),
@@ -260,8 +263,9 @@ def update_profile(
     """Save the editable parts of a profile."""
     user.full_name = full_name.strip()
     user.country_code = country_code
-    user.institution_id = institution_id
-    user.institution_other = None if institution_id else (institution_other or "").strip() or None
+    user.institution_id, user.institution_other = institution_choice(
+        institution_id, institution_other, country_code
+    )
     user.represents = represents
     user.locale = locale
     user.timezone = timezone
@@ -336,7 +340,9 @@ def search_people(query: str = "", role: str = ""):
                 User.email.like(pattern),
                 func.lower(User.institution_other).like(pattern),
                 func.lower(Institution.acronym).like(pattern),
-                func.lower(Institution.name).like(pattern),
+                func.lower(Institution.name_es).like(pattern),
+                func.lower(Institution.name_pt).like(pattern),
+                func.lower(Institution.name_en).like(pattern),
             )
         )
     if role == Role.TUTOR:
@@ -354,18 +360,50 @@ class InstitutionError(AccountError):
 
 
 def active_institutions() -> list[Institution]:
-    return list(
-        db.session.scalars(
-            select(Institution).where(Institution.active).order_by(Institution.acronym)
-        )
-    )
+    """The institutions offered for registration, in the order their labels read."""
+    found = db.session.scalars(select(Institution).where(Institution.active))
+    return sorted(found, key=lambda i: collation_key(i.label))
+
+
+def match_institution(
+    text: str, country: str, institutions: list[Institution]
+) -> Institution | None:
+    """The institution whose acronym or name, in any language, is this text (accents and
+    case ignored), preferring one in the country; None when there is none or it is unclear."""
+    key = fold(text)
+    if not key:
+        return None
+    found = [
+        i for i in institutions if key in {fold(i.acronym), *(fold(n) for n in i.names.values())}
+    ]
+    in_country = [i for i in found if i.country_code == country]
+    if in_country:
+        return in_country[0]
+    return found[0] if len(found) == 1 else None
+
+
+def institution_choice(
+    institution_id: int | None, other: str | None, country: str
+) -> tuple[int | None, str | None]:
+    """A listed institution, or the name written in; a written name that is a listed
+    institution's acronym or name in any language counts as that institution."""
+    if institution_id:
+        return institution_id, None
+    other = (other or "").strip() or None
+    matched = match_institution(other, country, active_institutions()) if other else None
+    return (matched.id, None) if matched else (None, other)
 
 
 def save_institution(
-    institution: Institution | None, *, acronym: str, name: str, country_code: str, active: bool
+    institution: Institution | None,
+    *,
+    acronym: str,
+    names: dict[str, str],
+    country_code: str,
+    active: bool,
 ) -> Institution:
     """Add an institution, or change one; acronym and country together are unique."""
-    acronym, name = acronym.strip(), name.strip()
+    acronym = acronym.strip()
     clash = db.session.scalar(
         select(Institution).where(
             func.lower(Institution.acronym) == acronym.lower(),
@@ -380,7 +418,8 @@ def save_institution(
         institution = Institution()
         db.session.add(institution)
     institution.acronym = acronym
-    institution.name = name
+    for language in Institution.NAME_LANGUAGES:
+        setattr(institution, f"name_{language}", names[language].strip())
     institution.country_code = country_code
     institution.active = active
     db.session.flush()
@@ -388,7 +427,8 @@ def save_institution(
 
 
 def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
-    """Add or update institutions from a CSV (acronym,name,country_code,...).
+    """Add or update institutions from a CSV: acronym, country_code and the names, either
+    name_es, name_pt and name_en or one `name` for the languages not given.
 
     Every row is checked before anything changes. Returns (added, updated).
     """
@@ -402,35 +442,49 @@ def load_institutions(path: Path = DEFAULT_INSTITUTIONS_CSV) -> tuple[int, int]:
         line = raw[: exc.start].count(b"\n") + 1
         raise InstitutionError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
     reader = csv.DictReader(text.splitlines())
-    missing = {"acronym", "name", "country_code"} - set(reader.fieldnames or [])
+    columns = set(reader.fieldnames or [])
+    missing = {"acronym", "country_code"} - columns
+    name_columns = {f"name_{language}" for language in Institution.NAME_LANGUAGES}
+    if "name" not in columns and not name_columns <= columns:
+        missing |= name_columns - columns
     if missing:
         raise InstitutionError(f"{path}:1: missing columns: {', '.join(sorted(missing))}")
     rows, problems = [], []
     for line, row in enumerate(reader, start=2):
         acronym = (row.get("acronym") or "").strip()
-        name = (row.get("name") or "").strip()
+        common = (row.get("name") or "").strip()
+        names = {
+            language: (row.get(f"name_{language}") or "").strip() or common
+            for language in Institution.NAME_LANGUAGES
+        }
         country = (row.get("country_code") or "").strip().upper()
-        if not acronym or not name or len(acronym) > 40 or len(name) > 200:
-            problems.append(f"{path}:{line}: acronym and name are required (at most 40/200)")
+        if not acronym or not all(names.values()) or len(acronym) > 40:
+            problems.append(
+                f"{path}:{line}: acronym and a name in each language are required "
+                "(acronym at most 40 characters)"
+            )
+        elif any(len(name) > 200 for name in names.values()):
+            problems.append(f"{path}:{line}: a name has at most 200 characters")
         elif not is_country(country):
             problems.append(f"{path}:{line}: unknown country code {country!r}")
         else:
-            rows.append((acronym, name, country))
+            rows.append((acronym, names, country))
     if problems:
         raise InstitutionError("\n".join(problems))
     existing = {
         (i.acronym.lower(), i.country_code): i for i in db.session.scalars(select(Institution))
     }
     added = updated = 0
-    for acronym, name, country in rows:
+    for acronym, names, country in rows:
         found = existing.get((acronym.lower(), country))
         if found is None:
-            found = Institution(acronym=acronym, name=name, country_code=country, active=True)
+            found = Institution(acronym=acronym, country_code=country, active=True)
+            found.name_es, found.name_pt, found.name_en = names["es"], names["pt"], names["en"]
             db.session.add(found)
             existing[(acronym.lower(), country)] = found
             added += 1
-        elif found.name != name:
-            found.name = name
+        elif found.names != names:
+            found.name_es, found.name_pt, found.name_en = names["es"], names["pt"], names["en"]
             updated += 1
     db.session.flush()
     return added, updated

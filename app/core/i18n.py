@@ -4,7 +4,7 @@ import unicodedata
 from functools import lru_cache
 
 from babel import Locale, default_locale
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
@@ -72,11 +72,17 @@ def country_name(code: str | None, locale: str) -> str:
     return _country_names(locale).get(code, code)
 
 
+def fold(text: str) -> str:
+    """Text as people compare it: accents and case removed, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
 def collation_key(text: str) -> tuple[str, str]:
     """Sort key for names as a dictionary orders them: accents and case count only on a tie
     ("Bélgica" before "Bután", "Ísland" among the I's)."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return folded.casefold(), text
+    return fold(text), text
 
 
 def country_choices(locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -108,6 +114,14 @@ class Localised(str):
 
     language: str
     fallback: bool
+
+
+def reader_language() -> str:
+    """The language pages are shown in now (the default one outside a request)."""
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_app_context() else None  # also inside force_locale()
+    return str(locale) if locale else "es"
 
 
 def localise(texts: dict[str, str] | None, main_language: str, locale: str | None = None):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Institution, User
 from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
+from app.core.i18n import reader_language
 from app.extensions import db
 from app.learning.models import ItemProgress, QuizAttempt
 from app.seasons.models import Cohort, Enrollment, Offering, Season
@@ -174,20 +175,23 @@ def _name_key(name: str) -> str:
 
 
 def _by_institution(rows) -> list[FigureRow]:
+    # Listed institutions by their name in the reader's language.
+    language = reader_language()
+    if language not in Institution.NAME_LANGUAGES:
+        language = "en"
+    name_column = getattr(Institution, f"name_{language}").label("name")
     result = []
     written: dict[str, list[tuple[str, dict]]] = {}  # name key -> [(spelling, counts)]
     for r in db.session.execute(
         select(
             rows.c.institution_id,
             Institution.acronym,
-            Institution.name,
+            name_column,
             rows.c.institution_other,
             *_counts(rows),
         )
         .outerjoin(Institution, Institution.id == rows.c.institution_id)
-        .group_by(
-            rows.c.institution_id, Institution.acronym, Institution.name, rows.c.institution_other
-        )
+        .group_by(rows.c.institution_id, Institution.acronym, name_column, rows.c.institution_other)
     ):
         if r.institution_id is not None:
             result.append(FigureRow(institution=r.acronym, institution_name=r.name, **_figures(r)))

@@ -8,7 +8,6 @@ itself (encoding, columns, size, seats) always stops everything.
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -25,7 +24,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Institution, User
 from app.accounts.services import external_url
 from app.core.forms import PlainName
-from app.core.i18n import _country_names, is_country
+from app.core.i18n import _country_names, fold, is_country
 from app.core.mail import send_template_mail
 from app.extensions import db
 from app.seasons import services as seasons
@@ -37,7 +36,7 @@ INSTITUTION_MAX = 200
 EMAIL_MAX = 254
 COLUMNS = ("email", "name", "institution", "country")
 
-# Header names accepted for each column, folded (see _fold): English, Spanish, Portuguese.
+# Header names accepted for each column, folded (see fold): English, Spanish, Portuguese.
 HEADER_ALIASES = {
     "email": "email",
     "mail": "email",
@@ -98,15 +97,8 @@ class ImportReport:
 # Reading the file ---------------------------------------------------------------------
 
 
-def _fold(value: str) -> str:
-    """Lower-case, accents removed, spaces collapsed: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
-
-
 def _header_key(value: str) -> str:
-    return "".join(c for c in _fold(value) if c.isalnum())
+    return "".join(c for c in fold(value) if c.isalnum())
 
 
 def _show(value: str, limit: int = 60) -> str:
@@ -234,7 +226,7 @@ def _countries_by_name() -> dict[str, str]:
     names = {}
     for locale in ("en", "es", "pt"):
         for code, name in _country_names(locale).items():
-            names.setdefault(_fold(name), code)
+            names.setdefault(fold(name), code)
     return names
 
 
@@ -243,7 +235,7 @@ def country_code(value: str) -> str | None:
     value = value.strip()
     if len(value) == 2 and is_country(value.upper()):
         return value.upper()
-    return _countries_by_name().get(_fold(value))
+    return _countries_by_name().get(fold(value))
 
 
 def _plain_name_problem(value: str) -> str | None:
@@ -252,16 +244,6 @@ def _plain_name_problem(value: str) -> str | None:
     except ValidationError as error:
         return str(error)
     return None
-
-
-def _match_institution(value: str, country: str, institutions: list[Institution]):
-    """The active institution with this acronym or name, preferring one in the country."""
-    key = _fold(value)
-    found = [i for i in institutions if key in (_fold(i.acronym), _fold(i.name))]
-    in_country = [i for i in found if i.country_code == country]
-    if in_country:
-        return in_country[0]
-    return found[0] if len(found) == 1 else None
 
 
 @dataclass
@@ -369,7 +351,7 @@ class _Checker:
             refuse(_("The institution: %(problem)s", problem=problem), "institution")
         if problems:
             return None, problems
-        institution = _match_institution(row.institution, code, self.institutions)
+        institution = accounts.match_institution(row.institution, code, self.institutions)
         return _Place(
             row,
             email,

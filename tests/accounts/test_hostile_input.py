@@ -117,7 +117,7 @@ def password_state(user_id):
 
 def institution_state(institution_id):
     found = reload(Institution, institution_id)
-    return found.acronym, found.name, found.country_code, found.active
+    return found.acronym, found.name_es, found.country_code, found.active, found.names
 
 
 # Registration ---------------------------------------------------------------------------
@@ -531,7 +531,9 @@ def test_valid_profile_is_saved(client, institutions, login_as):
 def institution_data(**changes):
     data = {
         "acronym": "ITEC",
-        "name": "Instituto Técnico de Ensayo",
+        "name_es": "Instituto Técnico de Ensayo",
+        "name_pt": "Instituto Técnico de Ensaio",
+        "name_en": "Technical Testing Institute",
         "country": "UY",
         "active": "y",
     }
@@ -542,20 +544,23 @@ def institution_data(**changes):
 INSTITUTION_CASES = [
     pytest.param({"acronym": ""}, "acronym", id="empty-acronym"),
     pytest.param({"acronym": "   "}, "acronym", id="blank-acronym"),
-    pytest.param({"name": ""}, "name", id="empty-name"),
+    *[
+        pytest.param({f"name_{lang}": ""}, f"name_{lang}", id=f"empty-name-{lang}")
+        for lang in ("es", "pt", "en")
+    ],
     pytest.param({"country": ""}, "country", id="empty-country"),
     pytest.param({"acronym": HUGE}, "acronym", id="huge-acronym"),
-    pytest.param({"name": HUGE}, "name", id="huge-name"),
+    pytest.param({"name_pt": HUGE}, "name_pt", id="huge-name"),
     pytest.param({"country": HUGE}, "country", id="huge-country"),
     *[
         pytest.param({"acronym": v}, "acronym", id=f"markup-acronym-{i}")
         for i, v in enumerate(HOSTILE_NAMES)
     ],
     *[
-        pytest.param({"name": v}, "name", id=f"markup-name-{i}")
+        pytest.param({"name_es": v}, "name_es", id=f"markup-name-{i}")
         for i, v in enumerate(HOSTILE_NAMES)
     ],
-    pytest.param({"name": "=1+1"}, "name", id="formula-name"),
+    pytest.param({"name_en": "=1+1"}, "name_en", id="formula-name"),
     pytest.param({"acronym": "123"}, "acronym", id="no-letters-acronym"),
     pytest.param({"country": "XX"}, "country", id="unknown-country-XX"),
     pytest.param({"country": "ZZ"}, "country", id="not-offered-country-ZZ"),
@@ -607,7 +612,7 @@ def test_valid_institution_is_added_and_edited(client, institutions, login_as):
     response = post_form(
         client,
         f"/admin/institutions/{target.id}",
-        institution_data(acronym="NUEVO", name="Nombre Nuevo", country="PE"),
+        institution_data(acronym="NUEVO", name_es="Nombre Nuevo", country="PE"),
     )
     assert response.status_code == 302
     assert institution_state(target.id)[:3] == ("NUEVO", "Nombre Nuevo", "PE")

@@ -57,7 +57,7 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
     page.get_by_label("Repita la contraseña").fill(PASSWORD)
     page.get_by_label("País").select_option("UY")
     page.get_by_label("Institución", exact=True).select_option(
-        label="INEFOP — National Institute for Employment and Vocational Training"
+        label="INEFOP — Instituto Nacional de Empleo y Formación Profesional"
     )
     page.get_by_label("Una institución de formación profesional").check()
     assert_accessible(page)
