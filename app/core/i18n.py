@@ -26,6 +26,18 @@ COUNTRY_TIMEZONES = {
 }  # fmt: skip
 
 
+def language_of_country(code: str | None) -> str:
+    """The platform language people of that country most likely read: its first official
+    language that the platform speaks (Spanish for Colombia, Portuguese for Brazil, English
+    for Jamaica), else English."""
+    from babel.languages import get_official_languages
+
+    for language in get_official_languages(code or "", de_facto=True):
+        if language in LANGUAGE_NAMES:
+            return language
+    return "en"
+
+
 def select_locale() -> str:
     """The user's preference, else the session's switcher, else Accept-Language."""
     languages = current_app.config["LANGUAGES"]

@@ -15,7 +15,8 @@ from app.accounts.forms import country_select_choices
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
 from app.core.forms import PlainName, strip_filter
-from app.core.i18n import is_country, localise
+from app.core.i18n import LANGUAGE_NAMES, is_country, localise
+from app.extensions import db
 from app.seasons import roster_import
 from app.seasons.models import Cohort, Offering
 from app.seasons.queries import load_cohort_or_404, load_offering_or_404
@@ -54,6 +55,12 @@ class EnrollPersonForm(FlaskForm):
         _l("Country"),
         validate_choice=False,
         description=_l("Needed only if this email has no account yet."),
+    )
+    language = SelectField(
+        _l("Language of the new account"),
+        choices=[("", _l("The language of their country"))] + list(LANGUAGE_NAMES.items()),
+        default="",
+        description=_l("Pages and mails are in this language; the person can change it."),
     )
     submit = SubmitField(_l("Enrol this person"))
 
@@ -98,6 +105,7 @@ PERSON_FIELDS = {
     "name": "full_name",
     "institution": "institution",
     "country": "country",
+    "language": "language",
 }
 
 
@@ -135,6 +143,7 @@ def _enroll_page(offering: Offering, cohort: Cohort | None):
             name=person.full_name.data or "",
             institution=person.institution.data or "",
             country=person.country.data or "",
+            language=person.language.data or "",
         )
         report = roster_import.enroll_person(offering, cohort, row, actor=current_user)
         for problem in report.row_problems:
@@ -150,6 +159,8 @@ def _enroll_page(offering: Offering, cohort: Cohort | None):
         report = roster_import.import_roster(
             offering, cohort, data, skip_bad=roster.skip_bad.data, actor=current_user
         )
+    if report is not None and cohort is not None:
+        db.session.refresh(cohort)  # the seat count after the import
     return render_template(
         "seasons/enroll/enroll.html",
         offering=offering,

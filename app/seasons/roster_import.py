@@ -24,7 +24,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Institution, User
 from app.accounts.services import external_url
 from app.core.forms import PlainName
-from app.core.i18n import _country_names, fold, is_country
+from app.core.i18n import _country_names, fold, is_country, language_of_country
 from app.core.mail import send_template_mail
 from app.extensions import db
 from app.seasons import services as seasons
@@ -53,7 +53,19 @@ HEADER_ALIASES = {
     "instituicao": "institution",
     "country": "country",
     "pais": "country",
+    "language": "language",
+    "idioma": "language",
+    "lengua": "language",
+    "lingua": "language",
 }
+# An optional column: a new account's language (else the language of the person's country).
+OPTIONAL_COLUMNS = ("language",)
+# Language values accepted, folded: codes and names in English, Spanish and Portuguese.
+LANGUAGE_VALUES = {
+    "es": "es", "spanish": "es", "espanol": "es", "castellano": "es", "espanhol": "es",
+    "pt": "pt", "portuguese": "pt", "portugues": "pt",
+    "en": "en", "english": "en", "ingles": "en",
+}  # fmt: skip
 
 SAVE_AS_UTF8 = _l(
     "Save it from your spreadsheet as “CSV UTF-8” (comma or semicolon separated) and upload "
@@ -70,6 +82,7 @@ class PersonRow:
     name: str
     institution: str
     country: str
+    language: str = ""
     extra_values: bool = False  # the line had more values than the header has columns
 
 
@@ -162,7 +175,7 @@ def _read_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
         problems.append(
             _(
                 "The first line must name the columns email, name, institution and country, "
-                "in any order."
+                "in any order (and, if you wish, language)."
             )
         )
     return positions, problems
@@ -258,6 +271,7 @@ class _Place:
     country_code: str = ""
     institution: Institution | None = None
     institution_other: str | None = None
+    locale: str = ""
 
 
 class _Checker:
@@ -349,6 +363,16 @@ class _Checker:
             )
         elif problem := _plain_name_problem(row.institution):
             refuse(_("The institution: %(problem)s", problem=problem), "institution")
+        locale = LANGUAGE_VALUES.get(fold(row.language)) if row.language else None
+        if row.language and locale is None:
+            refuse(
+                _(
+                    "Unknown language “%(value)s”: use es, pt or en (or leave it empty for "
+                    "the language of the person's country).",
+                    value=_show(row.language),
+                ),
+                "language",
+            )
         if problems:
             return None, problems
         institution = accounts.match_institution(row.institution, code, self.institutions)
@@ -359,6 +383,8 @@ class _Checker:
             country_code=code,
             institution=institution,
             institution_other=None if institution else row.institution,
+            # Never the cohort's: a Brazilian in a Spanish cohort still reads Portuguese best.
+            locale=locale or language_of_country(code),
         ), []
 
 
@@ -469,7 +495,7 @@ def _apply(offering, cohort, places: list[_Place], report: ImportReport, actor) 
                     place.email,
                     place.full_name,
                     country_code=place.country_code,
-                    locale=_language_for(offering, cohort),
+                    locale=place.locale,
                     institution_id=place.institution.id if place.institution else None,
                     institution_other=place.institution_other,
                 )
@@ -498,11 +524,6 @@ def _apply(offering, cohort, places: list[_Place], report: ImportReport, actor) 
         _tell(user, offering, cohort, actor)
     report.applied = bool(report.enrolled or report.invited)
     return report
-
-
-def _language_for(offering: Offering, cohort: Cohort | None) -> str:
-    """A new account's language: the cohort's language of instruction, else the course's."""
-    return cohort.language if cohort is not None else offering.course.language
 
 
 def _tell(user: User, offering: Offering, cohort: Cohort | None, actor) -> None:

@@ -198,10 +198,13 @@ def test_a_good_file_enrolls_new_and_existing_people_and_mails_each(client, admi
     ana = accounts.find_user_by_email("ana.perez@example.org")
     sena = db.session.scalar(select(Institution).where(Institution.acronym == "SENA"))
     assert (ana.full_name, ana.country_code, ana.institution_id) == ("Ana Pérez", "CO", sena.id)
-    assert ana.institution_other is None and ana.locale == "en"  # the cohort's language
+    # The language of the person's country, never the cohort's (English here).
+    assert ana.institution_other is None and ana.locale == "es"
     assert ana.timezone == "America/Bogota" and ana.email_confirmed_at is None
     joao = accounts.find_user_by_email("joao.silva@example.org")
     assert joao.country_code == "BR" and joao.institution.acronym == "SENAI"
+    assert joao.locale == "pt"
+    assert "Seats taken now: 3 of 10 (7 left)" in html
     # The existing account is enrolled as it is: the file's name and institution are not used.
     maria = db.session.get(User, existing.id)
     assert maria.full_name == "María López Original" and maria.institution_other == "Her Own School"
@@ -559,3 +562,52 @@ def test_learners_and_tutors_are_refused(client, login_as, cohort, small_course,
 def test_anonymous_visitors_are_sent_to_sign_in(client, cohort):
     response = client.get(page_url(cohort))
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_language_column_sets_a_new_accounts_language_and_its_invitation_is_in_it(
+    client, admin, cohort
+):
+    data = csv_bytes(
+        "email;name;institution;country;idioma",
+        "ana.perez@example.org;Ana Pérez;SENA;CO;Português",
+        "joao.silva@example.org;João da Silva;SENAI;BR;",
+        "jane.doe@example.org;Jane Doe;HEART/NSTA;JM;",
+    )
+    assert upload(client, page_url(cohort), data).status_code == 200
+    db.session.expire_all()
+    languages = {
+        email: accounts.find_user_by_email(email).locale
+        for email in ("ana.perez@example.org", "joao.silva@example.org", "jane.doe@example.org")
+    }
+    assert languages == {
+        "ana.perez@example.org": "pt",  # the column wins over the country
+        "joao.silva@example.org": "pt",
+        "jane.doe@example.org": "en",
+    }
+    [invitation] = outbox("ana.perez@example.org")
+    with force_locale("pt"):
+        from flask_babel import gettext
+
+        assert "Aula" in invitation.subject
+        assert gettext("Choose a password") in invitation.body or "senha" in invitation.body
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(client, admin, cohort):
+    before = counts()
+    data = csv_bytes(
+        "email,name,institution,country,language",
+        "ana.perez@example.org,Ana Pérez,SENA,CO,klingon",
+    )
+    html = upload(client, page_url(cohort), data).get_data(as_text=True)
+    assert "Unknown language “klingon”" in html
+    assert counts() == before
+
+
+def test_the_one_person_form_takes_a_language(client, admin, cohort):
+    response = enroll_one(
+        client, page_url(cohort), email="nova@example.org", full_name="Nova Reyes",
+        institution="INA", country="CR", language="en",
+    )  # fmt: skip
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert accounts.find_user_by_email("nova@example.org").locale == "en"
