@@ -96,8 +96,9 @@ def test_the_page_shows_the_work_and_the_rubric(app, client):
     assert token == str(submission.review_token)
     # Four criteria, each with its four levels (title and points) as a radio group.
     assert len(re.findall(r'name="level_\d"[^>]*type="radio"', main)) == 16
-    assert "Diagnóstico y evaluación de riesgos" in main
-    assert "Destacado" in main
+    # The tutor reads English: the OSH course has its rubric in English too.
+    assert "Diagnosis and risk assessment" in main
+    assert "Outstanding" in main
     assert 'enctype="multipart/form-data"' in main
     for decision in ("pass", "revise", "not_passed"):
         assert f'value="{decision}"' in main

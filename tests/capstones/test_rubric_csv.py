@@ -294,7 +294,17 @@ def test_upload_replaces_the_rubric(client, admin):
 def test_a_bad_upload_shows_every_problem_and_changes_nothing(client, admin):
     item = capstone()
     item_id, before = item.id, copy.deepcopy(services.rubric(item))
-    data = to_csv([HEADER, row("Claridad", "x", "No"), row("pass_threshold", 99)])
+    header = columns(osh_course().languages)  # the course's own layout (es, pt, en)
+    data = to_csv(
+        [
+            header,
+            [
+                {"criterion_es": "Claridad", "points": "x", "level_description_es": "No"}.get(c, "")
+                for c in header
+            ],
+            [{"criterion_es": "pass_threshold", "points": "99"}.get(c, "") for c in header],
+        ]
+    )
 
     response = upload(client, item_id, data)
 
