@@ -232,7 +232,8 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
     from app.certificates import services
     from app.certificates.designs import certificate_document, design_for, render_certificate
     from app.certificates.models import Certificate
-    from app.core.pdf import ConfinedFetcher, font_configuration, render_pdf
+    from app.core.pdf import render_pdf
+    from app.core.pdf_engine import ConfinedFetcher, font_configuration
     from app.extensions import db
 
     app = make_app(app_env(store.database("base")))

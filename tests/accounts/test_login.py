@@ -96,3 +96,14 @@ def test_successful_logins_do_not_use_up_the_limit(client, make_user):
     for _ in range(7):
         login(client, user)
         post_form(client, "/logout", {}, form_page="/")
+
+
+def test_the_stand_in_hash_for_unknown_emails_costs_what_a_real_one_does():
+    """A sign-in with an unknown email verifies against a written-out hash: it must use
+    today's default argon2 parameters, or unknown emails would answer faster."""
+    from argon2 import PasswordHasher
+
+    from app.accounts.passwords import DUMMY_HASH
+
+    assert DUMMY_HASH.startswith("$argon2id$")
+    assert not PasswordHasher().check_needs_rehash(DUMMY_HASH)
