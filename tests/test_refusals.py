@@ -142,6 +142,7 @@ REFUSED = {
     "capstones_tutor.extension": {"until": "1990-01-01"},
     "capstones_tutor.enrollment_extension": {"until": "1990-01-01"},
     "seasons_tutor.message": {"subject": "", "message": ""},
+    "seasons_tutor.message_learner": {"subject": "Two\nlines", "message": "x"},
     # certificates
     "certificates.change_language": {"language": "xx"},
     "certificates.check_file": {"pdf": (io.BytesIO(b"not a pdf"), "cert.pdf")},

@@ -764,6 +764,24 @@ def cohort_learners(cohort: Cohort) -> list[Enrollment]:
     return sorted(enrollments, key=lambda e: (collation_key(e.user.full_name), e.user.id))
 
 
+def message_learner(place: Enrollment, sender: User, subject: str, body: str) -> None:
+    """Mail `body` to one learner of a cohort, in their language, from their tutor."""
+    cohort = place.cohort
+    course = cohort.offering.course
+    send_template_mail(
+        place.user.email,
+        place.user.locale,
+        "seasons/mail/cohort_message",
+        subject,
+        sender=sender,
+        cohort=cohort,
+        course=course,
+        message=body,
+        course_url=external_url("learning.course_home", course_slug=course.slug),
+        to_one=True,
+    )
+
+
 def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int:
     """Mail `body` to every learner of the cohort, each in their language; how many were sent.
 
