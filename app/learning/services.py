@@ -2,7 +2,7 @@
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 from sqlalchemy import Integer, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -59,7 +59,7 @@ class UnansweredQuestions(LearningError):
     def __init__(self, missing: list[int]):
         self.missing = missing
         super().__init__(
-            lazy_ngettext(
+            ngettext(
                 "%(num)s question has no answer.", "%(num)s questions have no answer.", len(missing)
             )
         )
