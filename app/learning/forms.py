@@ -41,7 +41,9 @@ class GrantAttemptsForm(FlaskForm):
             Length(max=GRANT_REASON_MAX),
             no_control_characters,
         ],
-        description=_l("Kept with the grant, beside your name and the date. The learner does not see it."),
+        description=_l(
+            "Kept with the grant, beside your name and the date. The learner does not see it."
+        ),
         render_kw={"maxlength": GRANT_REASON_MAX, "rows": 3},
     )
     submit = SubmitField(_l("Give the attempts"))

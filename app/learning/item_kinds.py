@@ -131,8 +131,8 @@ def page(enrollment, item, given=None, missing=()) -> QuizPart:
         given=given,
         missing=list(missing),
     )
-    part.reveal = part.passed or part.spent or (
-        bool(attempts) and services.shows_answers_always(item)
+    part.reveal = (
+        part.passed or part.spent or (bool(attempts) and services.shows_answers_always(item))
     )
     if part.spent and item.required:
         part.helpers, part.helpers_are_tutors = services.who_can_grant(enrollment)

@@ -61,9 +61,7 @@ class QuizAttemptGrant(db.Model):
 
     __tablename__ = "quiz_attempt_grant"
     __table_args__ = (
-        CheckConstraint(
-            f"attempts BETWEEN 1 AND {GRANT_MAX_ATTEMPTS}", name="attempts_in_range"
-        ),
+        CheckConstraint(f"attempts BETWEEN 1 AND {GRANT_MAX_ATTEMPTS}", name="attempts_in_range"),
         CheckConstraint("length(reason) > 0", name="reason_given"),
         Index("ix_quiz_attempt_grant_enrollment_item", "enrollment_id", "item_id"),
     )

@@ -332,7 +332,9 @@ def grant_attempts(
     check_writable(enrollment)
     reason = (reason or "").strip()
     if not reason or len(reason) > GRANT_REASON_MAX or has_control_characters(reason):
-        raise GrantRefused(_l("Give a reason, in at most %(max)s characters.", max=GRANT_REASON_MAX))
+        raise GrantRefused(
+            _l("Give a reason, in at most %(max)s characters.", max=GRANT_REASON_MAX)
+        )
     if not 1 <= attempts <= GRANT_MAX_ATTEMPTS:
         raise GrantRefused(_l("Give between 1 and %(max)s attempts.", max=GRANT_MAX_ATTEMPTS))
     if attempt_limit(item) is None:
@@ -352,9 +354,7 @@ def grant_attempts(
 
 def has_control_characters(text: str) -> bool:
     """Control characters other than line breaks and tabs (a reason is plain text)."""
-    return any(
-        (ord(ch) < 32 and ch not in "\n\r\t") or 0x7F <= ord(ch) < 0xA0 for ch in text
-    )
+    return any((ord(ch) < 32 and ch not in "\n\r\t") or 0x7F <= ord(ch) < 0xA0 for ch in text)
 
 
 def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:

@@ -26,7 +26,6 @@ from tests.learning.helpers import (
     QUIZ_URL,
     RIGHT,
     WRONG,
-    attempts_of,
     build_course,
     build_quiz_course,
     count_rows,
@@ -178,9 +177,7 @@ def test_after_a_failed_attempt_the_learner_sees_their_answers_but_not_the_corre
     assert "1 attempt left." in html
 
 
-def test_once_every_attempt_is_spent_the_correct_answers_and_explanations_show(
-    client, learner
-):
+def test_once_every_attempt_is_spent_the_correct_answers_and_explanations_show(client, learner):
     spend_every_attempt(client)
     html = client.get(QUIZ_URL).get_data(as_text=True)
     result = result_of(html)
@@ -255,7 +252,10 @@ def test_a_self_paced_learner_who_spent_every_attempt_is_sent_to_the_administrat
 
 def tutor_led_quiz_course():
     course = build_course(
-        "led-course", kind=CourseKind.TUTOR_LED, languages=["es", "en"], modules=1,
+        "led-course",
+        kind=CourseKind.TUTOR_LED,
+        languages=["es", "en"],
+        modules=1,
         items_per_module=1,
     )
     db.session.add(
@@ -281,9 +281,7 @@ def cohort_scene(app, make_user):
     carla = make_user(role=Role.TUTOR, full_name="Carla Tutor", locale="es")
     diego = make_user(role=Role.TUTOR, full_name="Diego Tutor", locale="en")
     stranger = make_user(role=Role.TUTOR, full_name="Other Tutor", locale="en")
-    cohort = make_cohort(
-        course, tutors=[carla, diego], starts_on=days(-1), ends_on=days(60)
-    )
+    cohort = make_cohort(course, tutors=[carla, diego], starts_on=days(-1), ends_on=days(60))
     make_cohort(course, tutors=[stranger], starts_on=days(-1), ends_on=days(60))
     learner = make_user(full_name="Lucia Learner", locale="en")
     enrollment = enroll(learner, course, cohort)
@@ -354,9 +352,7 @@ def grant_form(client, enrollment, token=None, **fields):
     return client.post(grant_url(enrollment), data={**data, "csrf_token": token})
 
 
-def test_a_tutor_of_the_cohort_grants_an_attempt_that_is_used_once(
-    app, client, cohort_scene
-):
+def test_a_tutor_of_the_cohort_grants_an_attempt_that_is_used_once(app, client, cohort_scene):
     scene = cohort_scene
     learner_client = app.test_client()
     login(learner_client, scene["learner"])
@@ -374,7 +370,11 @@ def test_a_tutor_of_the_cohort_grants_an_attempt_that_is_used_once(
     response = grant_form(client, scene["enrollment"], reason="  Ill on the exam day  ")
     assert response.status_code == 302
     (grant,) = db.session.scalars(select(QuizAttemptGrant)).all()
-    assert (grant.attempts, grant.reason, grant.granted_by_id) == (1, "Ill on the exam day", carla.id)
+    assert (grant.attempts, grant.reason, grant.granted_by_id) == (
+        1,
+        "Ill on the exam day",
+        carla.id,
+    )
     assert grant.granted_at is not None
     history = client.get(grant_url(scene["enrollment"])).get_data(as_text=True)
     assert "Ill on the exam day" in history and "Carla Tutor" in history
