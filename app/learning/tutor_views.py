@@ -46,6 +46,11 @@ def attempts(enrollment_id):
     status = 200
     if form.is_submitted():
         status = 422
+    else:
+        # The quiz the learner is stuck on comes first.
+        form.quiz.data = next(
+            (row["item"].id for row in standing if row["left"] == 0 and not row["passed"]), None
+        )
     if form.validate_on_submit():
         item = next(row["item"] for row in standing if row["item"].id == form.quiz.data)
         try:
