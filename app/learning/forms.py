@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.core.forms import strip_filter
@@ -46,4 +46,13 @@ class GrantAttemptsForm(FlaskForm):
         ),
         render_kw={"maxlength": GRANT_REASON_MAX, "rows": 3},
     )
+    # The grant number this page expects to make: a form sent twice gives once.
+    number = HiddenField()
     submit = SubmitField(_l("Give the attempts"))
+
+    @property
+    def expected_number(self) -> int:
+        try:
+            return int(self.number.data)
+        except (TypeError, ValueError):
+            return 0  # not from our page: refused as out of date

@@ -63,7 +63,9 @@ class QuizAttemptGrant(db.Model):
     __table_args__ = (
         CheckConstraint(f"attempts BETWEEN 1 AND {GRANT_MAX_ATTEMPTS}", name="attempts_in_range"),
         CheckConstraint("length(reason) > 0", name="reason_given"),
-        Index("ix_quiz_attempt_grant_enrollment_item", "enrollment_id", "item_id"),
+        # A learner's grants are numbered 1, 2, ...: a form sent twice names the same number
+        # and counts once.
+        Index("uq_quiz_attempt_grant_number", "enrollment_id", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,7 @@ class QuizAttemptGrant(db.Model):
     item_id: Mapped[int] = mapped_column(
         ForeignKey("course_item.id", ondelete="CASCADE"), index=True
     )
+    number: Mapped[int]
     attempts: Mapped[int]
     reason: Mapped[str] = mapped_column(String(GRANT_REASON_MAX))
     # Who gave them (None once that account is deleted; the grant itself stays).

@@ -69,6 +69,10 @@ class GrantRefused(LearningError):
     pass
 
 
+class GrantOutOfDate(GrantRefused):
+    pass
+
+
 def done_item_ids(enrollment: Enrollment) -> set[int]:
     return set(
         db.session.scalars(
@@ -143,21 +147,6 @@ def attempts_of(enrollment: Enrollment, item: Item) -> list[QuizAttempt]:
             select(QuizAttempt)
             .where(QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.item_id == item.id)
             .order_by(QuizAttempt.number)
-        )
-    )
-
-
-def grants_of(enrollment: Enrollment, item: Item) -> list[QuizAttemptGrant]:
-    """The attempts given to this learner for this quiz, oldest first, with who gave them."""
-    return list(
-        db.session.scalars(
-            select(QuizAttemptGrant)
-            .where(
-                QuizAttemptGrant.enrollment_id == enrollment.id,
-                QuizAttemptGrant.item_id == item.id,
-            )
-            .options(selectinload(QuizAttemptGrant.granted_by))
-            .order_by(QuizAttemptGrant.id)
         )
     )
 
@@ -321,10 +310,23 @@ def _tell_who_can_grant(enrollment: Enrollment, item: Item) -> None:
         )
 
 
+def grants_made(enrollment: Enrollment) -> int:
+    """How many grants the learner has had (any quiz): the grant form carries the next number."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(QuizAttemptGrant)
+        .where(QuizAttemptGrant.enrollment_id == enrollment.id)
+    )
+
+
 def grant_attempts(
-    enrollment: Enrollment, item: Item, attempts: int, reason: str, by: User
+    enrollment: Enrollment, item: Item, attempts: int, reason: str, by: User, number: int
 ) -> QuizAttemptGrant:
-    """Give the learner `attempts` more attempts at `item`, keeping the reason, who and when."""
+    """Give the learner `attempts` more attempts at `item`, keeping the reason, who and when.
+
+    `number` is the learner's grant number the form expected to make (grants_made() + 1): the
+    same form sent twice returns the first grant, and a page that was out of date is refused.
+    """
     if item.kind != QUIZ or item.course_id != enrollment.course_id:
         raise ValueError("not a quiz of this course")
     if not may_grant_attempts(by, enrollment):
@@ -339,17 +341,35 @@ def grant_attempts(
         raise GrantRefused(_l("Give between 1 and %(max)s attempts.", max=GRANT_MAX_ATTEMPTS))
     if attempt_limit(item) is None:
         raise GrantRefused(_l("This quiz has no limit on attempts."))
-    grant = QuizAttemptGrant(
+    made = grants_made(enrollment)
+    if 1 <= number <= made:
+        found = _grant_numbered(enrollment, number)
+        if found.item_id == item.id and found.attempts == attempts and found.reason == reason:
+            return found  # the same form sent twice: given once
+    if number != made + 1:
+        raise GrantOutOfDate(
+            _l("This page was out of date: look at the attempts given, then try again.")
+        )
+    # Two copies of one form arriving at once: the unique number lets one in.
+    insert_or_ignore(
+        QuizAttemptGrant,
         enrollment_id=enrollment.id,
         item_id=item.id,
+        number=number,
         attempts=attempts,
         reason=reason,
         granted_by_id=by.id,
         granted_at=utcnow(),
     )
-    db.session.add(grant)
-    db.session.flush()
-    return grant
+    return _grant_numbered(enrollment, number)
+
+
+def _grant_numbered(enrollment: Enrollment, number: int) -> QuizAttemptGrant:
+    return db.session.scalar(
+        select(QuizAttemptGrant).where(
+            QuizAttemptGrant.enrollment_id == enrollment.id, QuizAttemptGrant.number == number
+        )
+    )
 
 
 def has_control_characters(text: str) -> bool:

@@ -47,6 +47,7 @@ def attempts(enrollment_id):
     if form.is_submitted():
         status = 422
     else:
+        form.number.data = services.grants_made(enrollment) + 1
         # The quiz the learner is stuck on comes first.
         form.quiz.data = next(
             (row["item"].id for row in standing if row["left"] == 0 and not row["passed"]), None
@@ -55,10 +56,16 @@ def attempts(enrollment_id):
         item = next(row["item"] for row in standing if row["item"].id == form.quiz.data)
         try:
             services.grant_attempts(
-                enrollment, item, form.attempts.data, form.reason.data, current_user
+                enrollment,
+                item,
+                form.attempts.data,
+                form.reason.data,
+                current_user,
+                form.expected_number,
             )
         except services.LearningError as error:
             form.form_errors.append(str(error))
+            form.number.data = services.grants_made(enrollment) + 1
         else:
             flash(
                 ngettext(

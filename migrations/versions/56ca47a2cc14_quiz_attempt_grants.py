@@ -19,6 +19,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrollment_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
@@ -31,7 +32,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempt_grant'))
     )
     with op.batch_alter_table('quiz_attempt_grant', schema=None) as batch_op:
-        batch_op.create_index('ix_quiz_attempt_grant_enrollment_item', ['enrollment_id', 'item_id'], unique=False)
+        batch_op.create_index('uq_quiz_attempt_grant_number', ['enrollment_id', 'number'], unique=True)
         batch_op.create_index(batch_op.f('ix_quiz_attempt_grant_granted_by_id'), ['granted_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_attempt_grant_item_id'), ['item_id'], unique=False)
 
@@ -40,5 +41,5 @@ def downgrade():
     with op.batch_alter_table('quiz_attempt_grant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiz_attempt_grant_item_id'))
         batch_op.drop_index(batch_op.f('ix_quiz_attempt_grant_granted_by_id'))
-        batch_op.drop_index('ix_quiz_attempt_grant_enrollment_item')
+        batch_op.drop_index('uq_quiz_attempt_grant_number')
     op.drop_table('quiz_attempt_grant')

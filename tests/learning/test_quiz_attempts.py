@@ -346,8 +346,16 @@ def test_an_optional_quiz_spent_sends_nobody(client, learner, make_user):
 
 
 def grant_form(client, enrollment, token=None, **fields):
+    """Post the grant page's form as a browser does (its grant number read from the page)."""
+    page = client.get(grant_url(enrollment)).get_data(as_text=True)
+    found = re.search(r'name="number" type="hidden" value="(\d+)"', page)
     token = token or csrf_token(client, grant_url(enrollment))
-    data = {"quiz": str(quiz_item("led-course").id), "attempts": "1", "reason": "Ill on the day"}
+    data = {
+        "quiz": str(quiz_item("led-course").id),
+        "attempts": "1",
+        "reason": "Ill on the day",
+        "number": found.group(1) if found else "1",
+    }
     data.update(fields)
     return client.post(grant_url(enrollment), data={**data, "csrf_token": token})
 
@@ -429,6 +437,7 @@ def test_an_administrator_grants_for_a_self_paced_place_and_a_tutor_cannot(
             "quiz": str(quiz_item().id),
             "attempts": "3",
             "reason": "Lost connection",
+            "number": "1",
             "csrf_token": token,
         },
     )
@@ -489,7 +498,7 @@ def test_the_service_refuses_what_the_form_would(cohort_scene):
         (1, "a\x07b", carla),
     ]:
         with pytest.raises(services.GrantRefused):
-            services.grant_attempts(enrollment, item, attempts, reason, by)
+            services.grant_attempts(enrollment, item, attempts, reason, by, 1)
     assert count_rows(QuizAttemptGrant) == 0
 
 
@@ -507,7 +516,7 @@ def test_an_unlimited_quiz_needs_no_grant(app, client, learner, make_user):
     html = signed_in(app, admin).get(grant_url(enrollment_of(learner))).get_data(as_text=True)
     assert "no limit" in html and "Give more attempts" not in html
     with pytest.raises(services.GrantRefused):
-        services.grant_attempts(enrollment_of(learner), item, 1, "why", admin)
+        services.grant_attempts(enrollment_of(learner), item, 1, "why", admin, 1)
 
 
 def test_the_admin_roster_links_to_the_grant_page(client, cohort_scene, make_user):
@@ -523,7 +532,8 @@ def test_the_grant_page_runs_the_same_queries_however_many_grants(app, cohort_sc
     client = signed_in(app, carla)
     url = grant_url(cohort_scene["enrollment"])
     item = quiz_item("led-course")
-    services.grant_attempts(cohort_scene["enrollment"], item, 1, "Zero", carla)
+    enrollment = cohort_scene["enrollment"]
+    services.grant_attempts(enrollment, item, 1, "Zero", carla, 1)
     db.session.commit()  # with no grant at all, the granters' query is not needed
     counts = []
     for _ in range(3):
@@ -532,8 +542,39 @@ def test_the_grant_page_runs_the_same_queries_however_many_grants(app, cohort_sc
             assert client.get(url).status_code == 200
         counts.append(len(statements))
         for reason in ("One", "Two"):
-            services.grant_attempts(cohort_scene["enrollment"], item, 1, reason, carla)
+            number = services.grants_made(enrollment) + 1
+            services.grant_attempts(enrollment, item, 1, reason, carla, number)
         db.session.commit()
     assert counts[0] == counts[1] == counts[2], counts
     html = client.get(url).get_data(as_text=True)
     assert html.count("Motivo:") == 7
+
+
+def test_a_grant_form_sent_twice_gives_once(client, cohort_scene):
+    carla, _diego = cohort_scene["tutors"]
+    login(client, carla)
+    enrollment = cohort_scene["enrollment"]
+    token = csrf_token(client, grant_url(enrollment))
+    data = {
+        "quiz": str(quiz_item("led-course").id),
+        "attempts": "2",
+        "reason": "Power cut",
+        "number": "1",
+        "csrf_token": token,
+    }
+    assert client.post(grant_url(enrollment), data=data).status_code == 302
+    before = snapshot()
+    assert client.post(grant_url(enrollment), data=data).status_code == 302  # resent
+    assert difference(before, snapshot()) == {}
+    # An out-of-date page asking for something else is refused, and says so.
+    for number in ("1", "3", "0", "-1", "x", ""):
+        response = client.post(
+            grant_url(enrollment), data={**data, "reason": "Another", "number": number}
+        )
+        assert response.status_code == 422, number
+        assert difference(before, snapshot()) == {}, number
+    assert "out of date" in response.get_data(as_text=True) or "desactualizada" in (
+        response.get_data(as_text=True)
+    )
+    assert services.granted_attempts(enrollment, quiz_item("led-course")) == 2
+    assert [g.number for g in db.session.scalars(select(QuizAttemptGrant))] == [1]
