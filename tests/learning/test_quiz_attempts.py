@@ -37,7 +37,7 @@ from tests.learning.helpers import (
     submit_quiz,
     tags_of,
 )
-from tests.seasons.factories import days, enroll, make_cohort
+from tests.seasons.factories import days, enroll, make_cohort, offering_for
 from tests.test_refusals import difference, snapshot
 
 # Every wrong answer's text, and the feedback, as the page would show them once revealed.
@@ -578,3 +578,11 @@ def test_a_grant_form_sent_twice_gives_once(client, cohort_scene):
     )
     assert services.granted_attempts(enrollment, quiz_item("led-course")) == 2
     assert [g.number for g in db.session.scalars(select(QuizAttemptGrant))] == [1]
+
+
+def test_the_admin_offering_roster_links_to_the_grant_page(app, learner, make_user):
+    enrollment = enrollment_of(learner)
+    admin = signed_in(app, make_user(role=Role.ADMIN))
+    offering = offering_for(db.session.get(Course, enrollment.course_id))
+    page = admin.get(f"/admin/offerings/{offering.id}").get_data(as_text=True)
+    assert f'href="{grant_url(enrollment)}"' in page
