@@ -586,3 +586,13 @@ def test_the_admin_offering_roster_links_to_the_grant_page(app, learner, make_us
     offering = offering_for(db.session.get(Course, enrollment.course_id))
     page = admin.get(f"/admin/offerings/{offering.id}").get_data(as_text=True)
     assert f'href="{grant_url(enrollment)}"' in page
+
+
+def test_the_learners_own_answer_is_shown_as_text(client, learner):
+    hostile = '<script>alert("x")</script>'
+    submit_quiz(client, {**WRONG, "q3": hostile, "q0": "99"}, 1)
+    html = main_of(client.get(QUIZ_URL).get_data(as_text=True))
+    assert hostile not in html
+    assert "&lt;script&gt;alert(" in result_of(html)
+    answers = re.findall(r"Your answer: (.*?)\s*</li>", result_of(html), flags=re.S)
+    assert plain(answers[0]) == "?"  # a choice that does not exist
