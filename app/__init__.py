@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_admin,
         catalog,
         learning,
+        learning_tutor,
         seasons,
         seasons_admin,
         seasons_tutor,

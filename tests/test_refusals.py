@@ -135,6 +135,7 @@ REFUSED = {
     "learning.mark_done": None,  # a quiz counts when passed, never by a click
     "learning.submit_quiz": {"attempt": "7", "q0": "0"},  # an out-of-date attempt number
     "visits.tour_progress": {"scene": "no-such-scene"},
+    "learning_tutor.attempts": {"attempts": "0", "reason": "More time"},  # at least one
     # capstones
     "capstones.save": {"text": "Again", "submit_project": "y", "seen_versions": "1"},
     "capstones_admin.import_rubric": {"file": (io.BytesIO(GARBAGE_CSV), "rubric.csv")},

@@ -2,16 +2,25 @@
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from flask_babel import ngettext
+from sqlalchemy import Integer, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
+from app.accounts.services import external_url
 from app.catalog.models import Item
 from app.core.db import insert_or_ignore, utcnow
+from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning.item_kinds import QUIZ
-from app.learning.models import ItemProgress, QuizAttempt
+from app.learning.models import (
+    GRANT_MAX_ATTEMPTS,
+    GRANT_REASON_MAX,
+    ItemProgress,
+    QuizAttempt,
+    QuizAttemptGrant,
+)
 from app.seasons.enrollments import is_read_only, lock_enrollment, register_progress
 from app.seasons.models import Enrollment
 
@@ -35,6 +44,32 @@ class NoAttemptsLeft(LearningError):
 
 
 class AttemptOutOfDate(LearningError):
+    pass
+
+
+class QuizPassedAlready(LearningError):
+    pass
+
+
+class UnansweredQuestions(LearningError):
+    """Some questions were left blank; `missing` holds their positions (from 0)."""
+
+    status = 422
+
+    def __init__(self, missing: list[int]):
+        self.missing = missing
+        super().__init__(
+            ngettext(
+                "%(num)s question has no answer.", "%(num)s questions have no answer.", len(missing)
+            )
+        )
+
+
+class GrantRefused(LearningError):
+    pass
+
+
+class GrantOutOfDate(GrantRefused):
     pass
 
 
@@ -116,10 +151,35 @@ def attempts_of(enrollment: Enrollment, item: Item) -> list[QuizAttempt]:
     )
 
 
-def attempts_left(item: Item, attempts: list[QuizAttempt]) -> int | None:
-    """How many attempts remain (None: no limit)."""
+def attempt_limit(item: Item, granted: int = 0) -> int | None:
+    """How many attempts the learner may make in all (None: no limit): the package's
+    max_attempts plus what was granted."""
     limit = item.content["max_attempts"]
-    return None if limit == 0 else max(0, limit - len(attempts))
+    return None if limit == 0 else limit + granted
+
+
+def attempts_left(item: Item, attempts: list[QuizAttempt], granted: int = 0) -> int | None:
+    """How many attempts remain (None: no limit)."""
+    limit = attempt_limit(item, granted)
+    return None if limit is None else max(0, limit - len(attempts))
+
+
+def shows_answers_always(item: Item) -> bool:
+    """Whether the package shows the correct answers after every attempt (`show_answers`)."""
+    return item.content.get("show_answers") == "always"
+
+
+def _is_blank(values: list[str]) -> bool:
+    return not any(value.strip() for value in values)
+
+
+def unanswered(item: Item, answers: dict[str, list[str]]) -> list[int]:
+    """The positions of the questions given no answer."""
+    return [
+        index
+        for index in range(len(item.content["questions"]))
+        if _is_blank(answers.get(str(index), []))
+    ]
 
 
 def grade(item: Item, answers: dict[str, list[str]]) -> list[bool]:
@@ -148,7 +208,11 @@ def grade(item: Item, answers: dict[str, list[str]]) -> list[bool]:
 def submit_quiz(
     enrollment: Enrollment, item: Item, number: int, answers: dict[str, list[str]]
 ) -> QuizAttempt:
-    """Grade and record attempt `number`. The same form sent twice returns the first attempt."""
+    """Grade and record attempt `number`. The same form sent twice returns the first attempt.
+
+    Refused, spending nothing: a quiz passed already, no attempt left, an out-of-date page,
+    and answers that leave some question blank (`UnansweredQuestions.missing` says which).
+    """
     if item.kind != QUIZ or item.course_id != enrollment.course_id:
         raise ValueError("not a quiz of this course")
     check_writable(enrollment)
@@ -158,12 +222,19 @@ def submit_quiz(
             return attempt  # a double submission: the attempt already counted
     if number != len(attempts) + 1:
         raise AttemptOutOfDate(_l("This quiz page was out of date. Here is the current one."))
-    if attempts_left(item, attempts) == 0:
+    if any(attempt.passed for attempt in attempts):
+        # Once passed, the page shows the correct answers: another attempt would score nothing.
+        raise QuizPassedAlready(_l("You have passed this quiz already."))
+    granted = granted_attempts(enrollment, item)
+    if attempts_left(item, attempts, granted) == 0:
         raise NoAttemptsLeft(_l("You have used every attempt at this quiz."))
+    missing = unanswered(item, answers)
+    if missing:
+        raise UnansweredQuestions(missing)
     results = grade(item, answers)
     score = round(100 * sum(results) / len(results))
     # The same attempt number arriving twice at once lands once: the first one counts.
-    insert_or_ignore(
+    inserted = insert_or_ignore(
         QuizAttempt,
         enrollment_id=enrollment.id,
         item_id=item.id,
@@ -183,7 +254,127 @@ def submit_quiz(
     )
     if attempt.passed:
         mark_done(enrollment, item)
+    elif inserted and item.required and attempts_left(item, [*attempts, attempt], granted) == 0:
+        _tell_who_can_grant(enrollment, item)
     return attempt
+
+
+def granted_attempts(enrollment: Enrollment, item: Item) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(QuizAttemptGrant.attempts), 0)).where(
+            QuizAttemptGrant.enrollment_id == enrollment.id,
+            QuizAttemptGrant.item_id == item.id,
+        )
+    )
+
+
+def may_grant_attempts(user: User, enrollment: Enrollment) -> bool:
+    """Administrators, and tutors of the learner's cohort (a self-paced place has none)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    cohort = enrollment.cohort
+    return cohort is not None and cohort.is_tutor(user)
+
+
+def who_can_grant(enrollment: Enrollment) -> tuple[list[User], bool]:
+    """The people who can give this learner more attempts, and whether they are the cohort's
+    tutors (else the administrators, for a self-paced place or a cohort with no tutor)."""
+    cohort = enrollment.cohort
+    if cohort is not None and cohort.tutors:
+        return list(cohort.tutors), True
+    admins = db.session.scalars(
+        select(User).where(User.is_admin).order_by(User.full_name, User.id)
+    ).all()
+    return list(admins), False
+
+
+def _tell_who_can_grant(enrollment: Enrollment, item: Item) -> None:
+    """Mail each person who can give more attempts, in their language, with the page's link."""
+    people, _tutors = who_can_grant(enrollment)
+    learner = enrollment.user
+    course = enrollment.course
+    url = external_url("learning_tutor.attempts", enrollment_id=enrollment.id)
+    for person in people:
+        send_template_mail(
+            person.email,
+            person.locale,
+            "learning/mail/attempts_spent",
+            _l("A learner has used every attempt at a quiz"),
+            person=person,
+            learner=learner,
+            course=course,
+            item=item,
+            grant_url=url,
+        )
+
+
+def grants_made(enrollment: Enrollment) -> int:
+    """How many grants the learner has had (any quiz): the grant form carries the next number."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(QuizAttemptGrant)
+        .where(QuizAttemptGrant.enrollment_id == enrollment.id)
+    )
+
+
+def grant_attempts(
+    enrollment: Enrollment, item: Item, attempts: int, reason: str, by: User, number: int
+) -> QuizAttemptGrant:
+    """Give the learner `attempts` more attempts at `item`, keeping the reason, who and when.
+
+    `number` is the learner's grant number the form expected to make (grants_made() + 1): the
+    same form sent twice returns the first grant, and a page that was out of date is refused.
+    """
+    if item.kind != QUIZ or item.course_id != enrollment.course_id:
+        raise ValueError("not a quiz of this course")
+    if not may_grant_attempts(by, enrollment):
+        raise GrantRefused(_l("Only a tutor of this learner's cohort or an administrator can."))
+    check_writable(enrollment)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > GRANT_REASON_MAX or has_control_characters(reason):
+        raise GrantRefused(
+            _l("Give a reason, in at most %(max)s characters.", max=GRANT_REASON_MAX)
+        )
+    if not 1 <= attempts <= GRANT_MAX_ATTEMPTS:
+        raise GrantRefused(_l("Give between 1 and %(max)s attempts.", max=GRANT_MAX_ATTEMPTS))
+    if attempt_limit(item) is None:
+        raise GrantRefused(_l("This quiz has no limit on attempts."))
+    made = grants_made(enrollment)
+    if 1 <= number <= made:
+        found = _grant_numbered(enrollment, number)
+        if found.item_id == item.id and found.attempts == attempts and found.reason == reason:
+            return found  # the same form sent twice: given once
+    if number != made + 1:
+        raise GrantOutOfDate(
+            _l("This page was out of date: look at the attempts given, then try again.")
+        )
+    # Two copies of one form arriving at once: the unique number lets one in.
+    insert_or_ignore(
+        QuizAttemptGrant,
+        enrollment_id=enrollment.id,
+        item_id=item.id,
+        number=number,
+        attempts=attempts,
+        reason=reason,
+        granted_by_id=by.id,
+        granted_at=utcnow(),
+    )
+    return _grant_numbered(enrollment, number)
+
+
+def _grant_numbered(enrollment: Enrollment, number: int) -> QuizAttemptGrant:
+    return db.session.scalar(
+        select(QuizAttemptGrant).where(
+            QuizAttemptGrant.enrollment_id == enrollment.id, QuizAttemptGrant.number == number
+        )
+    )
+
+
+def has_control_characters(text: str) -> bool:
+    """Control characters other than line breaks and tabs (a reason is plain text)."""
+    return any((ord(ch) < 32 and ch not in "\n\r\t") or 0x7F <= ord(ch) < 0xA0 for ch in text)
 
 
 def best_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
@@ -291,3 +482,43 @@ def progress_of_enrollments(enrollments: list[Enrollment]) -> dict[int, tuple[in
 
 # The seasons area shows progress on its rosters; it sits below learning, so learning tells it how.
 register_progress(progress_of_enrollments)
+
+
+def quiz_standing(enrollment: Enrollment) -> list[dict]:
+    """Each quiz of the learner's course with the attempts made and allowed, whether passed,
+    and the grants given (who, when, why), in a fixed number of queries."""
+    quizzes = db.session.scalars(
+        select(Item)
+        .where(Item.course_id == enrollment.course_id, Item.kind == QUIZ)
+        .order_by(Item.position)
+    ).all()
+    made = {
+        item_id: (count, bool(passed))
+        for item_id, count, passed in db.session.execute(
+            select(QuizAttempt.item_id, func.count(), func.max(QuizAttempt.passed.cast(Integer)))
+            .where(QuizAttempt.enrollment_id == enrollment.id)
+            .group_by(QuizAttempt.item_id)
+        )
+    }
+    grants = db.session.scalars(
+        select(QuizAttemptGrant)
+        .where(QuizAttemptGrant.enrollment_id == enrollment.id)
+        .options(selectinload(QuizAttemptGrant.granted_by))
+        .order_by(QuizAttemptGrant.id)
+    ).all()
+    rows = []
+    for quiz in quizzes:
+        own = [grant for grant in grants if grant.item_id == quiz.id]
+        count, passed = made.get(quiz.id, (0, False))
+        limit = attempt_limit(quiz, sum(grant.attempts for grant in own))
+        rows.append(
+            {
+                "item": quiz,
+                "made": count,
+                "limit": limit,
+                "left": None if limit is None else max(0, limit - count),
+                "passed": passed,
+                "grants": own,
+            }
+        )
+    return rows

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.learning import services
 from app.learning.dashboard import sections_for
 from app.learning.item_kinds import QUIZ
+from app.learning.item_kinds import page as quiz_page
 from app.seasons import enrollments
 from app.seasons.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
@@ -143,7 +144,7 @@ def mark_done(course_slug, item_slug):
 @bp.post("/learn/<course_slug>/<item_slug>/quiz")
 @login_required
 def submit_quiz(course_slug, item_slug):
-    course, enrollment, _items, current = _enrolled_item(course_slug, item_slug)
+    course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
     if current.kind != QUIZ:
         abort(404)
     # CSRF was checked app-wide (CSRFProtect) before this view ran.
@@ -158,6 +159,13 @@ def submit_quiz(course_slug, item_slug):
     }
     try:
         attempt = services.submit_quiz(enrollment, current, number, answers)
+    except services.UnansweredQuestions as error:
+        # Nothing spent: the same page again, the learner's answers kept, the blanks marked.
+        flash(str(error), "error")
+        part = quiz_page(enrollment, current, given=answers, missing=error.missing)
+        response = render_item(course, enrollment, items, current, part=part)
+        response.status_code = 422
+        return response
     except services.LearningError as error:
         flash(str(error), "error")
     else:

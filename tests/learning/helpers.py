@@ -79,6 +79,7 @@ def build_course(
 BASICS_QUIZ = {
     "pass_mark": 50,
     "max_attempts": 2,
+    "show_answers": "when_passed_or_spent",
     "questions": [
         {
             "kind": "single",

@@ -98,7 +98,7 @@ def test_a_failed_quiz_keeps_the_course_open(client, learner, receipts):
         mark_done_by_form(client, slug)
     token = csrf_token(client, "/")
     submit_quiz(client, WRONG, 1, token)
-    submit_quiz(client, {"q0": "1", "q1": ["0", "1"]}, 2, token)  # 25%
+    submit_quiz(client, {"q0": "1", "q1": ["0", "1"], "q2": "false", "q3": "3"}, 2, token)  # 25%
     assert enrollment_of(learner).completed_at is None
     assert receipts == []
     assert "Completed on" not in client.get("/dashboard").get_data(as_text=True)
