@@ -1,7 +1,7 @@
 """quiz attempt grants: more attempts for one learner, with who, when and why
 
 Revision ID: 56ca47a2cc14
-Revises: e4a7c1f92d3b
+Revises: 3b9e61c0d2a7
 Create Date: 2026-12-03 08:10:00.000000
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '56ca47a2cc14'
-down_revision = 'e4a7c1f92d3b'
+down_revision = '3b9e61c0d2a7'
 branch_labels = None
 depends_on = None
 
