@@ -496,3 +496,25 @@ def test_the_same_review_sent_twice_is_recorded_once(app, client):
     assert reviews_count() == 1
     assert state_of(learner) == SubmissionState.REVISE
     assert len(outbox(learner.email)) == 1
+
+
+def test_the_review_form_shows_the_total_against_the_pass_mark(app, client):
+    cohort = capstone_cohort()
+    learner = enrolled_learner(cohort)
+    submission = submit_work(learner)
+    login(client, cohort.tutors[0])
+
+    _csrf, _token, html = open_form(client, submission)
+    main = main_of(html)
+    # Nothing chosen yet: the pass mark, and a script that totals the levels as they are chosen.
+    assert "The total shows once a level is chosen for every criterion (pass mark 12)" in main
+    assert re.search(r'<script src="/static/capstones/review\.js\?v=[0-9a-f]{12}" defer>', html)
+    assert len(re.findall(r'type="radio"[^>]*data-points="\d+"|data-points="\d+"[^>]*type="radio"', main)) == 16  # noqa: E501
+
+    # Without JavaScript the total shows when the page comes back (here: a refused pass).
+    response = post_review(client, submission, FAILING, "pass")
+    assert "Total: 4 points; pass mark 12, below the pass mark." in response.get_data(as_text=True)
+    response = post_review(client, submission, PASSING, "")
+    assert "Total: 12 points; pass mark 12, at or above the pass mark." in response.get_data(
+        as_text=True
+    )

@@ -123,6 +123,13 @@ def review(page, levels: list[int], comment: str, decision: str) -> None:
     for criterion, level in zip(criteria, levels, strict=True):
         group = page.get_by_role("group", name=criterion["title"]["es"])
         group.get_by_role("radio").nth(level).check()
+    # The running total follows the levels chosen (the page's script), against the pass mark.
+    points = sum(c["levels"][level]["points"] for c, level in zip(criteria, levels, strict=True))
+    threshold = capstone["rubric"]["pass_threshold"]
+    verdict = es("at or above the pass mark" if points >= threshold else "below the pass mark")
+    total = es("Total: %(points)s points; pass mark %(threshold)s, %(verdict)s.",
+               points=points, threshold=threshold, verdict=verdict)  # fmt: skip
+    assert page.locator("#rubric-total").inner_text().strip() == total
     page.get_by_label(es("Overall comment")).fill(comment)
     page.get_by_role("radio", name=decision, exact=True).check()
     assert_accessible(page)
