@@ -115,11 +115,36 @@ VISITS = {
 }
 
 
+# The tutor-led NQF course carries the SENAI visit too: a package holds its own files.
+VISITS["course_content/national-qualifications-frameworks"] = {
+    "senai": VISITS["course_content/digitalization"]["senai"]
+}
+
+# A font with every letter of the labels (Ã, Ç, Ó, Ú, Ê ...): Pillow's built-in default draws
+# a missing-glyph box for them. Debian's fonts-dejavu-core installs this one.
+FONT = "DejaVuSans-Bold.ttf"
+FONT_FOLDERS = ("/usr/share/fonts/truetype/dejavu", "/usr/local/share/fonts", "/Library/Fonts")
+
+
 def font(size):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1
-        return ImageFont.load_default()
+    """The labels' font; stops with the package to install rather than draw boxes."""
+    for candidate in (FONT, *(str(Path(folder) / FONT) for folder in FONT_FOLDERS)):
+        try:
+            return ImageFont.truetype(candidate, size)  # a bare name is looked up by Pillow
+        except OSError:
+            continue
+    raise SystemExit(f"{FONT} not found: install it (Debian: apt-get install fonts-dejavu-core)")
+
+
+def labels() -> set[str]:
+    """Every label drawn on a panorama."""
+    return {
+        text
+        for visits in VISITS.values()
+        for scenes in visits.values()
+        for *_, stations in scenes
+        for _, text, _ in stations
+    }
 
 
 def x_of(yaw: float) -> int:

@@ -40,7 +40,8 @@ def _capstone(course_slug: str):
 def rubric_export(course_slug, output):
     """Print (or write) the rubric of COURSE_SLUG's capstone as CSV."""
     course, item = _capstone(course_slug)
-    text = rubric_csv.export_rubric(services.rubric(item), course.languages)
+    rubric = services.rubric(item)
+    text = rubric_csv.export_rubric(rubric, rubric_csv.languages_of(rubric, course.languages))
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -61,7 +62,9 @@ def rubric_import(course_slug, file):
     course, item = _capstone(course_slug)
     with one_commit() as say:
         try:
-            rubric = rubric_csv.import_rubric(file.read_bytes(), course.languages)
+            rubric = rubric_csv.import_rubric(
+                file.read_bytes(), rubric_csv.languages_of(services.rubric(item), course.languages)
+            )
         except rubric_csv.RubricCsvError as error:
             for problem in error.problems:
                 click.echo(f"  {problem}", err=True)

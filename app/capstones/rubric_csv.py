@@ -34,11 +34,13 @@ each with its line, or returns the rubric exactly as a course package's import s
 import csv
 import io
 from dataclasses import dataclass
+from typing import get_args
 
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
 from app.capstones.item_kinds import Rubric, stored_rubric
+from app.catalog.content.schema import Language
 from app.core.refusals import Refusal
 
 THRESHOLD_ROW = "pass_threshold"
@@ -68,6 +70,28 @@ class RubricCsvError(Refusal):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+def languages_of(rubric: dict, course_languages: list[str]) -> list[str]:
+    """The languages a rubric's file carries: the course's, then any other its texts are
+    written in (a course lists only its lessons' languages; a title may have more), so a
+    round trip through the file loses no text."""
+    written = {
+        language
+        for criterion in rubric.get("criteria", [])
+        for texts in (
+            criterion.get("title"),
+            criterion.get("description"),
+            *(
+                level.get(key)
+                for level in criterion.get("levels", [])
+                for key in ("title", "description")
+            ),
+        )
+        for language in (texts or {})
+    }
+    extra = [language for language in get_args(Language) if language in written]
+    return list(course_languages) + [code for code in extra if code not in course_languages]
 
 
 def columns(languages: list[str]) -> list[str]:

@@ -75,7 +75,8 @@ def best_points(rubric: dict) -> int:
 @bp.get("/capstones/<int:item_id>/rubric.csv")
 def export_rubric(item_id):
     item, course = _load_capstone(item_id)
-    text = rubric_csv.export_rubric(services.rubric(item), course.languages)
+    rubric = services.rubric(item)
+    text = rubric_csv.export_rubric(rubric, rubric_csv.languages_of(rubric, course.languages))
     response = Response(text.encode("utf-8"), mimetype="text/csv")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = content_disposition(
@@ -88,11 +89,13 @@ def export_rubric(item_id):
 @bp.route("/capstones/<int:item_id>/rubric", methods=["GET", "POST"])
 def import_rubric(item_id):
     item, course = _load_capstone(item_id)
+    # The file carries the languages of the rubric it replaces (see rubric_csv.languages_of).
+    languages = rubric_csv.languages_of(services.rubric(item), course.languages)
     form = RubricUploadForm()
     problems = []
     if form.validate_on_submit():
         try:
-            rubric = rubric_csv.import_rubric(form.file.data.read(), course.languages)
+            rubric = rubric_csv.import_rubric(form.file.data.read(), languages)
         except rubric_csv.RubricCsvError as error:
             problems = error.problems
         else:
@@ -108,7 +111,7 @@ def import_rubric(item_id):
             course=course,
             form=form,
             problems=problems,
-            columns=rubric_csv.columns(course.languages),
+            columns=rubric_csv.columns(languages),
         ),
         status,
     )

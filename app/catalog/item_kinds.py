@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.catalog import kinds
 from app.catalog.content.guides import render_guide_pdf
+from app.catalog.content.loader import localised
 from app.catalog.content.schema import ItemBase, LocalText
 from app.catalog.kinds import ItemKind, OfflinePart
 
@@ -74,6 +75,8 @@ kinds.register(
         build_content=lambda context, spec: {"html": context.markdown_html(spec.body)},
         template="catalog/kinds/lesson.html",
         offline=_lesson_offline,
+        # A course lists a language only when every lesson is written in it.
+        written_in=lambda spec, main: set(localised(spec.body, main)),
     )
 )
 

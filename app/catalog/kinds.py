@@ -74,6 +74,10 @@ class ItemKind:
     # () -> settings its check reads from the database (`context.settings`), for
     # `flask content check|import`; without a database the check uses its defaults.
     check_settings: Callable[[], dict] | None = None
+    # (spec, the course's main language) -> the languages the item's own text is written in,
+    # for kinds a course must offer in every language it lists (lessons); None: the kind's
+    # texts may fall back to the main language without narrowing the course's languages.
+    written_in: Callable[[Any, str], set[str]] | None = None
 
 
 _KINDS: dict[str, ItemKind] = {}

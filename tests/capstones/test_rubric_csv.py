@@ -14,6 +14,7 @@ from app.capstones.rubric_csv import (
     columns,
     export_rubric,
     import_rubric,
+    languages_of,
 )
 from app.catalog.models import Item
 from app.extensions import db
@@ -76,21 +77,41 @@ def refusal(data: bytes, languages=LANGS) -> list[str]:
 # The format --------------------------------------------------------------------------------
 
 
+def file_languages(course) -> list[str]:
+    """The languages of the course's rubric file, as the pages and commands choose them."""
+    return languages_of(services.rubric(services.capstone_item(course)), course.languages)
+
+
 def test_the_osh_rubric_goes_out_and_comes_back_the_same(app):
     course = osh_course()
     item = services.capstone_item(course)
     original = copy.deepcopy(services.rubric(item))
+    languages = file_languages(course)
 
-    text = export_rubric(original, course.languages)
+    text = export_rubric(original, languages)
 
     assert text.startswith("\ufeff")
     rows = rows_of(text)
-    assert rows[0] == columns(course.languages)
+    assert rows[0] == columns(languages)
     assert len(rows) == 1 + 16 + 1  # header, 4 criteria x 4 levels, pass threshold
     assert rows[1][0] == "Diagnóstico y evaluación de riesgos"
-    assert rows[2][: 2 * len(course.languages)] == [""] * 2 * len(course.languages)
+    assert rows[2][: 2 * len(languages)] == [""] * 2 * len(languages)
     assert rows[-1][0] == "pass_threshold" and "12" in rows[-1]
-    assert import_rubric(text.encode(), course.languages) == original
+    assert import_rubric(text.encode(), languages) == original
+
+
+def test_the_file_carries_every_language_the_rubric_is_written_in():
+    """A course lists only its lessons' languages; its rubric may have more. The file keeps
+    them, course languages first, then the others in the platform's order."""
+    rubric = small_rubric()  # texts in es and pt
+    assert languages_of(rubric, ["es"]) == ["es", "pt"]
+    assert languages_of(rubric, ["pt", "es"]) == ["pt", "es"]
+    assert languages_of(rubric, ["es", "pt", "en"]) == ["es", "pt", "en"]
+    rubric["criteria"][1]["levels"][2]["title"] = {"en": "All"}
+    assert languages_of(rubric, ["es"]) == ["es", "pt", "en"]
+    assert languages_of({"criteria": []}, ["es"]) == ["es"]
+    languages = languages_of(rubric, ["es"])
+    assert import_rubric(export_rubric(rubric, languages).encode(), languages) == rubric
 
 
 def test_round_trip_keeps_missing_translations_missing(app):
@@ -269,13 +290,13 @@ def test_download_is_an_attachment_with_the_rubric(client, admin):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert f"{OSH}-rubric.csv" in response.headers["Content-Disposition"]
-    assert import_rubric(response.data, osh_course().languages) == services.rubric(item)
+    assert import_rubric(response.data, file_languages(osh_course())) == services.rubric(item)
 
 
 def test_upload_replaces_the_rubric(client, admin):
     item = capstone()
     item_id = item.id
-    languages = osh_course().languages
+    languages = file_languages(osh_course())
     rubric = copy.deepcopy(services.rubric(item))
     rubric["pass_threshold"] = 15
     rubric["criteria"][0]["title"]["es"] = "Diagnóstico"
@@ -370,13 +391,13 @@ def test_cli_export_to_stdout_and_to_a_file(app, tmp_path):
 
     result = run(app, "rubric-export", OSH)
     assert result.exit_code == 0, result.output
-    assert import_rubric(result.output.encode(), course.languages) == rubric
+    assert import_rubric(result.output.encode(), file_languages(course)) == rubric
 
     target = tmp_path / "rubric.csv"
     result = run(app, "rubric-export", OSH, "--output", target)
     assert result.exit_code == 0, result.output
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert import_rubric(target.read_bytes(), course.languages) == rubric
+    assert import_rubric(target.read_bytes(), file_languages(course)) == rubric
 
 
 def test_cli_import_replaces_the_rubric(app, tmp_path):
@@ -385,7 +406,7 @@ def test_cli_import_replaces_the_rubric(app, tmp_path):
     rubric = copy.deepcopy(services.rubric(services.capstone_item(course)))
     rubric["pass_threshold"] = 10
     source = tmp_path / "rubric.csv"
-    source.write_text(export_rubric(rubric, course.languages), encoding="utf-8")
+    source.write_text(export_rubric(rubric, file_languages(course)), encoding="utf-8")
 
     result = run(app, "rubric-import", OSH, source)
 
@@ -398,7 +419,7 @@ def test_cli_import_refuses_with_every_problem(app, tmp_path):
     course = osh_course()
     item_id = services.capstone_item(course).id
     before = copy.deepcopy(services.rubric(services.capstone_item(course)))
-    header = columns(course.languages)
+    header = columns(file_languages(course))
     blank = [""] * len(header)
     bad = dict(zip(header, blank, strict=True))
     bad.update(

@@ -199,3 +199,19 @@ def test_the_first_season_checks_clean_with_its_three_visits(app):
     }
     assert hosts == {"SENAC", "SENAI", "SENAR"}
     assert re.search(r"digitalization", str([c.root for c in courses]))
+    visits = [
+        (course.spec, item)
+        for course in courses
+        for module in course.spec.modules
+        for item in module.items
+        if item.kind == "study_visit"
+    ]
+    # A tutor-led course carries one of the three visits too.
+    assert any(spec.kind == "tutor_led" for spec, _ in visits)
+    # No example or placeholder tour is shown to learners (the season had a made-up video).
+    for spec, visit in visits:
+        if visit.tour is not None and visit.tour.kind == "embed":
+            assert not re.search(r"example|placeholder|video-id", visit.tour.url, re.I), (
+                spec.slug,
+                visit.slug,
+            )

@@ -180,7 +180,6 @@ def test_every_study_visit_page_weighs_under_60_kb_before_its_tour(app, make_use
     assert {slug for _, slug, _, _ in checked} >= {
         "senac-360-visit",
         "senai-innovation-centre-visit",
-        "senai-video-visit",
         "senar-excellence-centre-visit",
         "visit-hosted",
         "visit-embed",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.catalog import kinds
 from app.catalog.content import markdown
-from app.catalog.content.loader import LoadedCourse, clean_path, localised
+from app.catalog.content.loader import LoadedCourse, clean_path, localised, offered_languages
 from app.catalog.models import Course, CourseKind, Item, Module
 from app.core.refusals import Refusal
 from app.core.storage import file_reference, store_file
@@ -98,7 +98,8 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
     spec, main = loaded.spec, loaded.spec.language
     course.kind = CourseKind(spec.kind)
     course.language = main
-    course.languages = list(spec.languages)
+    # The check refuses a listed language a lesson lacks; never list one, whoever calls.
+    course.languages = offered_languages(spec)
     course.title = localised(spec.title, main)
     course.summary = localised(spec.summary, main)
     course.hours = spec.hours

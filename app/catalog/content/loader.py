@@ -224,9 +224,48 @@ def _check_course(course: LoadedCourse, raw, file: str, settings: dict) -> list[
             context.loc = ("modules", m, "items", i)
             kinds.get(item.kind).check(context, item)
 
+    for language, missing in untranslated(spec).items():
+        by_kind: dict[str, list[str]] = {}
+        for kind, slug in missing:
+            by_kind.setdefault(kind, []).append(slug)
+        names = "; ".join(
+            f"{kind}{'s' if len(slugs) > 1 else ''} {', '.join(slugs)}"
+            for kind, slugs in by_kind.items()
+        )
+        problems.append(
+            Problem(
+                file,
+                _line_of(raw, ("languages",)),
+                f"languages lists {language}, but not every lesson is written in {language}: "
+                f"{names} (add their {language} text or remove {language} from languages)",
+            )
+        )
+
     for rel in context.markdown_files:
         problems += _check_markdown(course, rel, item_slugs)
     return problems
+
+
+def untranslated(spec: schema.CourseBase) -> dict[str, list[tuple[str, str]]]:
+    """{listed language: [(kind, slug) of each item not written in it]}, for the kinds whose
+    text a course must offer in every language it lists (lessons: `ItemKind.written_in`)."""
+    missing: dict[str, list[tuple[str, str]]] = {}
+    for module in spec.modules:
+        for item in module.items:
+            written_in = kinds.get(item.kind).written_in
+            if written_in is None:
+                continue
+            have = written_in(item, spec.language)
+            for language in spec.languages:
+                if language not in have:
+                    missing.setdefault(language, []).append((item.kind, item.slug))
+    return missing
+
+
+def offered_languages(spec: schema.CourseBase) -> list[str]:
+    """The listed languages every lesson is written in: what the catalog says and filters by."""
+    missing = untranslated(spec)
+    return [language for language in spec.languages if language not in missing]
 
 
 def picture_problem(path: str, data: bytes) -> str | None:
