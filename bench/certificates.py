@@ -728,6 +728,11 @@ def main() -> None:
         help=f"PostgreSQL instead of SQLite; databases {POSTGRES_PREFIX}_* are "
         f"made with ADMIN_URL ({POSTGRES_ADMIN}) and dropped",
     )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only the render table (no bulk issue, memory or verification figures)",
+    )
     options = parser.parse_args()
     if options.renders < 1 or options.certificates < 1:
         parser.error("--renders and --certificates must be at least 1")
@@ -743,6 +748,11 @@ def main() -> None:
         print(f"Renders: {WARM_UP} to warm up, then {options.renders} of each...", file=sys.stderr)
         timings, pdf_size = measure_renders(store, options.renders)
         single = timings["helper"].median
+        if options.render_only:
+            print(f"\n{plain(render_table(timings))}\n\n{markdown(render_table(timings))}")
+            print(f"({pdf_size / 1024:.0f} KB PDF; x floor of the job's path: "
+                  f"{single / timings['floor'].median:.1f})")
+            return
         prepare_for_issue(store)
         runs = []
         for workers in (1, 2):
