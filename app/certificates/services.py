@@ -28,6 +28,8 @@ from app.certificates.models import (
     CertificateDocument,
     CertificateEvent,
     CertificateStatus,
+    NameCorrectionRequest,
+    NameRequestStatus,
 )
 from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
@@ -652,6 +654,7 @@ def public_record(certificate: Certificate) -> dict:
         "issued_on": certificate.issued_at.date().isoformat(),
         "language": certificate.language,
         "edition": certificate.edition,
+        "languages": edition_languages(certificate),
         "verification_url": verification_url(certificate),
     }
 
@@ -696,22 +699,32 @@ def edition_languages(certificate: Certificate) -> list[str]:
     return [language for language in LANGUAGES if language in printed]
 
 
-def certificates_of(user: User) -> list[tuple[Certificate, bool]]:
-    """The learner's certificates, newest first, each with whether its PDF is ready."""
+def certificates_of(user: User) -> list[tuple[Certificate, bool, str | None]]:
+    """The learner's certificates, newest first, each with whether its PDF is ready and the
+    name of a correction waiting for an answer (None: none waits); one query."""
     ready = (
         select(CertificateDocument.id)
         .where(
             CertificateDocument.certificate_id == Certificate.id,
             CertificateDocument.edition == Certificate.edition,
+            CertificateDocument.language == Certificate.language,
         )
         .exists()
     )
+    pending = (
+        select(NameCorrectionRequest.requested_name)
+        .where(
+            NameCorrectionRequest.certificate_id == Certificate.id,
+            NameCorrectionRequest.status == NameRequestStatus.PENDING,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Certificate, ready)
+        select(Certificate, ready, pending)
         .where(Certificate.user_id == user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
-    return [(certificate, bool(is_ready)) for certificate, is_ready in rows]
+    return [(certificate, bool(is_ready), waiting) for certificate, is_ready, waiting in rows]
 
 
 # Administrators' reading ----------------------------------------------------------------------
