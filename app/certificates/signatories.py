@@ -13,7 +13,6 @@ signatory later changes no certificate already issued.
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import undefer
 
 from app.certificates.models import Partner, Signatory
 from app.core.files import read_picture
@@ -162,9 +161,7 @@ def pictures_of(printed: dict) -> dict[str, bytes]:
     if not wanted:
         return {}
     rows = db.session.execute(
-        select(StoredFile.sha256, StoredFile.data)
-        .where(StoredFile.sha256.in_(wanted))
-        .options(undefer(StoredFile.data))
+        select(StoredFile.sha256, StoredFile.data).where(StoredFile.sha256.in_(wanted))
     ).all()
     return {f"pictures/{sha}": data for sha, data in rows}
 
