@@ -34,15 +34,22 @@ class SigningRefused(Refusal):
     """A signatory or a partner cannot be added as asked; the message says why."""
 
 
-def _clean(text: str, most: int, what) -> str:
+def _clean(text: str, most: int, missing, too_long) -> str:
     text = " ".join((text or "").split())
     if not text:
-        raise SigningRefused(_l("Give the %(what)s.", what=what))
-    if len(text) > most or any(ord(ch) < 32 for ch in text):
-        raise SigningRefused(
-            _l("Keep the %(what)s under %(count)s characters.", what=what, count=most)
-        )
+        raise SigningRefused(missing)
+    if len(text) > most or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise SigningRefused(too_long)
     return text
+
+
+def _clean_name(text: str, most: int) -> str:
+    return _clean(
+        text,
+        most,
+        _l("Give the name."),
+        _l("Keep the name under %(count)s characters.", count=most),
+    )
 
 
 def _picture(data: bytes, name: str) -> StoredFile:
@@ -71,8 +78,13 @@ def add_signatory(
     """A signatory for a course, a season or a course in a season (two at most each)."""
     if course_id is None and season_id is None:
         raise SigningRefused(_l("Choose the course or the season (or both) this person signs for."))
-    name = _clean(name, NAME_MAX, _l("name"))
-    title = _clean(title, TITLE_MAX, _l("title"))
+    name = _clean_name(name, NAME_MAX)
+    title = _clean(
+        title,
+        TITLE_MAX,
+        _l("Give the title."),
+        _l("Keep the title under %(count)s characters.", count=TITLE_MAX),
+    )
     taken = db.session.scalar(
         select(func.count())
         .select_from(Signatory)
@@ -91,7 +103,7 @@ def add_signatory(
 
 def add_partner(*, course_id: int, name: str, logo: bytes) -> Partner:
     """A partner institution whose logo the course's certificates show."""
-    name = _clean(name, TITLE_MAX, _l("name"))
+    name = _clean_name(name, TITLE_MAX)
     taken = db.session.scalar(
         select(func.count()).select_from(Partner).where(Partner.course_id == course_id)
     )

@@ -132,7 +132,8 @@ def test_the_certificate_names_signatories_institution_season_and_outcomes(
         "SENAI",
         institution.name,
         "Brasil",  # the country in the certificate's language
-        "Temporada Test season",
+        "Test season (",  # with its dates, in Portuguese:
+        " de 2026 – ",
         "Certificado de conclusão",
     ):
         assert expected in text, expected
