@@ -258,7 +258,8 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
         ).all()
         if not rows:
             sys.exit("the base database has no certificate to render")
-        samples = [(services.printed_values(c), design_for(slug)) for c, slug in rows]
+        signed = signed_parts()
+        samples = [({**services.printed_values(c), **signed}, design_for(slug)) for c, slug in rows]
         size = 0
 
         def render_inline(values, design):
@@ -288,6 +289,41 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
                     timing.seconds.clear()
     dispose(app)  # PostgreSQL copies the base database only when nobody is connected
     return timings, size
+
+
+def signed_parts() -> dict:
+    """What an institution adds to the design, as administrators would set it: two
+    signatories with their signatures (600 x 180 transparent PNGs) and two partner logos
+    (400 x 160 PNGs), so the figures are those of a full certificate."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    def picture(size, mode, background):
+        image = Image.new(mode, size, background)
+        draw = ImageDraw.Draw(image)
+        width, height = size
+        draw.line([(20, height - 30), (150, 20), (300, height - 20), (width - 20, 40)],
+                  (20, 40, 120) + ((255,) if mode == "RGBA" else ()), 8)  # fmt: skip
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+
+    signature = picture((600, 180), "RGBA", (0, 0, 0, 0))
+    logo = picture((400, 160), "RGB", "white")
+    return {
+        "signatories": [
+            {"name": "Ana María Directora", "title": "Directora general", "signature": "s1"},
+            {"name": "Carlos Coordinador", "title": "Coordinador académico", "signature": "s2"},
+        ],
+        "partners": [{"name": "SENAI", "logo": "p1"}, {"name": "SENAC", "logo": "p2"}],
+        "pictures": {
+            "pictures/s1": signature,
+            "pictures/s2": signature + b"\0",  # two files, as two people's signatures are
+            "pictures/p1": logo,
+            "pictures/p2": logo + b"\0",
+        },
+    }
 
 
 def render_table(timings: dict[str, Timing]) -> list[list[str]]:
@@ -750,8 +786,10 @@ def main() -> None:
         single = timings["helper"].median
         if options.render_only:
             print(f"\n{plain(render_table(timings))}\n\n{markdown(render_table(timings))}")
-            print(f"({pdf_size / 1024:.0f} KB PDF; x floor of the job's path: "
-                  f"{single / timings['floor'].median:.1f})")
+            print(
+                f"({pdf_size / 1024:.0f} KB PDF; x floor of the job's path: "
+                f"{single / timings['floor'].median:.1f})"
+            )
             return
         prepare_for_issue(store)
         runs = []
