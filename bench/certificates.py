@@ -309,8 +309,11 @@ def signed_parts() -> dict:
         image.save(buffer, "PNG")
         return buffer.getvalue()
 
-    signature = picture((600, 180), "RGBA", (0, 0, 0, 0))
-    logo = picture((400, 160), "RGB", "white")
+    from app.certificates.signatories import printable
+
+    # As stored when an administrator uploads them (app/certificates/signatories.py).
+    signature = printable(picture((600, 180), "RGBA", (0, 0, 0, 0)))
+    logo = printable(picture((400, 160), "RGB", "white"))
     return {
         "signatories": [
             {"name": "Ana María Directora", "title": "Directora general", "signature": "s1"},

@@ -11,7 +11,10 @@ re-issued (`signing_for`), so every language of an edition shows the same ones; 
 signatory later changes no certificate already issued.
 """
 
+import io
+
 from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
 from sqlalchemy import delete, func, select
 
 from app.certificates.models import Partner, Signatory
@@ -53,8 +56,8 @@ def _clean_name(text: str, most: int) -> str:
 
 
 def _picture(data: bytes, name: str) -> StoredFile:
-    """Keep the bytes if they are a real picture of a type pages show; else refuse, storing
-    nothing."""
+    """Keep the picture, made ready to print, if the bytes are a real picture of a type pages
+    show; else refuse, storing nothing."""
     if not data:
         raise SigningRefused(_l("Choose the picture file."))
     if len(data) > PICTURE_MAX_BYTES:
@@ -64,8 +67,33 @@ def _picture(data: bytes, name: str) -> StoredFile:
         raise SigningRefused(
             _l("That file is not a PNG, JPEG, WebP or GIF picture of at most 2,000 × 2,000 pixels.")
         )
-    extension = picture.mime.split("/")[1].replace("jpeg", "jpg")
-    return store_file(data, f"{name}.{extension}", picture.mime)
+    return store_file(printable(data), f"{name}.jpg", "image/jpeg")
+
+
+# A signature prints about 56 x 14 mm, a logo 30 x 12 mm: 900 x 300 pixels is over 400 dpi.
+PRINT_SIZE = (900, 300)
+
+
+def printable(data: bytes) -> bytes:
+    """A checked picture as it is printed: on white (certificates are white), at most
+    PRINT_SIZE, as a JPEG. WeasyPrint embeds a JPEG as it is, where it would decode and
+    compress a PNG again for each PDF (about three empty pages' time for two signatures and
+    two logos); re-encoding also drops whatever else the file carried (metadata, a second
+    format appended). Call only after read_picture accepted the bytes (its pixel limit)."""
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.seek(0)  # an animated GIF: its first frame
+        image = ImageOps.exif_transpose(opened)
+        image.thumbnail(PRINT_SIZE)
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            image = image.convert("RGBA")
+            white = Image.new("RGB", image.size, "white")
+            white.paste(image, mask=image.getchannel("A"))
+            image = white
+        else:
+            image = image.convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def _same(column, value):
