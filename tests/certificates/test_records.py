@@ -369,3 +369,15 @@ def test_a_revoked_certificates_holder_is_told_why_in_their_language(
     # Restoring it sends no revocation mail.
     post_form(admin_client, page + "/restore", {"reason": "Error"}, page)
     assert len(outbox(holder.email)[before:]) == 1
+
+
+def test_a_certificate_issued_before_records_were_frozen_still_prints(client, holder, small_course):
+    """Rows the migration left with an empty record print what their columns hold."""
+    certificate = certificate_of(complete(holder, small_course))
+    certificate.printed = {}
+    certificate.course_title = "Título como se emitió"
+    db.session.commit()
+    assert switch(client, certificate, "en").status_code == 302
+    certificate = certificate_of_id(certificate.id)
+    text = pdf_text(stored_pdf(certificate))
+    assert "Título como se emitió" in text and "Rosa Quispe" in text
