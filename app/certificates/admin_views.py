@@ -148,7 +148,10 @@ def reissue(certificate_id):
         except services.CertificateError as error:
             flash(str(error), "error")
         else:
-            flash(_("The certificate is being printed again with today's design and signatories."), "success")
+            flash(
+                _("The certificate is being printed again with today's design and signatories."),
+                "success",
+            )
         return redirect(url_for("certificates_admin.certificate", certificate_id=certificate_id))
     return _certificate_page(certificate, status=INVALID)
 

@@ -457,6 +457,7 @@ def render_document(
                 ) from error
             # A short pause first: a worker short of memory or a busy machine may recover.
             time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
+    # The PDF's bytes are final from here: what is stored, served and checked by SHA-256.
     inserted = insert_or_ignore(
         CertificateDocument,
         certificate_id=certificate_id,
