@@ -174,6 +174,7 @@ def load_config(instance_path: str) -> dict:
         # Certificates: designs, issuer printed on them, and each render's time limit.
         "CERTIFICATE_DESIGNS": os.environ.get("CERTIFICATE_DESIGNS") or str(ROOT / "certificates"),
         "CERTIFICATE_ISSUER": os.environ.get("CERTIFICATE_ISSUER") or "Aula",
+        "CERTIFICATE_ISSUER_LOGO": os.environ.get("CERTIFICATE_ISSUER_LOGO") or "",
         "CERTIFICATE_RENDER_SECONDS": _env_int("CERTIFICATE_RENDER_SECONDS", 30),
         "CERTIFICATE_RENDER_ATTEMPTS": _env_int("CERTIFICATE_RENDER_ATTEMPTS", 3),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",

@@ -259,7 +259,8 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
         ).all()
         if not rows:
             sys.exit("the base database has no certificate to render")
-        samples = [(services.printed_values(c), design_for(slug)) for c, slug in rows]
+        signed = signed_parts()
+        samples = [({**services.printed_values(c), **signed}, design_for(slug)) for c, slug in rows]
         size = 0
 
         def render_inline(values, design):
@@ -289,6 +290,44 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
                     timing.seconds.clear()
     dispose(app)  # PostgreSQL copies the base database only when nobody is connected
     return timings, size
+
+
+def signed_parts() -> dict:
+    """What an institution adds to the design, as administrators would set it: two
+    signatories with their signatures (600 x 180 transparent PNGs) and two partner logos
+    (400 x 160 PNGs), so the figures are those of a full certificate."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    def picture(size, mode, background):
+        image = Image.new(mode, size, background)
+        draw = ImageDraw.Draw(image)
+        width, height = size
+        draw.line([(20, height - 30), (150, 20), (300, height - 20), (width - 20, 40)],
+                  (20, 40, 120) + ((255,) if mode == "RGBA" else ()), 8)  # fmt: skip
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+
+    from app.certificates.signatories import printable
+
+    # As stored when an administrator uploads them (app/certificates/signatories.py).
+    signature = printable(picture((600, 180), "RGBA", (0, 0, 0, 0)))
+    logo = printable(picture((400, 160), "RGB", "white"))
+    return {
+        "signatories": [
+            {"name": "Ana María Directora", "title": "Directora general", "signature": "s1"},
+            {"name": "Carlos Coordinador", "title": "Coordinador académico", "signature": "s2"},
+        ],
+        "partners": [{"name": "SENAI", "logo": "p1"}, {"name": "SENAC", "logo": "p2"}],
+        "pictures": {
+            "pictures/s1": signature,
+            "pictures/s2": signature + b"\0",  # two files, as two people's signatures are
+            "pictures/p1": logo,
+            "pictures/p2": logo + b"\0",
+        },
+    }
 
 
 def render_table(timings: dict[str, Timing]) -> list[list[str]]:
@@ -729,6 +768,11 @@ def main() -> None:
         help=f"PostgreSQL instead of SQLite; databases {POSTGRES_PREFIX}_* are "
         f"made with ADMIN_URL ({POSTGRES_ADMIN}) and dropped",
     )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only the render table (no bulk issue, memory or verification figures)",
+    )
     options = parser.parse_args()
     if options.renders < 1 or options.certificates < 1:
         parser.error("--renders and --certificates must be at least 1")
@@ -744,6 +788,13 @@ def main() -> None:
         print(f"Renders: {WARM_UP} to warm up, then {options.renders} of each...", file=sys.stderr)
         timings, pdf_size = measure_renders(store, options.renders)
         single = timings["helper"].median
+        if options.render_only:
+            print(f"\n{plain(render_table(timings))}\n\n{markdown(render_table(timings))}")
+            print(
+                f"({pdf_size / 1024:.0f} KB PDF; x floor of the job's path: "
+                f"{single / timings['floor'].median:.1f})"
+            )
+            return
         prepare_for_issue(store)
         runs = []
         for workers in (1, 2):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
+from app.certificates import corrections, signatories
 from app.certificates.services import issue_certificate
 from app.core import jobs
 from app.core.db import utcnow
@@ -23,6 +24,19 @@ from tests.learning.helpers import build_course
 from tests.seasons.factories import enroll, make_cohort
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 
 
 def certificate_for(user, course):
@@ -140,11 +154,19 @@ def sample(institutions, make_user, small_course):
     submission = capstones.start_submission(place, capstone)
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     certificate = certificate_for(someone, small_course)
+    name_request = corrections.request_correction(certificate, "Someone Corrected", "", someone)
+    signatory = signatories.add_signatory(
+        course_id=small_course.id, season_id=None, name="Ana", title="Directora", signature=PNG
+    )
+    partner = signatories.add_partner(course_id=small_course.id, name="SENAI", logo=PNG)
     job = jobs.start_job("certificates.issue", "A season", None)
     db.session.commit()
     return {
         "certificate_id": certificate.id,
         "code": certificate.grouped_code,
+        "request_id": name_request.id,
+        "signatory_id": signatory.id,
+        "partner_id": partner.id,
         "job_id": job.id,
         "submission_id": submission.id,
         "file_token": submission.history[0].files[0].token,

@@ -149,6 +149,19 @@ REFUSED = {
     "certificates.check_file": {"pdf": (io.BytesIO(b"not a pdf"), "cert.pdf")},
     "certificates_admin.revoke": {"reason": ""},
     "certificates_admin.restore": {"reason": "It was never revoked"},
+    "certificates.request_name_correction": {"name": "\x00"},
+    "certificates_admin.decide_name_request": {"decision": "approve", "reason": ""},
+    "certificates_admin.add_signatory": lambda scene: {
+        "signatory-course_id": str(scene["tutored_id"]),
+        "signatory-name": "Ana",
+        "signatory-title": "Directora",
+        "signatory-signature": (io.BytesIO(b"<svg onload=alert(1)>"), "signature.png"),
+    },
+    "certificates_admin.add_partner": lambda scene: {
+        "partner-course_id": str(scene["tutored_id"]),
+        "partner-name": "SENAI",
+        "partner-logo": (io.BytesIO(TINY_PDF), "logo.png"),
+    },
     "visits_admin.embed_hosts": {"hosts": "not a host!\n*.example.org"},
 }
 
@@ -160,6 +173,8 @@ NOTHING_TO_REFUSE = {
     "seasons_admin.remove_enrollment": "an administrator may remove any place",
     "certificates_admin.reissue": "any certificate may be printed again",
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
+    "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",
+    "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
 }
 
 ANONYMOUS = {
@@ -231,6 +246,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "institution_id": institutions[0].id,
         "urls": {
             "certificates.change_language": {"certificate_id": own_certificate.id},
+            "certificates.request_name_correction": {"certificate_id": own_certificate.id},
             "accounts_admin.person": {"user_id": admin.id},
             "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
             "seasons_admin.open_season": {"season_id": empty_season.id},

@@ -9,11 +9,26 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.certificates import services
-from app.certificates.forms import BulkIssueForm, ReasonForm
-from app.certificates.models import Certificate, CertificateAction, CertificateStatus
+from app.catalog.models import Course
+from app.certificates import corrections, services, signatories
+from app.certificates.forms import (
+    BulkIssueForm,
+    NameDecisionForm,
+    PartnerForm,
+    ReasonForm,
+    SignatoryForm,
+)
+from app.certificates.models import (
+    Certificate,
+    CertificateAction,
+    CertificateStatus,
+    NameCorrectionRequest,
+    Partner,
+    Signatory,
+)
 from app.core import jobs
 from app.core.auth import admin_blueprint
+from app.core.i18n import localise
 from app.extensions import db
 from app.seasons.models import Cohort, Season
 
@@ -32,6 +47,9 @@ ACTION_LABELS = {
     CertificateAction.LANGUAGE: _l("Printed in another language"),
     CertificateAction.REVOKED: _l("Revoked"),
     CertificateAction.RESTORED: _l("Restored"),
+    CertificateAction.NAME_REQUESTED: _l("Name correction asked for"),
+    CertificateAction.NAME_CORRECTED: _l("Name corrected"),
+    CertificateAction.NAME_REFUSED: _l("Name correction refused"),
 }
 
 
@@ -64,7 +82,7 @@ def certificates():
     )
 
 
-def _certificate_page(certificate: Certificate, reason_form=None, status=200):
+def _certificate_page(certificate: Certificate, reason_form=None, status=200, name_form=None):
     return (
         render_template(
             "certificates/admin/certificate.html",
@@ -72,6 +90,8 @@ def _certificate_page(certificate: Certificate, reason_form=None, status=200):
             events=services.history(certificate),
             documents=services.documents_of(certificate),
             reason_form=reason_form or ReasonForm(formdata=None),
+            name_request=corrections.pending_request(certificate),
+            name_form=name_form or NameDecisionForm(formdata=None),
         ),
         status,
     )
@@ -128,7 +148,10 @@ def reissue(certificate_id):
         except services.CertificateError as error:
             flash(str(error), "error")
         else:
-            flash(_("The certificate is being printed again with today's details."), "success")
+            flash(
+                _("The certificate is being printed again with today's design and signatories."),
+                "success",
+            )
         return redirect(url_for("certificates_admin.certificate", certificate_id=certificate_id))
     return _certificate_page(certificate, status=INVALID)
 
@@ -195,3 +218,160 @@ def issue_for_season(season_id):
             "error",
         )
     return redirect(url_for("core_admin.job", job_id=job.id))
+
+
+# Name corrections -------------------------------------------------------------------------
+
+
+@bp.get("/certificates/name-requests")
+def name_requests():
+    return render_template(
+        "certificates/admin/name_requests.html", requests=corrections.pending_requests()
+    )
+
+
+@bp.post("/certificates/name-requests/<int:request_id>")
+def decide_name_request(request_id):
+    name_request = db.session.get(NameCorrectionRequest, request_id) or abort(404)
+    certificate = name_request.certificate
+    form = NameDecisionForm()
+    if form.validate_on_submit():
+        try:
+            corrections.decide(
+                name_request, form.decision.data == "approve", form.reason.data, _actor()
+            )
+        except services.CertificateError as error:
+            form.form_errors.append(str(error))
+        else:
+            if form.decision.data == "approve":
+                flash(_("Name corrected: a new edition is being printed."), "success")
+            else:
+                flash(_("Correction refused; the holder is told why."), "success")
+            return redirect(
+                url_for("certificates_admin.certificate", certificate_id=certificate.id)
+            )
+    return _certificate_page(_load(certificate.id), name_form=form, status=INVALID)
+
+
+# Signatories and partners -------------------------------------------------------------------
+
+
+def _course_choices() -> list[tuple[str, str]]:
+    courses = db.session.scalars(select(Course).order_by(Course.position, Course.id))
+    return [(str(c.id), str(localise(c.title, c.language))) for c in courses]
+
+
+def _season_choices() -> list[tuple[str, str]]:
+    seasons = db.session.scalars(select(Season).order_by(Season.starts_on.desc()))
+    return [(str(s.id), s.name) for s in seasons]
+
+
+def _signing_page(signatory_form=None, partner_form=None, status=200):
+    courses, seasons = _course_choices(), _season_choices()
+    signatory_form = signatory_form or SignatoryForm(formdata=None, prefix="signatory")
+    partner_form = partner_form or PartnerForm(formdata=None, prefix="partner")
+    signatory_form.course_id.choices = [("", _("Every course"))] + courses
+    signatory_form.season_id.choices = [("", _("Every season"))] + seasons
+    partner_form.course_id.choices = courses
+    people, partners = signatories.signatories_page()
+    return (
+        render_template(
+            "certificates/admin/signing.html",
+            signatories=people,
+            partners=partners,
+            courses=dict(courses),
+            seasons=dict(seasons),
+            signatory_form=signatory_form,
+            partner_form=partner_form,
+        ),
+        status,
+    )
+
+
+def _id_or_none(value: str | None, model) -> int | None:
+    """The id a select sent, if it names a row; None for none chosen. ValueError otherwise."""
+    if not value:
+        return None
+    if not value.isdigit() or db.session.get(model, int(value)) is None:
+        raise ValueError(value)
+    return int(value)
+
+
+@bp.get("/certificates/signatories")
+def signing():
+    return _signing_page()
+
+
+@bp.post("/certificates/signatories")
+def add_signatory():
+    form = SignatoryForm(prefix="signatory")
+    if form.validate_on_submit():
+        try:
+            course_id = _id_or_none(form.course_id.data, Course)
+            season_id = _id_or_none(form.season_id.data, Season)
+        except ValueError:
+            form.form_errors.append(_("Choose a course and a season from the lists."))
+            return _signing_page(signatory_form=form, status=INVALID)
+        try:
+            signatories.add_signatory(
+                course_id=course_id,
+                season_id=season_id,
+                name=form.name.data,
+                title=form.title.data,
+                signature=form.signature.data.read(signatories.PICTURE_MAX_BYTES + 1),
+            )
+        except signatories.SigningRefused as error:
+            form.signature.errors = [*form.signature.errors, str(error)]
+        else:
+            flash(
+                _("Signatory added: certificates issued or re-issued from now on show them."),
+                "success",
+            )
+            return redirect(url_for("certificates_admin.signing"))
+    return _signing_page(signatory_form=form, status=INVALID)
+
+
+@bp.post("/certificates/partners")
+def add_partner():
+    form = PartnerForm(prefix="partner")
+    if form.validate_on_submit():
+        try:
+            course_id = _id_or_none(form.course_id.data, Course)
+        except ValueError:
+            course_id = None
+        if course_id is None:
+            form.form_errors.append(_("Choose a course from the list."))
+            return _signing_page(partner_form=form, status=INVALID)
+        try:
+            signatories.add_partner(
+                course_id=course_id,
+                name=form.name.data,
+                logo=form.logo.data.read(signatories.PICTURE_MAX_BYTES + 1),
+            )
+        except signatories.SigningRefused as error:
+            form.logo.errors = [*form.logo.errors, str(error)]
+        else:
+            flash(
+                _("Partner added: certificates issued or re-issued from now on show its logo."),
+                "success",
+            )
+            return redirect(url_for("certificates_admin.signing"))
+    return _signing_page(partner_form=form, status=INVALID)
+
+
+@bp.post("/certificates/signatories/<int:signatory_id>/remove")
+def remove_signatory(signatory_id):
+    db.session.get(Signatory, signatory_id) or abort(404)
+    if BulkIssueForm().validate_on_submit():  # only its CSRF token is read here
+        signatories.remove_signatory(signatory_id)
+        flash(_("Signatory removed; certificates already issued keep their signatures."), "success")
+    return redirect(url_for("certificates_admin.signing"))
+
+
+@bp.post("/certificates/partners/<int:partner_id>/remove")
+def remove_partner(partner_id):
+    db.session.get(Partner, partner_id) or abort(404)
+    if BulkIssueForm().validate_on_submit():
+        signatories.remove_partner(partner_id)
+        flash(_("Partner removed; certificates already issued keep its logo."), "success")
+    return redirect(url_for("certificates_admin.signing"))

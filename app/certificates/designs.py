@@ -15,10 +15,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import segno
+from babel.dates import format_interval
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, get_locale
 from jinja2 import Template
 
+from app.core.files import read_picture
 from app.core.pdf import render_pdf
 
 DEFAULT = "default"
@@ -98,18 +100,56 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
+ISSUER_LOGO_FILE = "issuer-logo"
+
+
+@lru_cache(maxsize=4)
+def issuer_logo(path: str) -> bytes | None:
+    """The issuer's logo (CERTIFICATE_ISSUER_LOGO), read once; None when unset. A file that
+    is not a PNG, JPEG, WebP or GIF picture stops rendering with a clear message."""
+    if not path:
+        return None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise DesignError(f"CERTIFICATE_ISSUER_LOGO {path}: {error.strerror}") from None
+    picture, why = read_picture(data)
+    if picture is None:
+        raise DesignError(f"CERTIFICATE_ISSUER_LOGO {path}: {why}")
+    return data
+
+
+def _period(dates) -> str:
+    if not dates:
+        return ""
+    return format_interval(dates[0], dates[1], "yMMMd", locale=get_locale())
+
+
 def certificate_document(details: dict, design: Design) -> tuple[str, dict[str, bytes]]:
     """The design filled in with a certificate's details, in the certificate's language, and
-    the files it may use (the design's own and the QR code, as `package:qr.png`)."""
+    the files it may use: the design's own, the QR code (`package:qr.png`), the issuer's logo
+    (`package:issuer-logo`, when set) and the signatures and partner logos the certificate
+    names (`package:pictures/<sha256>`)."""
+    pictures = details.get("pictures") or {}
+    logo = issuer_logo(current_app.config.get("CERTIFICATE_ISSUER_LOGO") or "")
     with force_locale(details["language"]):
         values = dict(
             details,
             completed_on=format_date(details["completed_on"], "long"),
             issued_on=format_date(details["issued_on"], "long"),
+            season_period=_period(details.get("season_dates")),
+            cohort_period=_period(details.get("cohort_dates")),
             issuer=current_app.config["CERTIFICATE_ISSUER"],
+            issuer_logo=f"package:{ISSUER_LOGO_FILE}" if logo else None,
         )
+        for key in ("signatories", "partners", "outcomes"):
+            values.setdefault(key, [])
+        values.pop("pictures", None)
         html = _template(design).render(c=SimpleNamespace(**values), qr_image=f"package:{QR_FILE}")
-    return html, {**design.files, QR_FILE: qr_png(details["verify_url"])}
+    files = {**design.files, **pictures, QR_FILE: qr_png(details["verify_url"])}
+    if logo:
+        files[ISSUER_LOGO_FILE] = logo
+    return html, files
 
 
 def render_certificate(details: dict, design: Design) -> bytes:

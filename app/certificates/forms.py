@@ -57,5 +57,78 @@ class BulkIssueForm(FlaskForm):
     cohort_id = HiddenField(validators=[Length(max=12)])
 
     again = BooleanField(
-        _l("Also re-issue existing certificates (new PDF with today's name, course and design)")
+        _l(
+            "Also re-issue existing certificates (a new PDF with today's design, signatories "
+            "and partners; the name, course and dates stay as issued)"
+        )
+    )
+
+
+class NameCorrectionForm(FlaskForm):
+    """The holder asks for the name on the certificate to be corrected."""
+
+    name = StringField(
+        _l("Name as it should be printed"),
+        validators=[DataRequired(_l("Type the name as it should be printed.")), Length(max=120)],
+        filters=[strip_filter],
+    )
+    explanation = TextAreaField(
+        _l("Why (optional)"),
+        validators=[Length(max=1000)],
+        filters=[strip_filter],
+        description=_l("For example: a typing mistake, or the name on your identity document."),
+    )
+
+
+class NameDecisionForm(FlaskForm):
+    """An administrator approves or refuses a name correction, with the reason."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve: print the new name")), ("refuse", _l("Refuse"))],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason.")), Length(min=3, max=1000)],
+        filters=[strip_filter],
+        description=_l("Kept in the certificate's history and sent to the holder."),
+    )
+
+
+class SignatoryForm(FlaskForm):
+    """A signatory of a course's or a season's certificates."""
+
+    course_id = SelectField(_l("Course"), coerce=str, validate_choice=False)
+    season_id = SelectField(_l("Season"), coerce=str, validate_choice=False)
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Give the name.")), Length(max=120)],
+        filters=[strip_filter],
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Give the title.")), Length(max=200)],
+        filters=[strip_filter],
+        description=_l("For example: Director"),
+    )
+    signature = FileField(
+        _l("Signature (picture)"),
+        validators=[FileRequired(_l("Choose the picture of the signature."))],
+        description=_l("PNG, JPEG, WebP or GIF, up to 2 MB; a transparent PNG prints best."),
+    )
+
+
+class PartnerForm(FlaskForm):
+    """A partner institution of a course, with its logo."""
+
+    course_id = SelectField(_l("Course"), coerce=str, validate_choice=False)
+    name = StringField(
+        _l("Institution"),
+        validators=[DataRequired(_l("Give the name.")), Length(max=200)],
+        filters=[strip_filter],
+    )
+    logo = FileField(
+        _l("Logo (picture)"),
+        validators=[FileRequired(_l("Choose the logo."))],
+        description=_l("PNG, JPEG, WebP or GIF, up to 2 MB."),
     )

@@ -3,10 +3,20 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -18,9 +28,14 @@ class CertificateStatus(enum.StrEnum):
 class Certificate(db.Model):
     """A learner's certificate for one completed enrolment (at most one: a UNIQUE index).
 
-    It keeps what is printed on it (name, course, hours, season, cohort, dates, language,
-    design), so it reads the same after the course or the account changes. `edition` grows
-    when it is re-issued or its language changes; each edition is rendered once.
+    What it prints is frozen when it is issued (name, course, hours, season, cohort, dates,
+    institution, country, outcomes; `printed` holds what has no column of its own, the
+    course's title and outcomes in every language among them), so it reads the same after the
+    course or the account changes. Only an administrator changes the record: a name
+    correction the holder asked for, or a re-issue with today's design and signatories; each
+    such change is a new `edition`. An edition is printed once per language (a
+    CertificateDocument each, at most one per language); `language` is the one its holder
+    chose last, which downloads serve. Every language of the current edition is valid.
     """
 
     __tablename__ = "certificate"
@@ -63,6 +78,8 @@ class Certificate(db.Model):
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # The frozen record beyond the columns above (see printed_record in services.py).
+    printed: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     documents: Mapped[list["CertificateDocument"]] = relationship(
         back_populates="certificate",
@@ -93,15 +110,23 @@ class Certificate(db.Model):
 
 
 class CertificateDocument(db.Model):
-    """One edition of a certificate rendered to PDF, stored once and served as stored.
+    """One edition of a certificate in one language, rendered to PDF, stored once and served
+    as stored.
 
     Written in one statement after the render succeeded, so a failed or stopped render leaves
-    nothing behind; UNIQUE (certificate, edition) keeps the first of two racing renders.
+    nothing behind; UNIQUE (certificate, edition, language) keeps the first of two racing
+    renders and bounds an edition to one PDF per language.
     """
 
     __tablename__ = "certificate_document"
     __table_args__ = (
-        Index("uq_certificate_document_edition", "certificate_id", "edition", unique=True),
+        Index(
+            "uq_certificate_document_language",
+            "certificate_id",
+            "edition",
+            "language",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +148,9 @@ class CertificateAction(enum.StrEnum):
     LANGUAGE = "language"
     REVOKED = "revoked"
     RESTORED = "restored"
+    NAME_REQUESTED = "name_requested"
+    NAME_CORRECTED = "name_corrected"
+    NAME_REFUSED = "name_refused"
 
 
 class CertificateEvent(db.Model):
@@ -142,6 +170,99 @@ class CertificateEvent(db.Model):
     # Who acted, as words that survive the account: an email or "command line".
     actor_label: Mapped[str] = mapped_column(String(300), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A name correction's names: the one printed before and the one asked for or printed now.
+    old_name: Mapped[str | None] = mapped_column(String(200))
+    new_name: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     certificate: Mapped[Certificate] = relationship(back_populates="events")
+
+
+class NameRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class NameCorrectionRequest(db.Model):
+    """A holder asks for the name on their certificate to be corrected; an administrator
+    approves (a new edition with the new name) or refuses, with a reason. At most one request
+    per certificate waits at a time (a partial UNIQUE index)."""
+
+    __tablename__ = "certificate_name_request"
+    __table_args__ = (
+        Index(
+            "uq_certificate_name_request_pending",
+            "certificate_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_has_date"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate.id", ondelete="CASCADE"), index=True
+    )
+    current_name: Mapped[str] = mapped_column(String(200))
+    requested_name: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[NameRequestStatus] = mapped_column(
+        enum_column(NameRequestStatus, "name_request_status"), default=NameRequestStatus.PENDING
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_by_label: Mapped[str] = mapped_column(String(300), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    certificate: Mapped[Certificate] = relationship()
+
+    @property
+    def pending(self) -> bool:
+        return self.status == NameRequestStatus.PENDING
+
+
+class Signatory(db.Model):
+    """Someone who signs a course's certificates (or a season's, or a course's in one season):
+    name, title and a picture of the signature, uploaded by an administrator and kept in the
+    core storage. A certificate prints at most two, frozen in its record at each edition."""
+
+    __tablename__ = "certificate_signatory"
+    __table_args__ = (
+        CheckConstraint("course_id IS NOT NULL OR season_id IS NOT NULL", name="has_scope"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    season_id: Mapped[int | None] = mapped_column(
+        ForeignKey("season.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Partner(db.Model):
+    """A partner institution of a course, whose logo its certificates print (set by an
+    administrator; the logo is checked as a picture and kept in the core storage)."""
+
+    __tablename__ = "certificate_partner"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    logo_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

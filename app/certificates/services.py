@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from sqlalchemy.orm import undefer
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.catalog.models import Course
-from app.certificates import codes
+from app.certificates import codes, signatories
 from app.certificates.designs import design_for, render_certificate
 from app.certificates.models import (
     Certificate,
@@ -28,10 +28,12 @@ from app.certificates.models import (
     CertificateDocument,
     CertificateEvent,
     CertificateStatus,
+    NameCorrectionRequest,
+    NameRequestStatus,
 )
 from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
-from app.core.i18n import localise
+from app.core.i18n import country_name, localise
 from app.core.mail import send_template_mail
 from app.core.models import Job
 from app.core.refusals import Refusal
@@ -85,16 +87,37 @@ PLATFORM = Actor(None, "platform")
 
 
 def _printed_details(enrollment: Enrollment, language: str) -> dict:
-    """What the certificate prints about the enrolment, in `language`."""
+    """What the certificate prints about the enrolment, frozen when it is issued: the columns,
+    in `language`, and `printed`, the rest of the record (the course's title and outcomes in
+    every language, so that any later edition in another language repeats the same course)."""
     course = enrollment.course
+    user = enrollment.user
+    titles = {lang: str(localise(course.title, course.language, lang))[:300] for lang in LANGUAGES}
+    printed = {
+        "titles": titles,
+        "outcomes": {
+            lang: [str(localise(outcome, course.language, lang)) for outcome in course.outcomes]
+            for lang in LANGUAGES
+        },
+        "institution": (user.institution.name if user.institution else user.institution_other)
+        or "",
+        "country": user.country_code or "",
+        "season_starts": enrollment.season.starts_on.isoformat(),
+        "season_ends": enrollment.season.ends_on.isoformat(),
+    }
+    if enrollment.cohort is not None:
+        printed["cohort_starts"] = enrollment.cohort.starts_on.isoformat()
+        printed["cohort_ends"] = enrollment.cohort.ends_on.isoformat()
+    printed.update(signatories.signing_for(enrollment.course_id, enrollment.season_id))
     return {
-        "learner_name": enrollment.user.full_name,
-        "course_title": str(localise(course.title, course.language, language))[:300],
+        "learner_name": user.full_name,
+        "course_title": titles[language],
         "hours": course.hours,
         "season_name": enrollment.season.name,
         "cohort_name": enrollment.cohort.name if enrollment.cohort else None,
         "completed_on": enrollment.completed_at.date(),
         "language": language,
+        "printed": printed,
     }
 
 
@@ -140,7 +163,7 @@ def issue_certificate(
     if inserted:
         _audit(certificate, CertificateAction.ISSUED, actor)
         if render:
-            jobs.enqueue("certificates.render", certificate_id=certificate.id)
+            _queue_render(certificate)
     return certificate, inserted
 
 
@@ -174,43 +197,74 @@ def _new_edition(certificate: Certificate, values: dict, unless_since=None) -> b
     return result.rowcount == 1
 
 
-def _todays_details(certificate: Certificate, language: str) -> dict:
-    """What a new edition prints: today's details of the completed enrolment, or (when the
-    enrolment is gone) the certificate's own, in `language`."""
-    enrollment = (
-        enrollments.load_enrollment(certificate.enrollment_id)
-        if certificate.enrollment_id
-        else None
-    )
-    if enrollment is not None and enrollment.completed_at is not None:
-        return _printed_details(enrollment, language)
-    return {"language": language}
+def title_in(certificate: Certificate, language: str) -> str:
+    """The course's title as frozen on the certificate, in `language` (certificates issued
+    before titles were frozen in every language: the one they print)."""
+    return (certificate.printed or {}).get("titles", {}).get(language) or certificate.course_title
 
 
 def reissue(
     certificate: Certificate, actor: Actor, *, render: bool = True, unless_since=None
 ) -> bool:
-    """Print the certificate again from today's details (name, course, design) as a new
-    edition; with `unless_since`, only if it has no edition since then. Whether it did."""
-    details = _todays_details(certificate, certificate.language)
-    if not _new_edition(certificate, details, unless_since):
+    """Print the certificate again as a new edition with today's design, signatories and
+    partners; what it certifies (name, course, hours, dates) stays as issued. With
+    `unless_since`, only if it has no edition since then. Whether it did."""
+    printed = {
+        **(certificate.printed or {}),
+        **signatories.signing_for(certificate.course_id, certificate.season_id),
+    }
+    if not _new_edition(certificate, {"printed": printed}, unless_since):
         return False
     _audit(certificate, CertificateAction.REISSUED, actor)
     if render:
-        jobs.enqueue("certificates.render", certificate_id=certificate.id)
+        _queue_render(certificate)
     return True
 
 
 def change_language(certificate: Certificate, language: str, actor: Actor) -> bool:
-    """Print the certificate in another language (a new edition); False if it already is."""
+    """Make `language` the one the holder downloads; False if it already is.
+
+    Its PDF is printed once per edition (a language already printed is served as stored), and
+    every language printed stays valid: the same edition, the same record.
+    """
     if language not in LANGUAGES:
         raise CertificateError(_l("Choose Spanish, Portuguese or English."))
     if language == certificate.language:
         return False
-    _new_edition(certificate, _todays_details(certificate, language))
-    _audit(certificate, CertificateAction.LANGUAGE, actor, language)
-    jobs.enqueue("certificates.render", certificate_id=certificate.id)
+    result = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == CertificateStatus.VALID)
+        .values(language=language, course_title=title_in(certificate, language))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(certificate)
+    if result.rowcount != 1:
+        raise AlreadyRevoked(_l("This certificate is revoked: restore it first."))
+    if document_of(certificate.id, certificate.edition, language) is not None:
+        return True
+    printed_before = db.session.scalar(
+        select(CertificateEvent.id).where(
+            CertificateEvent.certificate_id == certificate.id,
+            CertificateEvent.action == CertificateAction.LANGUAGE,
+            CertificateEvent.reason == language,
+            CertificateEvent.at >= certificate.edition_at,
+        )
+    )
+    if printed_before is None:
+        _audit(certificate, CertificateAction.LANGUAGE, actor, language)
+    _queue_render(certificate)
     return True
+
+
+def _queue_render(certificate: Certificate) -> None:
+    """Render the certificate's current edition in its current language, after the commit.
+    The task names both, so quick language switches each get the PDF they asked for."""
+    jobs.enqueue(
+        "certificates.render",
+        certificate_id=certificate.id,
+        edition=certificate.edition,
+        language=certificate.language,
+    )
 
 
 # Revoking -----------------------------------------------------------------------------------
@@ -238,6 +292,12 @@ def revoke(certificate: Certificate, reason: str, actor: Actor) -> None:
         raise AlreadyRevoked(_l("This certificate is already revoked."))
     db.session.refresh(certificate)
     _audit(certificate, CertificateAction.REVOKED, actor, reason)
+    tell_holder(
+        certificate,
+        "certificates/mail/revoked",
+        _l("Your certificate was revoked"),
+        reason=reason,
+    )
 
 
 def restore(certificate: Certificate, reason: str, actor: Actor) -> None:
@@ -255,11 +315,21 @@ def restore(certificate: Certificate, reason: str, actor: Actor) -> None:
     _audit(certificate, CertificateAction.RESTORED, actor, reason)
 
 
-def _audit(certificate: Certificate, action: CertificateAction, actor: Actor, reason="") -> None:
+def _audit(
+    certificate: Certificate,
+    action: CertificateAction,
+    actor: Actor,
+    reason="",
+    *,
+    old_name: str | None = None,
+    new_name: str | None = None,
+) -> None:
     db.session.add(
         CertificateEvent(
             certificate_id=certificate.id,
             action=action,
+            old_name=old_name,
+            new_name=new_name,
             actor_id=actor.user_id,
             actor_label=actor.label[:300],
             reason=reason,
@@ -281,28 +351,57 @@ def history(certificate: Certificate) -> list[CertificateEvent]:
 # Rendering ----------------------------------------------------------------------------------
 
 
-def current_document(certificate: Certificate, *, with_data: bool = False):
-    """The stored PDF of the certificate's current edition, or None while it is being made."""
+def document_of(
+    certificate_id: int, edition: int, language: str, *, with_data: bool = False
+) -> CertificateDocument | None:
+    """The stored PDF of one edition of a certificate in one language, or None."""
     query = select(CertificateDocument).where(
-        CertificateDocument.certificate_id == certificate.id,
-        CertificateDocument.edition == certificate.edition,
+        CertificateDocument.certificate_id == certificate_id,
+        CertificateDocument.edition == edition,
+        CertificateDocument.language == language,
     )
     if with_data:
         query = query.options(undefer(CertificateDocument.data))
     return db.session.scalar(query)
 
 
-def printed_values(certificate: Certificate) -> dict:
-    """The design's variables for the certificate (dates unformatted)."""
+def current_document(certificate: Certificate, *, with_data: bool = False):
+    """The stored PDF of the certificate's current edition in the language its holder chose,
+    or None while it is being made."""
+    return document_of(
+        certificate.id, certificate.edition, certificate.language, with_data=with_data
+    )
+
+
+def _dates(printed: dict, start: str, end: str) -> tuple[date, date] | None:
+    if printed.get(start) and printed.get(end):
+        return date.fromisoformat(printed[start]), date.fromisoformat(printed[end])
+    return None
+
+
+def printed_values(certificate: Certificate, language: str | None = None) -> dict:
+    """The design's variables for the certificate in `language` (default: its current one),
+    dates unformatted. Everything comes from the certificate's frozen record."""
+    language = language or certificate.language
+    printed = certificate.printed or {}
+    outcomes = printed.get("outcomes", {})
     return {
         "learner_name": certificate.learner_name,
-        "course_title": certificate.course_title,
+        "course_title": title_in(certificate, language),
         "hours": certificate.hours,
         "season_name": certificate.season_name,
+        "season_dates": _dates(printed, "season_starts", "season_ends"),
         "cohort_name": certificate.cohort_name or "",
+        "cohort_dates": _dates(printed, "cohort_starts", "cohort_ends"),
         "completed_on": certificate.completed_on,
         "issued_on": certificate.issued_at.date(),
-        "language": certificate.language,
+        "language": language,
+        "institution": printed.get("institution", ""),
+        "country": country_name(printed.get("country"), language),
+        "outcomes": outcomes.get(language) or next(iter(outcomes.values()), []),
+        "signatories": printed.get("signatories", []),
+        "partners": printed.get("partners", []),
+        "pictures": signatories.pictures_of(printed),
         "code": certificate.grouped_code,
         "verify_url": verification_url(certificate),
     }
@@ -312,23 +411,33 @@ def verification_url(certificate: Certificate) -> str:
     return external_url("certificates.verify", code=certificate.grouped_code)
 
 
-def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bool]:
-    """Render and store the current edition unless it is stored; and whether this call stored it.
+def render_document(
+    certificate_id: int, edition: int | None = None, language: str | None = None
+) -> tuple[CertificateDocument | None, bool]:
+    """Render and store one edition in one language unless it is stored (default: the current
+    edition in the current language); and whether this call stored it.
 
-    A failed render is tried again (CERTIFICATE_RENDER_ATTEMPTS in all, each time-limited),
-    then RenderFailed. Nothing is written until a whole PDF exists.
+    An edition already replaced is not rendered (None, False): whoever replaced it asked for
+    the new one. What is rendered is read once, at the start, so a language switch or a name
+    correction meanwhile changes nothing in this PDF, which is stored under the edition and
+    language it shows. A failed render is tried again (CERTIFICATE_RENDER_ATTEMPTS in all,
+    each time-limited), then RenderFailed. Nothing is written until a whole PDF exists.
     """
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:
         return None, False
-    found = current_document(certificate)
+    edition = edition or certificate.edition
+    language = language if language in LANGUAGES else certificate.language
+    if edition != certificate.edition:
+        return None, False
+    found = document_of(certificate.id, edition, language)
     if found is not None:
         return found, False
     course_slug = certificate.course_id and db.session.scalar(
         select(Course.slug).where(Course.id == certificate.course_id)
     )
     design = design_for(course_slug)
-    values = printed_values(certificate)
+    values = printed_values(certificate, language)
     attempts = current_app.config["CERTIFICATE_RENDER_ATTEMPTS"]
     for attempt in range(1, attempts + 1):
         try:
@@ -348,11 +457,12 @@ def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bo
                 ) from error
             # A short pause first: a worker short of memory or a busy machine may recover.
             time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
+    # The PDF's bytes are final from here: what is stored, served and checked by SHA-256.
     inserted = insert_or_ignore(
         CertificateDocument,
-        certificate_id=certificate.id,
-        edition=certificate.edition,
-        language=certificate.language,
+        certificate_id=certificate_id,
+        edition=edition,
+        language=language,
         design_version=design.version,
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
@@ -362,49 +472,73 @@ def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bo
     if inserted:
         db.session.execute(
             update(Certificate)
-            .where(Certificate.id == certificate.id)
+            .where(Certificate.id == certificate_id, Certificate.edition == edition)
             .values(design=design.name, design_version=design.version)
             .execution_options(synchronize_session=False)
         )
     db.session.expire(certificate)
-    return current_document(certificate), inserted
+    return document_of(certificate_id, edition, language), inserted
 
 
-def render_and_tell(certificate_id: int) -> tuple[CertificateDocument | None, bool]:
-    """Render the current edition unless it is stored; when this call stores the first
-    edition's PDF, write the learner's "certificate ready" mail in the same transaction, so
+def render_and_tell(
+    certificate_id: int, edition: int | None = None, language: str | None = None
+) -> tuple[CertificateDocument | None, bool]:
+    """Render an edition unless it is stored; when this call stores the certificate's very
+    first PDF, write the learner's "certificate ready" mail in the same transaction, so
     however many calls race, the learner gets it once."""
-    document, stored = render_document(certificate_id)
-    if stored and document.edition == 1:
-        _tell_learner(db.session.get(Certificate, certificate_id))
+    document, stored = render_document(certificate_id, edition, language)
+    if stored and document is not None and document.edition == 1:
+        others = db.session.scalar(
+            select(func.count())
+            .select_from(CertificateDocument)
+            .where(
+                CertificateDocument.certificate_id == certificate_id,
+                CertificateDocument.id != document.id,
+            )
+        )
+        if not others:
+            _tell_learner(db.session.get(Certificate, certificate_id))
     return document, stored
 
 
 @jobs.task("certificates.render")
-def render_task(certificate_id: int) -> None:
-    """Background task: render the current edition; tell the learner when their first is ready."""
-    render_and_tell(certificate_id)
+def render_task(
+    certificate_id: int, edition: int | None = None, language: str | None = None
+) -> None:
+    """Background task: render an edition in a language (default: the current ones); tell
+    the learner when their first PDF is ready."""
+    render_and_tell(certificate_id, edition, language)
 
 
 def _tell_learner(certificate: Certificate) -> None:
+    tell_holder(
+        certificate,
+        "certificates/mail/ready",
+        _l("Your certificate is ready"),
+        dashboard_url=external_url("learning.dashboard"),
+    )
+
+
+def tell_holder(certificate: Certificate, template: str, subject, **context) -> None:
+    """Mail the certificate's holder (if their account still exists), in their language."""
     learner = db.session.get(User, certificate.user_id) if certificate.user_id else None
     if learner is None:
         return
     send_template_mail(
         learner.email,
         learner.locale,
-        "certificates/mail/ready",
-        _l("Your certificate is ready"),
+        template,
+        subject,
         learner=learner,
         certificate=certificate,
-        dashboard_url=external_url("learning.dashboard"),
         verify_url=verification_url(certificate),
+        **context,
     )
 
 
 def request_document(certificate: Certificate) -> None:
     """Ask for the current edition to be rendered (again), e.g. when a download finds none."""
-    jobs.enqueue("certificates.render", certificate_id=certificate.id)
+    _queue_render(certificate)
 
 
 # Bulk issuing -------------------------------------------------------------------------------
@@ -520,6 +654,8 @@ def public_record(certificate: Certificate) -> dict:
         "completed_on": certificate.completed_on.isoformat(),
         "issued_on": certificate.issued_at.date().isoformat(),
         "language": certificate.language,
+        "edition": certificate.edition,
+        "languages": edition_languages(certificate),
         "verification_url": verification_url(certificate),
     }
 
@@ -528,44 +664,68 @@ def public_record(certificate: Certificate) -> dict:
 class FileCheck:
     """What an uploaded file is to a certificate."""
 
-    issued: bool  # byte for byte the PDF of the current edition
+    issued: bool  # byte for byte a PDF of the current edition, in one of its languages
+    language: str | None = None  # the language of that PDF
     earlier_edition_of: datetime | None = None  # an earlier edition's PDF, replaced then
 
 
 def check_file(certificate: Certificate, data: bytes) -> FileCheck:
-    """Compare a file with the PDFs issued for this certificate (by SHA-256)."""
+    """Compare a file with the PDFs issued for this certificate (by SHA-256): every language
+    of the current edition is the issued file; an earlier edition's is not."""
     digest = hashlib.sha256(data).hexdigest()
-    editions = list(
-        db.session.scalars(
-            select(CertificateDocument.edition).where(
-                CertificateDocument.certificate_id == certificate.id,
-                CertificateDocument.sha256 == digest,
-            )
+    matches = db.session.execute(
+        select(CertificateDocument.edition, CertificateDocument.language).where(
+            CertificateDocument.certificate_id == certificate.id,
+            CertificateDocument.sha256 == digest,
         )
-    )
-    if certificate.edition in editions:
-        return FileCheck(issued=True)
-    if editions:
+    ).all()
+    for edition, language in matches:
+        if edition == certificate.edition:
+            return FileCheck(issued=True, language=language)
+    if matches:
         return FileCheck(issued=False, earlier_edition_of=certificate.edition_at)
     return FileCheck(issued=False)
 
 
-def certificates_of(user: User) -> list[tuple[Certificate, bool]]:
-    """The learner's certificates, newest first, each with whether its PDF is ready."""
+def edition_languages(certificate: Certificate) -> list[str]:
+    """The languages the current edition is printed in (each one a valid PDF)."""
+    printed = set(
+        db.session.scalars(
+            select(CertificateDocument.language).where(
+                CertificateDocument.certificate_id == certificate.id,
+                CertificateDocument.edition == certificate.edition,
+            )
+        )
+    )
+    return [language for language in LANGUAGES if language in printed]
+
+
+def certificates_of(user: User) -> list[tuple[Certificate, bool, str | None]]:
+    """The learner's certificates, newest first, each with whether its PDF is ready and the
+    name of a correction waiting for an answer (None: none waits); one query."""
     ready = (
         select(CertificateDocument.id)
         .where(
             CertificateDocument.certificate_id == Certificate.id,
             CertificateDocument.edition == Certificate.edition,
+            CertificateDocument.language == Certificate.language,
         )
         .exists()
     )
+    pending = (
+        select(NameCorrectionRequest.requested_name)
+        .where(
+            NameCorrectionRequest.certificate_id == Certificate.id,
+            NameCorrectionRequest.status == NameRequestStatus.PENDING,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Certificate, ready)
+        select(Certificate, ready, pending)
         .where(Certificate.user_id == user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
-    return [(certificate, bool(is_ready)) for certificate, is_ready in rows]
+    return [(certificate, bool(is_ready), waiting) for certificate, is_ready, waiting in rows]
 
 
 # Administrators' reading ----------------------------------------------------------------------

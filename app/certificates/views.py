@@ -19,8 +19,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.certificates import services
-from app.certificates.forms import CheckFileForm, CodeForm, LanguageChoiceForm
+from app.certificates import corrections, services
+from app.certificates.forms import (
+    CheckFileForm,
+    CodeForm,
+    LanguageChoiceForm,
+    NameCorrectionForm,
+)
 from app.certificates.models import Certificate
 from app.core.views import content_disposition, render_error
 from app.extensions import db, limiter
@@ -59,7 +64,11 @@ def verify_form():
 
 def _page(certificate: Certificate, form: CheckFileForm, check=None, status=200) -> Response:
     html = render_template(
-        "certificates/verify.html", certificate=certificate, form=form, check=check
+        "certificates/verify.html",
+        certificate=certificate,
+        languages=services.edition_languages(certificate),
+        form=form,
+        check=check,
     )
     return _public(Response(html, status=status))
 
@@ -153,3 +162,25 @@ def change_language(certificate_id):
     if changed:
         flash(_("Your certificate is being printed in the language you chose."), "success")
     return redirect(url_for("learning.dashboard"))
+
+
+@bp.post("/certificates/<int:certificate_id>/name")
+@login_required
+def request_name_correction(certificate_id):
+    certificate = _own_certificate(certificate_id)
+    if certificate.user_id != current_user.id:
+        abort(403)
+    form = NameCorrectionForm()
+    if not form.validate():
+        message = next(iter(form.errors.values()), [_("Type the name as it should be printed.")])
+        flash(message[0], "error")
+        return redirect(url_for("learning.dashboard", _anchor="certificates"))
+    try:
+        corrections.request_correction(
+            certificate, form.name.data, form.explanation.data or "", current_user
+        )
+    except services.CertificateError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Your request was sent: an administrator will answer by mail."), "success")
+    return redirect(url_for("learning.dashboard", _anchor="certificates"))

@@ -61,16 +61,18 @@ def count(model, **where) -> int:
     return db.session.scalar(query)
 
 
-def stored_pdf(certificate) -> bytes:
+def stored_pdf(certificate, language=None, edition=None) -> bytes:
+    """The stored PDF of an edition in a language (default: the current ones)."""
     document = db.session.scalar(
         select(CertificateDocument)
         .where(
             CertificateDocument.certificate_id == certificate.id,
-            CertificateDocument.edition == certificate.edition,
+            CertificateDocument.edition == (edition or certificate.edition),
+            CertificateDocument.language == (language or certificate.language),
         )
         .options(undefer(CertificateDocument.data))
     )
-    assert document is not None, "no PDF stored for the current edition"
+    assert document is not None, "no PDF stored for that edition and language"
     return document.data
 
 

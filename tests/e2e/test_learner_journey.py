@@ -1,5 +1,6 @@
 """Journey (a): a learner registers in Spanish, takes a self-paced course, completes it and
-downloads the certificate, printed in Spanish with a QR code of its verification page."""
+downloads the certificate, printed in Spanish with a QR code of its verification page, then
+prints it in Portuguese too while the Spanish PDF still verifies."""
 
 import re
 from pathlib import Path
@@ -127,3 +128,33 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
     )
     (url,) = qr_codes(pdf)
     assert url.startswith(live_server.url + "/verify/") and url.replace("-", "").endswith(code)
+
+    # She prints it in Portuguese too: a second PDF of the same edition, while the Spanish
+    # one she may already have sent someone still verifies.
+    page.goto("/dashboard")
+    page.get_by_label("Idioma del certificado").select_option("pt")
+    page.get_by_role("button", name="Imprimirlo en este idioma").click()
+    page.wait_for_url("**/dashboard")
+    assert_accessible(page)
+    snapshot(page, "a6-dashboard-second-language")
+    for _ in range(60):  # the Portuguese PDF is rendered in the background
+        if live_server.query(
+            "SELECT 1 FROM certificate_document d JOIN certificate c ON c.id = d.certificate_id "
+            "WHERE c.code = ? AND d.language = 'pt'",
+            code,
+        ):
+            break
+        page.wait_for_timeout(500)
+    page.reload()
+    portuguese = downloaded(page, page.get_by_role("link", name="Descargar el certificado (PDF)"))
+    assert "Certificado de conclusão" in pdf_text(portuguese) and portuguese != pdf
+
+    page.goto(url)
+    assert "Português" in page.content() and "Español" in page.content()
+    spanish_file = Path(snapshot(page, "a7-verification")).with_name("certificate-es.pdf")
+    spanish_file.write_bytes(pdf)
+    page.get_by_label("PDF del certificado").set_input_files(str(spanish_file))
+    page.get_by_role("button", name="Comprobar el archivo").click()
+    page.get_by_text("Este archivo es, byte a byte, el PDF emitido").wait_for()
+    assert_accessible(page)
+    snapshot(page, "a8-verification-first-language-still-valid")
