@@ -99,8 +99,12 @@ def _printed_details(enrollment: Enrollment, language: str) -> dict:
             lang: [str(localise(outcome, course.language, lang)) for outcome in course.outcomes]
             for lang in LANGUAGES
         },
-        "institution": (user.institution.name if user.institution else user.institution_other)
-        or "",
+        # A listed institution prints its name in the certificate's language.
+        "institutions": {
+            lang: (user.institution.name_in(lang) if user.institution else user.institution_other)
+            or ""
+            for lang in LANGUAGES
+        },
         "country": user.country_code or "",
         "season_starts": enrollment.season.starts_on.isoformat(),
         "season_ends": enrollment.season.ends_on.isoformat(),
@@ -396,7 +400,8 @@ def printed_values(certificate: Certificate, language: str | None = None) -> dic
         "completed_on": certificate.completed_on,
         "issued_on": certificate.issued_at.date(),
         "language": language,
-        "institution": printed.get("institution", ""),
+        "institution": printed.get("institutions", {}).get(language)
+        or printed.get("institution", ""),  # certificates issued before names had languages
         "country": country_name(printed.get("country"), language),
         "outcomes": outcomes.get(language) or next(iter(outcomes.values()), []),
         "signatories": printed.get("signatories", []),

@@ -8,7 +8,7 @@ index takes the language). Events gain the old and new name of a correction and 
 actions; name correction requests, signatories and partners get tables of their own.
 
 Revision ID: 4d3b1e4db612
-Revises: e4a7c1f92d3b
+Revises: 56ca47a2cc14
 Create Date: 2026-12-03 08:20:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '4d3b1e4db612'
-down_revision = 'e4a7c1f92d3b'
+down_revision = '56ca47a2cc14'
 branch_labels = None
 depends_on = None
 

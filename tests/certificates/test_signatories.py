@@ -130,7 +130,7 @@ def test_the_certificate_names_signatories_institution_season_and_outcomes(
         "Carlos Coordenador",
         "Coordenador acadêmico",
         "SENAI",
-        institution.name,
+        institution.name_in("pt"),  # a listed institution: its name in the certificate's language
         "Brasil",  # the country in the certificate's language
         "Test season (",  # with its dates, in Portuguese:
         " de 2026 – ",
