@@ -63,6 +63,8 @@ class Certificate(db.Model):
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # Its place in the Bitstring Status Lists (app/certificates/credentials/status.py).
+    credential_status_index: Mapped[int | None] = mapped_column(unique=True)
 
     documents: Mapped[list["CertificateDocument"]] = relationship(
         back_populates="certificate",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import undefer
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.catalog.models import Course
-from app.certificates import codes
+from app.certificates import codes, signing
 from app.certificates.designs import design_for, render_certificate
 from app.certificates.models import (
     Certificate,
@@ -237,6 +237,7 @@ def revoke(certificate: Certificate, reason: str, actor: Actor) -> None:
     if result.rowcount != 1:
         raise AlreadyRevoked(_l("This certificate is already revoked."))
     db.session.refresh(certificate)
+    signing.record_status_change(certificate)
     _audit(certificate, CertificateAction.REVOKED, actor, reason)
 
 
@@ -252,6 +253,7 @@ def restore(certificate: Certificate, reason: str, actor: Actor) -> None:
     if result.rowcount != 1:
         raise NotRevoked(_l("This certificate is not revoked."))
     db.session.refresh(certificate)
+    signing.record_status_change(certificate)
     _audit(certificate, CertificateAction.RESTORED, actor, reason)
 
 
@@ -348,6 +350,8 @@ def render_document(certificate_id: int) -> tuple[CertificateDocument | None, bo
                 ) from error
             # A short pause first: a worker short of memory or a busy machine may recover.
             time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
+    # The credential embedded and the PDF signed, or RenderFailed: nothing stored half-signed.
+    pdf = signing.seal(certificate, pdf)
     inserted = insert_or_ignore(
         CertificateDocument,
         certificate_id=certificate.id,
