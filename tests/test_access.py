@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
-from app.certificates.services import issue_certificate
+from app.certificates.services import issue_certificate, render_document
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
@@ -90,6 +90,9 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.verify_json",
     "certificates.check_file",
+    "credentials.did_document",
+    "credentials.status_list",
+    "credentials.public_credential",
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
@@ -139,12 +142,14 @@ def sample(institutions, make_user, small_course):
     submission = capstones.start_submission(place, capstone)
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     certificate = certificate_for(someone, small_course)
+    render_document(certificate.id)  # its credential and status list exist
     job = jobs.start_job("certificates.issue", "A season", None)
     db.session.commit()
     return {
         "certificate_id": certificate.id,
         "code": certificate.grouped_code,
         "job_id": job.id,
+        "list_id": 1,
         "submission_id": submission.id,
         "file_token": submission.history[0].files[0].token,
         "item_id": capstone.id,

@@ -12,7 +12,7 @@ indexed. Status lists are not cached long, so a revocation shows within a minute
 
 import json
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,14 +55,19 @@ def status_list(list_id):
     return _json(stored, cache="public, max-age=60")
 
 
-def _credential_of(certificate) -> dict | None:
+NOT_READY = object()
+
+
+def _credential_of(certificate):
+    """The credential the current PDF carries; NOT_READY while the PDF is being made; None
+    for a PDF stored before credentials existed (re-issuing it makes one)."""
     document = services.current_document(certificate, with_data=True)
     if document is None:
-        return None
+        return NOT_READY
     try:
         return signing.embedded_credential(document.data)
     except signing.NoCredential:
-        return None  # a PDF stored before credentials existed
+        return None
 
 
 @bp.get("/credentials/<path:code>.json")
@@ -72,7 +77,7 @@ def public_credential(code):
     if certificate is None or certificate.revoked:
         return _json({"error": "not_found"}, status_code=404, cache="no-store")
     credential = _credential_of(certificate)
-    if credential is None:
+    if credential is None or credential is NOT_READY:
         return _json({"error": "not_ready"}, status_code=404, cache="no-store")
     response = _json(credential, cache="no-store")
     response.headers["Content-Disposition"] = content_disposition(
@@ -90,6 +95,11 @@ def download(certificate_id):
     credential = _credential_of(certificate)
     if credential is None:
         abort(404)
+    if credential is NOT_READY:
+        # Signed with the PDF: ask for it, as the PDF download does.
+        services.request_document(certificate)
+        page = render_template("certificates/preparing.html", certificate=certificate)
+        return Response(page, status=202)
     response = _json(credential, cache="private, no-store")
     response.headers["Content-Disposition"] = content_disposition(
         "attachment", f"credential-{certificate.grouped_code}.json"
