@@ -117,7 +117,8 @@ def test_the_dcc_verifier_refuses_a_status_list_signed_by_someone_else(
     credential = signing.embedded_credential(stored_pdf(certificate))
     # The credential points at a list the server does not serve: verification fails.
     credential_elsewhere = copy.deepcopy(credential)
-    credential_elsewhere["credentialStatus"]["statusListCredential"] = f"{served}/credentials/status/9"
+    elsewhere = f"{served}/credentials/status/9"
+    credential_elsewhere["credentialStatus"]["statusListCredential"] = elsewhere
     results = dcc_verify(served, {"fresh": credential, "elsewhere": credential_elsewhere})
     assert results["fresh"]["verified"] is True, results["fresh"]
     assert results["elsewhere"]["verified"] is False
