@@ -568,3 +568,20 @@ def test_verify_credential_fetches_from_the_urls_when_not_given(client, certific
         "http://127.0.0.1:5000/.well-known/did.json",
         credential["credentialStatus"]["statusListCredential"],
     ]
+
+
+def test_verify_credential_fetches_the_did_document_and_list_over_http(
+    app, served, make_user, small_course, tmp_path
+):
+    certificate = certificate_of(complete(make_user(full_name="Ana Souza"), small_course))
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(stored_pdf(certificate))
+    result = run(app, "verify-credential", path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["issuer"] == "did:web:" + served.replace(
+        "http://", ""
+    ).replace(":", "%3A")
+    services.revoke(certificate, "Plagiarised capstone", services.PLATFORM)
+    db.session.commit()
+    result = run(app, "verify-credential", path)
+    assert result.exit_code == 1 and json.loads(result.output)["revoked"] is True

@@ -11,11 +11,9 @@ import copy
 import json
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.certificates import services, signing
 from app.extensions import db
@@ -34,21 +32,6 @@ MISSING = [
 ]
 SKIP_MESSAGE = "DCC VERIFIER TESTS SKIPPED: missing " + ", ".join(MISSING) if MISSING else ""
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=SKIP_MESSAGE)
-
-
-@pytest.fixture
-def served(app, monkeypatch, tmp_path):
-    """This application on a local port, BASE_URL (so its did:web) naming that port, with a
-    keyring of the test's own."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    monkeypatch.setitem(app.config, "BASE_URL", url)
-    monkeypatch.setitem(app.config, "CREDENTIAL_KEYS_DIR", str(tmp_path / "keys"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def dcc_verify(server: str, credentials: dict) -> dict:
