@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -585,3 +586,22 @@ def test_verify_credential_fetches_the_did_document_and_list_over_http(
     db.session.commit()
     result = run(app, "verify-credential", path)
     assert result.exit_code == 1 and json.loads(result.output)["revoked"] is True
+
+
+def test_simultaneous_revocations_all_reach_the_status_list(app, client, make_user, small_course):
+    from tests.certificates.test_issuance import _together
+
+    certificates = [certificate_of(complete(make_user(), small_course)) for _ in range(4)]
+    credentials = [signing.embedded_credential(stored_pdf(c)) for c in certificates]
+    ids = [c.id for c in certificates]
+    lock = threading.Lock()
+
+    def revoke_one():
+        with lock:
+            certificate_id = ids.pop()
+        services.revoke(db.session.get(Certificate, certificate_id), "Fraud", services.PLATFORM)
+
+    assert _together(app, len(certificates), revoke_one) == []
+    for credential in credentials:
+        result = verified(client, credential)
+        assert result.signature and result.revoked is True, result.problems
