@@ -111,7 +111,10 @@ def sign_pdf(pdf: bytes, credential: bytes, keys: SigningKeys) -> bytes:
         reason="Certificate issued",
     )
     output = io.BytesIO()
-    signers.sign_pdf(writer, metadata, signer=signer, output=output)
+    # Room for the CMS signature, given rather than estimated: pyHanko would otherwise sign
+    # twice (once to measure). The chain's certificates are most of it.
+    reserved = 4096 + 2 * sum(len(certificate.dump()) for certificate in chain)
+    signers.sign_pdf(writer, metadata, signer=signer, output=output, bytes_reserved=reserved)
     return output.getvalue()
 
 
