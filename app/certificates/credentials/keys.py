@@ -186,15 +186,21 @@ def load_signing_keys(where: Path | None = None) -> SigningKeys:
         pdf_source,
         "PDF signing key",
     )
-    if not isinstance(pdf_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-        raise KeyProblem(f"{pdf_source} is not an RSA or EC key: PDFs are signed with those")
     chain = _read_chain(where / entry.pdf_certificate)
-    if chain[0].public_key().public_numbers() != pdf_key.public_key().public_numbers():
-        raise KeyProblem(
-            f"the PDF signing key ({pdf_source}) does not belong to the certificate "
-            f"{where / entry.pdf_certificate}"
-        )
+    _check_pdf_pair(pdf_key, pdf_source, chain, where / entry.pdf_certificate)
     return SigningKeys(entry, key, pdf_key, chain)
+
+
+def _check_pdf_pair(key, key_source: str, chain: list[x509.Certificate], chain_source) -> None:
+    """KeyProblem unless `key` is an RSA or EC key and the first certificate's own."""
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise KeyProblem(f"{key_source} is not an RSA or EC key: PDFs are signed with those")
+    if chain[0].public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ) != key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ):
+        raise KeyProblem(f"{key_source} is not the key of the certificate {chain_source}")
 
 
 def _read_chain(path: Path) -> list[x509.Certificate]:
@@ -310,8 +316,7 @@ def _new_entry(
         document_key = _private_key(
             _read_pem(pdf_key, None, "PDF signing key"), str(pdf_key), "PDF signing key"
         )
-        if chain[0].public_key().public_numbers() != document_key.public_key().public_numbers():
-            raise KeyProblem(f"{pdf_key} is not the key of the certificate {pdf_certificate}")
+        _check_pdf_pair(document_key, str(pdf_key), chain, pdf_certificate)
         chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     else:
         document_key = ec.generate_private_key(ec.SECP256R1())
