@@ -40,7 +40,8 @@ def did_document():
         entries = keys.read_keyring(keys.folder())
     except keys.KeyProblem:
         entries = []
-    return _json(did.did_document(did.issuer_did(), entries), cache="public, max-age=300")
+    # Revalidated each time: a new key must be known as soon as it signs.
+    return _json(did.did_document(did.issuer_did(), entries), cache="no-cache")
 
 
 @bp.get("/credentials/status/<int:list_id>")
