@@ -605,3 +605,33 @@ def test_simultaneous_revocations_all_reach_the_status_list(app, client, make_us
     for credential in credentials:
         result = verified(client, credential)
         assert result.signature and result.revoked is True, result.problems
+
+
+def test_huge_or_hostile_inputs_are_refused(app, client, certificate, tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:
+        file.truncate(21 * 1024 * 1024)
+    result = run(app, "verify-credential", huge)
+    assert result.exit_code == 1 and "far larger" in result.output
+    assert client.get("/credentials/status/99999999999999").status_code == 404
+    # A compressed list that would unpack to far more than any list: refused, not unpacked.
+    bomb = multibase.base64url(gzip.compress(bytes(20 * 1024 * 1024)))
+    with pytest.raises(ValueError, match="larger"):
+        status.decode(bomb)
+    with pytest.raises(ValueError):
+        status.decode("not multibase")
+    with pytest.raises(ValueError):
+        status.is_set(status.decode(status.encode([])), status.LIST_SIZE)
+
+
+def test_a_bulk_issue_with_an_unusable_key_fails_each_unit_with_the_reason(
+    app, make_user, small_course, own_keyring
+):
+    entry = keys.create_key()
+    (own_keyring / entry.private_file).unlink()
+    places = [completed_place(make_user(), small_course) for _ in range(2)]
+    result = run(app, "issue", "--season", places[0].season.name)
+    assert result.exit_code == 1
+    assert "0 of 2 certificates issued, 2 failed" in result.output
+    assert result.output.count("could not be signed") == 2 and "is missing" in result.output
+    assert count(CertificateDocument) == 0
