@@ -266,7 +266,7 @@ def _read_json_file(path: Path, what: str) -> dict:
         raise click.ClickException(f"the {what} file is far too large")
     try:
         found = json.loads(path.read_bytes())
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise click.ClickException(f"the {what} file is not JSON") from error
     if not isinstance(found, dict):
         raise click.ClickException(f"the {what} file is not a JSON object")

@@ -546,6 +546,7 @@ def test_verify_credential_needs_no_database(app, client, certificate, tmp_path,
         (b"%PDF-1.7\n%%EOF", "no embedded files"),
         (b"not json", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
+        (b"[" * 200_000 + b"]" * 200_000, "not JSON"),
     ],
 )
 def test_verify_credential_refuses_what_is_no_credential(app, tmp_path, content, words):
