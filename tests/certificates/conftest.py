@@ -1,5 +1,6 @@
-"""Fixtures of the certificate tests."""
+"""Fixtures of the certificate tests, and a loud line when the outside verifiers are missing."""
 
+import shutil
 import threading
 
 import pytest
@@ -19,3 +20,15 @@ def served(app, monkeypatch, tmp_path):
     yield url
     server.shutdown()
     thread.join(timeout=10)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.certificates.test_dcc_verifier import SKIP_MESSAGE
+
+    missing = [SKIP_MESSAGE] if SKIP_MESSAGE else []
+    if shutil.which("pdfsig") is None:
+        missing.append("PDF SIGNATURE TESTS SKIPPED: pdfsig missing (Debian package poppler-utils)")
+    for message in missing:
+        terminalreporter.write_line("!" * 78, red=True)
+        terminalreporter.write_line(message, red=True, bold=True)
+        terminalreporter.write_line("!" * 78, red=True)
