@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 # Test processes (pytest-xdist): 2 suits a 2-core machine; PYTEST_WORKERS=0 runs serially.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench setup browser-tools redis-server check-system translations extract-messages update-catalogs lint clean
+.PHONY: run test bench setup browser-tools redis-server credential-tools check-system translations extract-messages update-catalogs lint clean
 
 run: setup
 	AULA_ENV=development $(FLASK) db upgrade
@@ -15,7 +15,7 @@ run: setup
 	AULA_ENV=development $(FLASK) demo setup
 	AULA_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup browser-tools redis-server
+test: setup browser-tools redis-server credential-tools
 	$(BIN)/ruff check app tests scripts migrations/env.py
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -36,6 +36,20 @@ browser-tools:
 	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null \
 	  && npm ci --silent --no-audit --no-fund; } \
 	  || echo "!!! npm is missing: the browser tests will be skipped"
+
+# Credential tests: Poppler's pdfsig checks the PDF signatures, and the Digital Credentials
+# Consortium's verifier (Node, npm packages in tests/certificates/dcc) checks the credentials;
+# without them those tests are skipped, loudly.
+credential-tools:
+	@command -v pdfsig >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's poppler-utils (pdfsig) for the PDF signature tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+	      || echo "!!! could not install poppler-utils: the PDF signature tests will be skipped"; \
+	  else echo "!!! pdfsig is missing (sudo apt-get install poppler-utils): the PDF signature tests will be skipped"; fi; }
+	@test -d tests/certificates/dcc/node_modules/@digitalcredentials/vc || { command -v npm >/dev/null \
+	  && (cd tests/certificates/dcc && npm ci --silent --no-audit --no-fund); } \
+	  || echo "!!! npm is missing: the credential tests with the DCC verifier will be skipped"
 
 # The job tests need a real Redis: each test worker starts its own redis-server (or uses
 # TEST_REDIS_URL); without one they are skipped, loudly.

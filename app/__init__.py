@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.capstones.views import bp as capstones
     from app.catalog.views import bp as catalog
     from app.certificates.admin_views import bp as certificates_admin
+    from app.certificates.credential_views import bp as credentials
     from app.certificates.views import bp as certificates
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         capstones_admin,
         certificates,
         certificates_admin,
+        credentials,
         visits,
         visits_admin,
     ):

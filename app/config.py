@@ -177,6 +177,10 @@ def load_config(instance_path: str) -> dict:
         "CERTIFICATE_ISSUER_LOGO": os.environ.get("CERTIFICATE_ISSUER_LOGO") or "",
         "CERTIFICATE_RENDER_SECONDS": _env_int("CERTIFICATE_RENDER_SECONDS", 30),
         "CERTIFICATE_RENDER_ATTEMPTS": _env_int("CERTIFICATE_RENDER_ATTEMPTS", 3),
+        # Credentials: the keyring (public keys listed, private keys as files unless given in
+        # CREDENTIAL_SIGNING_KEY / CREDENTIAL_PDF_KEY); see app/certificates/credentials/keys.py.
+        "CREDENTIAL_KEYS_DIR": os.environ.get("CREDENTIAL_KEYS_DIR")
+        or str(instance / "credential-keys"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour",
     }
 

@@ -1,7 +1,8 @@
 """Certificate figures for `make bench`: rendering, bulk issue, worker memory, verification SQL.
 
-Render time beside WeasyPrint's empty page, a bulk issue with 1 and 2 job workers, a worker's
-memory after many renders, and the SQL of the verification page.
+Render time beside WeasyPrint's empty page, and with signing (the credential and the PDF's
+signature) beside it; verifying credentials; a bulk issue with 1 and 2 job workers (which sign
+too), a worker's memory after many renders, and the SQL of the verification page.
 
 Run from the repository root: `.venv/bin/python -m bench.certificates` (options: --help).
 Everything is built in a temporary folder (SQLite, WAL) or, with --postgres, in databases of
@@ -229,7 +230,8 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
     from weasyprint import HTML
 
     from app.catalog.models import Course
-    from app.certificates import services
+    from app.certificates import services, signing
+    from app.certificates.credentials.keys import load_signing_keys
     from app.certificates.designs import certificate_document, design_for, render_certificate
     from app.certificates.models import Certificate
     from app.core.pdf import render_pdf
@@ -247,6 +249,9 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
             ("html", "  of which: HTML from the design (Jinja, QR code)"),
             ("layout", "  of which: WeasyPrint layout (HTML().render())"),
             ("write", "  of which: WeasyPrint drawing and PDF output (write_pdf())"),
+            ("sign", "signing (signing.seal): credential + PDF"),
+            ("credential", "  of which: the credential (RDFC-1.0, Ed25519)"),
+            ("render_sign", "certificate rendered and signed (render_certificate + seal)"),
         )
     }
     with app.app_context():
@@ -260,8 +265,11 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
         if not rows:
             sys.exit("the base database has no certificate to render")
         signed = signed_parts()
-        samples = [({**services.printed_values(c), **signed}, design_for(slug)) for c, slug in rows]
+        samples = [
+            ({**services.printed_values(c), **signed}, design_for(slug), c.id) for c, slug in rows
+        ]
         size = 0
+        keys = load_signing_keys()  # made on first use (development profile)
 
         def render_inline(values, design):
             return render_pdf(*certificate_document(values, design), fonts_key=design.fonts_key)
@@ -277,11 +285,19 @@ def measure_renders(store: Store, rounds: int) -> tuple[dict[str, Timing], int]:
             return result
 
         for index in range(WARM_UP + rounds):
-            values, design = samples[index % len(samples)]
+            values, design, certificate_id = samples[index % len(samples)]
             timed("floor", lambda: HTML(string=EMPTY_PAGE).write_pdf())
             timed("floor_helper", render_pdf, EMPTY_PAGE, None, timeout=seconds)
             timed("inline", render_inline, values, design)
-            size = len(timed("helper", render_certificate, values, design))
+            pdf = timed("helper", render_certificate, values, design)
+            certificate = db.session.get(Certificate, certificate_id)
+            signed = timed("sign", signing.seal, certificate, pdf)
+            timings["render_sign"].seconds.append(
+                timings["helper"].seconds[-1] + timings["sign"].seconds[-1]
+            )
+            size = len(signed)
+            timed("credential", signing.signed_credential, certificate, keys)
+            db.session.rollback()  # the status places drawn are not kept
             html, files = timed("html", certificate_document, values, design)
             document = timed("layout", layout, html, files, design)
             timed("write", document.write_pdf)
@@ -343,6 +359,72 @@ def render_table(timings: dict[str, Timing]) -> list[list[str]]:
             ]
         )
     return rows
+
+
+# Verifying credentials ------------------------------------------------------------------------
+
+
+def measure_verification(store: Store, count: int) -> tuple[Timing, float, int]:
+    """`count` credentials checked by verify-credential's function, one at a time, warm, with
+    the DID document and status list given (as `verify-credential --did-document F
+    --status-list F` does): credentials of the base database's certificates, signed first.
+    Returns the timing, the wall time of all, and how many distinct credentials."""
+    from sqlalchemy import select
+
+    from app.certificates import signing
+    from app.certificates.credentials import did, keys, status
+    from app.certificates.credentials.verify import verify_credential
+    from app.certificates.models import Certificate
+    from app.extensions import db
+
+    app = make_app(app_env(store.database("base")))
+    with app.app_context():
+        signing_keys = keys.load_signing_keys()
+        certificates = list(
+            db.session.scalars(select(Certificate).order_by(Certificate.id).limit(count))
+        )
+        credentials = [signing.signed_credential(c, signing_keys) for c in certificates]
+        lists = {
+            entry["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
+            for entry in credentials
+        }
+        status_lists = {
+            status.list_url(int(n)): status.signed_list(int(n), signing_keys) for n in lists
+        }
+        document = did.did_document(did.issuer_did(), keys.read_keyring(keys.folder()))
+        db.session.rollback()  # the status places drawn are not kept
+
+        def check(credential):
+            url = credential["credentialStatus"]["statusListCredential"]
+            return verify_credential(
+                credential, did_document=document, status_list=status_lists[url]
+            )
+
+        for credential in credentials[:WARM_UP]:
+            assert check(credential).verified
+        timing = Timing(f"verify-credential's function, per credential ({count}, warm)")
+        began = time.perf_counter()
+        for index in range(count):
+            started = time.perf_counter()
+            result = check(credentials[index % len(credentials)])
+            timing.seconds.append(time.perf_counter() - started)
+            if not result.verified:
+                sys.exit(f"a credential did not verify: {result.problems}")
+        wall = time.perf_counter() - began
+    dispose(app)
+    return timing, wall, len(credentials)
+
+
+def verification_bench_table(timing: Timing, wall: float) -> list[list[str]]:
+    return [
+        ["verifying", "median ms", "p95 ms", f"all {len(timing.seconds)} s"],
+        [
+            timing.name,
+            f"{timing.median * 1000:.1f}",
+            f"{timing.p95 * 1000:.1f}",
+            f"{wall:.1f}",
+        ],
+    ]
 
 
 # Bulk issue -----------------------------------------------------------------------------------
@@ -749,6 +831,9 @@ def main() -> None:
         "--certificates", type=int, default=500, help="certificates a bulk issue issues (500)"
     )
     parser.add_argument(
+        "--credentials", type=int, default=1000, help="credentials verified one by one (1000)"
+    )
+    parser.add_argument(
         "--memory-renders",
         type=int,
         default=1000,
@@ -774,10 +859,12 @@ def main() -> None:
         help="only the render table (no bulk issue, memory or verification figures)",
     )
     options = parser.parse_args()
-    if options.renders < 1 or options.certificates < 1:
-        parser.error("--renders and --certificates must be at least 1")
+    if options.renders < 1 or options.certificates < 1 or options.credentials < 1:
+        parser.error("--renders, --certificates and --credentials must be at least 1")
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="aula-bench-certificates-"))
+    # The credentials' keyring, made on first use and shared by every process of the run.
+    os.environ["CREDENTIAL_KEYS_DIR"] = str(folder / "credential-keys")
     store = Store(folder, options.postgres)
     token = f"{os.getpid()}-{secrets.token_hex(3)}"
     queues: list[str] = []
@@ -795,6 +882,8 @@ def main() -> None:
                 f"{single / timings['floor'].median:.1f})"
             )
             return
+        print(f"Verifying {options.credentials} credentials...", file=sys.stderr)
+        verifying = measure_verification(store, options.credentials)
         prepare_for_issue(store)
         runs = []
         for workers in (1, 2):
@@ -831,11 +920,13 @@ def main() -> None:
     from app.core.pdf import RENDERS_PER_PROCESS
 
     tables = [("Rendering one certificate", render_table(timings))]
+    tables.append(("Verifying credentials", verification_bench_table(verifying[0], verifying[1])))
     tables.append((f"Issuing {options.certificates} certificates", bulk_table(runs, single)))
     if memory:
         tables.append(("Worker memory", memory_table(memory)))
     tables.append(("Verification page", verification_table(verify)))
     ratio = single / timings["floor"].median
+    signed_ratio = timings["render_sign"].median / single
     if use_redis:
         how = (
             "`flask jobs worker --burst` processes (RQ on Redis) started; wall time until the "
@@ -850,6 +941,13 @@ def main() -> None:
         f"Render: median of {options.renders} after {WARM_UP} to warm up, interleaved, "
         f"certificates of the database in turn (default design, {pdf_size / 1024:.0f} KB PDF). "
         f"A job's render is {ratio:.1f}× the empty page (target: under 1.5×).",
+        f"Signing (credential + PAdES PDF signature, signing.seal) takes "
+        f"{timings['sign'].median * 1000:.0f} ms: a certificate rendered and signed is "
+        f"{signed_ratio:.2f}× today's render, in the same run (the bulk issue below signs too).",
+        f"Verifying: {options.credentials} verifications of {verifying[2]} distinct credentials "
+        "in one process after "
+        f"{WARM_UP} to warm up, proof (RDFC-1.0 + Ed25519) and status (the list's own proof "
+        "and bit) each time, DID document and status list given as files would be.",
         f"Bulk issue: `services.start_bulk_issue` of {options.certificates} completed "
         f"enrolments (of {completed}) with no certificate yet, committed, then {how} "
         "Ratios to the median render through the helper: of the wall time to "

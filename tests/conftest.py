@@ -108,10 +108,17 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     os.environ["DATABASE_URL"] = database_url
     # Failed renders are retried at once: the pauses between tries are for real outages.
-    application = create_app({"TESTING": True, "RENDER_RETRY_PAUSE": 0.01})
+    # Credential keys: this worker's own keyring, made on first use.
+    application = create_app(
+        {
+            "TESTING": True,
+            "RENDER_RETRY_PAUSE": 0.01,
+            "CREDENTIAL_KEYS_DIR": str(tmp_path_factory.mktemp("credential-keys")),
+        }
+    )
     application.test_client_class = IsolatedClient
     with application.app_context():
         db.create_all()  # tests only; migrations are tested on their own database

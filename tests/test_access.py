@@ -13,7 +13,7 @@ from app.accounts.models import Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
 from app.certificates import corrections, signatories
-from app.certificates.services import issue_certificate
+from app.certificates.services import issue_certificate, render_document
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
@@ -105,6 +105,9 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.verify_json",
     "certificates.check_file",
+    "credentials.did_document",
+    "credentials.status_list",
+    "credentials.public_credential",
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
@@ -159,6 +162,7 @@ def sample(institutions, make_user, small_course):
         course_id=small_course.id, season_id=None, name="Ana", title="Directora", signature=PNG
     )
     partner = signatories.add_partner(course_id=small_course.id, name="SENAI", logo=PNG)
+    render_document(certificate.id)  # its credential and status list exist
     job = jobs.start_job("certificates.issue", "A season", None)
     db.session.commit()
     return {
@@ -168,6 +172,7 @@ def sample(institutions, make_user, small_course):
         "signatory_id": signatory.id,
         "partner_id": partner.id,
         "job_id": job.id,
+        "list_id": 1,
         "submission_id": submission.id,
         "file_token": submission.history[0].files[0].token,
         "item_id": capstone.id,

@@ -174,3 +174,144 @@ def verify(code, pdf):
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     if not ok:
         raise SystemExit(1)
+
+
+# Keys and credentials -------------------------------------------------------------------------
+
+keys_cli = click.Group("keys", help="The issuer's signing keys (credentials and PDFs).")
+certificates_cli.add_command(keys_cli)
+
+_PDF_OPTIONS = [
+    click.option(
+        "--pdf-certificate",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="An X.509 certificate (PEM, with its chain) the institution provides for signing "
+        "PDFs; without it a self-signed one is made.",
+    ),
+    click.option(
+        "--pdf-key",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="With --pdf-certificate: its private key (PEM, unencrypted).",
+    ),
+]
+
+
+def _pdf_options(function):
+    for option in reversed(_PDF_OPTIONS):
+        function = option(function)
+    return function
+
+
+def _check_pdf_options(pdf_certificate, pdf_key) -> None:
+    if (pdf_certificate is None) != (pdf_key is None):
+        raise click.UsageError("give --pdf-certificate and --pdf-key together")
+
+
+def _describe(entry) -> str:
+    from app.certificates.credentials import did
+
+    state = f"retired {entry.retired}" if entry.retired else "in use"
+    return f"{did.method_id(did.issuer_did(), entry)}  {entry.created}  {state}"
+
+
+@keys_cli.command("create")
+@_pdf_options
+def keys_create(pdf_certificate, pdf_key):
+    """Make the first signing key (Ed25519) and the PDF signing certificate."""
+    from app.certificates.credentials import keys
+
+    _check_pdf_options(pdf_certificate, pdf_key)
+    try:
+        entry = keys.create_key(pdf_certificate=pdf_certificate, pdf_key=pdf_key)
+    except keys.KeyProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"created: {_describe(entry)}")
+    click.echo(f"private keys in {keys.folder()} (keep them there, or in the environment)")
+
+
+@keys_cli.command("rotate")
+@_pdf_options
+def keys_rotate(pdf_certificate, pdf_key):
+    """Sign with a new key from now on; the old one stays in the DID document."""
+    from app.certificates.credentials import keys
+
+    _check_pdf_options(pdf_certificate, pdf_key)
+    try:
+        old, new = keys.rotate_key(pdf_certificate=pdf_certificate, pdf_key=pdf_key)
+    except keys.KeyProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    if old is not None:
+        click.echo(f"retired: {old.id} (still listed: what it signed still verifies)")
+    click.echo(f"in use:  {_describe(new)}")
+
+
+@keys_cli.command("list")
+def keys_list():
+    """The keys of the keyring, oldest first."""
+    from app.certificates.credentials import keys
+
+    try:
+        entries = keys.read_keyring(keys.folder())
+    except keys.KeyProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    if not entries:
+        click.echo(f"no keys in {keys.folder()}: run `flask certificates keys create`")
+        return
+    for entry in entries:
+        click.echo(_describe(entry))
+
+
+def _read_json_file(path: Path, what: str) -> dict:
+    if path.stat().st_size > MAX_CHECKED_FILE:
+        raise click.ClickException(f"the {what} file is far too large")
+    try:
+        found = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as error:
+        raise click.ClickException(f"the {what} file is not JSON") from error
+    if not isinstance(found, dict):
+        raise click.ClickException(f"the {what} file is not a JSON object")
+    return found
+
+
+@certificates_cli.command("verify-credential")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--did-document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The issuer's DID document (else fetched through did:web).",
+)
+@click.option(
+    "--status-list",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The status list credential (else fetched from the URL the credential names).",
+)
+def verify_credential(file, did_document, status_list):
+    """Check a credential (JSON, or a certificate PDF carrying one): its signature and whether
+    it is revoked, without the database. Prints JSON; exits 1 unless verified."""
+    from app.certificates.credentials.verify import verify_credential as check
+    from app.certificates.signing import NoCredential, embedded_credential
+
+    if file.stat().st_size > MAX_CHECKED_FILE:
+        raise click.ClickException("that file is far larger than any credential or certificate")
+    data = file.read_bytes()
+    if data.startswith(b"%PDF"):
+        try:
+            credential = embedded_credential(data)
+        except NoCredential as error:
+            raise click.ClickException(str(error)) from error
+    else:
+        credential = _read_json_file(file, "credential")
+    result = check(
+        credential,
+        did_document=_read_json_file(did_document, "DID document") if did_document else None,
+        status_list=_read_json_file(status_list, "status list") if status_list else None,
+    )
+    report = result.as_json()
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    if isinstance(subject, dict) and result.signature:
+        achievement = subject.get("achievement") or {}
+        report["holder"] = subject.get("name")
+        report["achievement"] = achievement.get("name") if isinstance(achievement, dict) else None
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    if not result.verified:
+        raise SystemExit(1)

@@ -80,6 +80,8 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     # The frozen record beyond the columns above (see printed_record in services.py).
     printed: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # Its place in the Bitstring Status Lists (app/certificates/credentials/status.py).
+    credential_status_index: Mapped[int | None] = mapped_column(unique=True)
 
     documents: Mapped[list["CertificateDocument"]] = relationship(
         back_populates="certificate",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import undefer
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.catalog.models import Course
-from app.certificates import codes, signatories
+from app.certificates import codes, signatories, signing
 from app.certificates.designs import design_for, render_certificate
 from app.certificates.models import (
     Certificate,
@@ -295,6 +295,7 @@ def revoke(certificate: Certificate, reason: str, actor: Actor) -> None:
     if result.rowcount != 1:
         raise AlreadyRevoked(_l("This certificate is already revoked."))
     db.session.refresh(certificate)
+    signing.record_status_change(certificate)
     _audit(certificate, CertificateAction.REVOKED, actor, reason)
     tell_holder(
         certificate,
@@ -316,6 +317,7 @@ def restore(certificate: Certificate, reason: str, actor: Actor) -> None:
     if result.rowcount != 1:
         raise NotRevoked(_l("This certificate is not revoked."))
     db.session.refresh(certificate)
+    signing.record_status_change(certificate)
     _audit(certificate, CertificateAction.RESTORED, actor, reason)
 
 
@@ -463,6 +465,7 @@ def render_document(
             # A short pause first: a worker short of memory or a busy machine may recover.
             time.sleep(min(2**attempt, 10) * current_app.config.get("RENDER_RETRY_PAUSE", 1.0))
     # The PDF's bytes are final from here: what is stored, served and checked by SHA-256.
+    pdf = signing.seal(certificate, pdf, language)
     inserted = insert_or_ignore(
         CertificateDocument,
         certificate_id=certificate_id,

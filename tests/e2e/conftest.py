@@ -80,6 +80,7 @@ def live_server(tmp_path_factory):
         "SECRET_KEY": "browser-tests-secret",
         "DATABASE_URL": f"sqlite:///{database}",
         "BASE_URL": f"http://127.0.0.1:{port}",
+        "CREDENTIAL_KEYS_DIR": str(folder / "credential-keys"),
     }
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]

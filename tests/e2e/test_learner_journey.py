@@ -2,11 +2,14 @@
 downloads the certificate, printed in Spanish with a QR code of its verification page, then
 prints it in Portuguese too while the Spanish PDF still verifies."""
 
+import json
 import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from app.certificates.credentials.verify import verify_credential
+from app.certificates.signing import embedded_credential
 from tests.certificates.helpers import pdf_text, qr_codes
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, snapshot
 
@@ -128,6 +131,19 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
     )
     (url,) = qr_codes(pdf)
     assert url.startswith(live_server.url + "/verify/") and url.replace("-", "").endswith(code)
+
+    # Beside it, the learner downloads the digital credential, which verifies against the
+    # server's DID document and status list; it is the one the PDF carries.
+    credential = json.loads(
+        downloaded(
+            page,
+            page.get_by_role("link", name="Descargar la credencial digital (Open Badges, JSON)"),
+        )
+    )
+    assert credential["credentialSubject"]["name"] == "Lucía Fernández"
+    assert credential == embedded_credential(pdf)
+    result = verify_credential(credential)
+    assert result.verified, result.problems
 
     # She prints it in Portuguese too: a second PDF of the same edition, while the Spanish
     # one she may already have sent someone still verifies.
