@@ -6,7 +6,7 @@ signed status list credential as served. Certificates issued before have no plac
 next edition is rendered (`flask certificates issue --season ... --again` re-issues them).
 
 Revision ID: 16fccb9fa835
-Revises: e4a7c1f92d3b
+Revises: 4d3b1e4db612
 Create Date: 2026-12-03 08:10:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '16fccb9fa835'
-down_revision = 'e4a7c1f92d3b'
+down_revision = '4d3b1e4db612'
 branch_labels = None
 depends_on = None
 

@@ -218,10 +218,16 @@ def test_status_place_is_kept_across_editions(client, certificate):
     services.change_language(certificate, "en", services.PLATFORM)
     db.session.commit()
     certificate = certificate_of_id(certificate.id)
-    assert certificate.edition == 2 and certificate.credential_status_index == place
-    credential = signing.embedded_credential(stored_pdf(certificate))
+    # Another language is another PDF of the same edition, with the same status place, and
+    # carries the credential in its own language.
+    assert certificate.edition == 1 and certificate.credential_status_index == place
+    credential = signing.embedded_credential(stored_pdf(certificate, "en"))
     assert "hours" in credential["credentialSubject"]["achievement"]["description"]
     assert verified(client, credential).verified
+    spanish = signing.embedded_credential(stored_pdf(certificate, "es"))
+    assert "horas" in spanish["credentialSubject"]["achievement"]["description"]
+    assert spanish["credentialStatus"] == credential["credentialStatus"]
+    assert verified(client, spanish).verified
 
 
 def certificate_of_id(certificate_id):
