@@ -48,6 +48,9 @@ class Submission(db.Model):
     __table_args__ = (
         Index("uq_capstone_submission", "enrollment_id", "item_id", unique=True),
         Index("ix_capstone_submission_queue", "cohort_id", "state", "submitted_at"),
+        # The review queue's pages, in their two orders (app/capstones/services.py).
+        Index("ix_capstone_submission_state_submitted", "state", "submitted_at", "id"),
+        Index("ix_capstone_submission_state_decided", "state", "decided_at", "id"),
         CheckConstraint("versions >= 0", name="versions_counted"),
         NEVER_REUSE_IDS,
     )
