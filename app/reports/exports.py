@@ -209,6 +209,8 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
             for column, value in enumerate(row):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     text = "" if value is None else str(value)
+                    if not text:
+                        continue  # an empty cell, not an empty text
                     style = quoted if text.startswith(FORMULA_STARTS) else None
                     sheet.write_string(row_number, column, text, style)
                     widths[column] = max(widths[column], len(text))

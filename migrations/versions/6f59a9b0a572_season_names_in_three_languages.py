@@ -19,19 +19,21 @@ branch_labels = None
 depends_on = None
 
 LANGUAGES = ('es', 'pt', 'en')
+# SQLite rebuilds the table to change a column: the rebuilt one must still never reuse ids.
+KEEP = {'table_kwargs': {'sqlite_autoincrement': True}}
 
 
 def upgrade():
-    with op.batch_alter_table('season') as batch:
+    with op.batch_alter_table('season', **KEEP) as batch:
         for language in LANGUAGES:
             batch.add_column(sa.Column(f'name_{language}', sa.String(120), nullable=True))
     op.execute('UPDATE season SET name_es = name, name_pt = name, name_en = name')
-    with op.batch_alter_table('season') as batch:
+    with op.batch_alter_table('season', **KEEP) as batch:
         for language in LANGUAGES:
             batch.alter_column(f'name_{language}', existing_type=sa.String(120), nullable=False)
 
 
 def downgrade():
-    with op.batch_alter_table('season') as batch:
+    with op.batch_alter_table('season', **KEEP) as batch:
         for language in reversed(LANGUAGES):
             batch.drop_column(f'name_{language}')

@@ -192,7 +192,7 @@ def test_the_csv_holds_the_same_figures_as_an_attachment(client, login_as, seaso
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        "attachment; filename=\"Participation-Test-season.csv\"; "
+        'attachment; filename="Participation-Test-season.csv"; '
         "filename*=UTF-8''Participation-Test-season.csv"
     )
     assert response.headers["Cache-Control"] == "private, no-store"  # personal data
