@@ -181,6 +181,7 @@ def _static_hash(path: str) -> str:
 
 def _init_templates(app: Flask) -> None:
     from app.accounts.forms import LogoutForm
+    from app.core.formats import filesize
     from app.core.forms import ActionForm, LanguageForm
     from app.core.i18n import LANGUAGE_NAMES, country_name, localise
 
@@ -190,6 +191,7 @@ def _init_templates(app: Flask) -> None:
         return url_for("static", filename=filename, v=version)
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+    app.jinja_env.filters["filesize"] = filesize  # the one format of file sizes
 
     @app.context_processor
     def layout_context():

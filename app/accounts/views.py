@@ -143,7 +143,12 @@ def login():
             form.form_errors.append(str(error))
         else:
             _start_session(user)
-            return redirect(safe_next_url(form.next.data) or url_for("core.index"))
+            # Without a `next`, staff land on their own start page: administration for an
+            # administrator, the projects to review for a tutor; learners on the home page.
+            start = "core.index"
+            if user.is_admin or user.is_tutor:
+                start = "core_admin.admin_home" if user.is_admin else "capstones_tutor.queue"
+            return redirect(safe_next_url(form.next.data) or url_for(start))
     return render_template("accounts/login.html", form=form)
 
 

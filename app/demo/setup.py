@@ -89,7 +89,10 @@ def _demo_account(
 def _demo_season(tutor: User, today: date) -> str:
     """Open "Season <year>" offering every course, one cohort "A" per tutor-led course."""
     season = seasons.create_season(
-        f"Season {today.year}", today - timedelta(days=30), today + timedelta(days=300)
+        f"Season {today.year}",
+        today - timedelta(days=30),
+        today + timedelta(days=300),
+        {"es": f"Temporada {today.year}", "pt": f"Temporada {today.year}"},
     )
     starts = today + timedelta(days=14)
     cohorts = 0

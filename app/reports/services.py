@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Institution, User
+from app.accounts.models import Institution, Represents, User
 from app.catalog.models import Course
 from app.certificates.models import Certificate, CertificateStatus
 from app.core.i18n import reader_language
@@ -32,6 +32,7 @@ class FigureRow:
     country_code: str | None = None
     institution: str | None = None  # an acronym, or the name learners wrote in
     institution_name: str | None = None  # the full name of a listed institution
+    represents: Represents | None = None  # what the learners represent (VTI, ministry ...)
     learners: int = 0
     enrolled: int = 0
     active: int = 0
@@ -41,7 +42,7 @@ class FigureRow:
 
 @dataclass
 class SeasonFigures:
-    """Everything the season report shows: the headline and the four tables."""
+    """Everything the season report shows: the headline and the five tables."""
 
     season: Season
     total: FigureRow
@@ -49,6 +50,7 @@ class SeasonFigures:
     by_cohort: list[FigureRow] = field(default_factory=list)
     by_country: list[FigureRow] = field(default_factory=list)
     by_institution: list[FigureRow] = field(default_factory=list)
+    by_represents: list[FigureRow] = field(default_factory=list)
 
     @property
     def participants(self) -> int:
@@ -83,6 +85,7 @@ def _enrollments(season: Season):
             Enrollment.course_id,
             Enrollment.cohort_id,
             User.country_code,
+            User.represents,
             User.institution_id,
             # A listed institution wins over any text in the free field.
             case((User.institution_id.is_(None), User.institution_other)).label(
@@ -120,7 +123,7 @@ def _figures(row) -> dict:
 
 
 def season_figures(season: Season) -> SeasonFigures:
-    """The season's participation figures in a fixed number of queries (seven)."""
+    """The season's participation figures in a fixed number of queries (eight)."""
     rows = _enrollments(season)
     offerings = db.session.scalars(
         select(Offering)
@@ -166,6 +169,16 @@ def season_figures(season: Season) -> SeasonFigures:
         key=lambda row: (-row.learners, row.country_code),
     )
     figures.by_institution = _by_institution(rows)
+    # What people represent: every kind listed, in the order registration asks, zeros too.
+    by_represents = {
+        Represents(r.represents): _figures(r)
+        for r in db.session.execute(
+            select(rows.c.represents, *_counts(rows)).group_by(rows.c.represents)
+        )
+    }
+    figures.by_represents = [
+        FigureRow(represents=kind, **by_represents.get(kind, {})) for kind in Represents
+    ]
     return figures
 
 
@@ -209,3 +222,109 @@ def _by_institution(rows) -> list[FigureRow]:
         row.institution = min(variants, key=lambda v: (-v[1]["learners"], v[0]))[0]
         result.append(row)
     return sorted(result, key=lambda row: (-row.learners, _name_key(row.institution or "")))
+
+
+# Across seasons -----------------------------------------------------------------------
+
+
+@dataclass
+class SeasonLine:
+    """One season in the network view.
+
+    people: distinct learners; enrolled: enrolments; institutions and countries: of those
+    learners (institutions counted as in the season report); repeat: learners of this season
+    who are enrolled in at least one other season too."""
+
+    season: Season
+    people: int = 0
+    enrolled: int = 0
+    institutions: int = 0
+    countries: int = 0
+    repeat: int = 0
+
+
+@dataclass
+class NetworkFigures:
+    """Every season side by side, and the network as a whole (each person counted once)."""
+
+    seasons: list[SeasonLine]
+    total: SeasonLine  # its `season` is None
+
+    @property
+    def repeat_share(self) -> float:
+        """The share of all people who enrolled in more than one season."""
+        return self.total.repeat / self.total.people if self.total.people else 0.0
+
+
+def network_figures() -> NetworkFigures:
+    """How many people, institutions and countries each season reached, and repeat learners,
+    in a fixed number of queries (five) whatever the number of seasons and learners."""
+    seasons = db.session.scalars(select(Season).order_by(Season.starts_on, Season.id)).all()
+    repeaters = (
+        select(Enrollment.user_id)
+        .group_by(Enrollment.user_id)
+        .having(func.count(func.distinct(Enrollment.season_id)) > 1)
+        .subquery()
+    )
+    lines = {season.id: SeasonLine(season=season) for season in seasons}
+    for r in db.session.execute(
+        select(
+            Enrollment.season_id,
+            func.count(func.distinct(Enrollment.user_id)).label("people"),
+            func.count(Enrollment.id).label("enrolled"),
+            func.count(func.distinct(User.country_code)).label("countries"),
+        )
+        .join(User, User.id == Enrollment.user_id)
+        .group_by(Enrollment.season_id)
+    ):
+        line = lines[r.season_id]
+        line.people, line.enrolled, line.countries = r.people, r.enrolled, r.countries
+    for r in db.session.execute(
+        select(Enrollment.season_id, func.count(func.distinct(Enrollment.user_id)).label("n"))
+        .where(Enrollment.user_id.in_(select(repeaters.c.user_id)))
+        .group_by(Enrollment.season_id)
+    ):
+        lines[r.season_id].repeat = r.n
+
+    # Institutions: listed ones by id, written-in names once whatever their case and spacing
+    # (folded here, as in the season report: SQLite's lower() folds ASCII only).
+    reached: dict[int, set] = {season.id: set() for season in seasons}
+    for r in db.session.execute(
+        select(
+            Enrollment.season_id,
+            User.institution_id,
+            case((User.institution_id.is_(None), User.institution_other)).label("other"),
+        )
+        .join(User, User.id == Enrollment.user_id)
+        .distinct()
+    ):
+        key = (
+            ("listed", r.institution_id)
+            if r.institution_id
+            else ("written", _name_key(r.other or ""))
+        )
+        reached[r.season_id].add(key)
+    for season_id, keys in reached.items():
+        lines[season_id].institutions = len(keys)
+
+    total = db.session.execute(
+        select(
+            func.count(func.distinct(Enrollment.user_id)).label("people"),
+            func.count(Enrollment.id).label("enrolled"),
+            func.count(func.distinct(User.country_code)).label("countries"),
+            select(func.count()).select_from(repeaters).scalar_subquery().label("repeat"),
+        )
+        .select_from(Enrollment)
+        .join(User, User.id == Enrollment.user_id)
+    ).one()
+    return NetworkFigures(
+        seasons=list(lines.values()),
+        total=SeasonLine(
+            season=None,
+            people=total.people,
+            enrolled=total.enrolled,
+            institutions=len(set().union(*reached.values())),
+            countries=total.countries,
+            repeat=total.repeat,
+        ),
+    )

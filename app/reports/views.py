@@ -1,37 +1,27 @@
-"""The season report for administrators, as a page and as CSV."""
+"""The season report and the network view for administrators: pages, CSV and .xlsx."""
 
-import csv
-import io
 import re
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.core.auth import admin_blueprint
-from app.core.i18n import country_name, localise
 from app.core.views import content_disposition
-from app.reports.services import FigureRow, SeasonFigures, season_figures
+from app.reports.exports import (
+    REPRESENTS_LABELS,
+    csv_bytes,
+    network_table,
+    season_csv_rows,
+    season_tables,
+    xlsx_bytes,
+)
+from app.reports.services import network_figures, season_figures
 from app.seasons.queries import load_season_or_404
 
 bp = admin_blueprint("reports_admin", __name__, template_folder="templates", url_prefix="/admin")
 
-CSV_COLUMNS = (
-    "section",
-    "course",
-    "cohort",
-    "country_code",
-    "country",
-    "institution",
-    "learners",
-    "enrolled",
-    "active",
-    "completed",
-    "certified",
-)
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _admin_link(endpoint: str, **values) -> str | None:
@@ -44,6 +34,26 @@ def _admin_link(endpoint: str, **values) -> str | None:
         return None
 
 
+def _file_name(title: str, extension: str) -> str:
+    """A download's name from its title in the reader's language (letters of any script
+    kept, everything else a dash)."""
+    return (re.sub(r"[^\w\-]+", "-", title).strip("-") or "report") + f".{extension}"
+
+
+def _download(body: bytes, mimetype: str, title: str, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    if mimetype == "text/csv":
+        response.charset = "utf-8"
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", _file_name(title, extension)
+    )
+    return response
+
+
+def _season_title(season) -> str:
+    return _("Participation %(season)s", season=season.display_name)
+
+
 @bp.get("/seasons/<int:season_id>/report")
 def season_report(season_id):
     season = load_season_or_404(season_id)
@@ -51,6 +61,7 @@ def season_report(season_id):
         "reports/season_report.html",
         season=season,
         figures=season_figures(season),
+        represents_labels=REPRESENTS_LABELS,
         back_url=_admin_link("seasons_admin.season", season_id=season.id)
         or _admin_link("seasons_admin.seasons"),
     )
@@ -59,54 +70,31 @@ def season_report(season_id):
 @bp.get("/seasons/<int:season_id>/report.csv")
 def season_report_csv(season_id):
     season = load_season_or_404(season_id)
-    body = figures_csv(season_figures(season))
-    response = Response(body, mimetype="text/csv")
-    response.charset = "utf-8"
-    filename = re.sub(r"[^\w\-]+", "-", season.name).strip("-") or "season"
-    response.headers["Content-Disposition"] = content_disposition(
-        "attachment", f"{filename}-report.csv"
+    headers, rows = season_csv_rows(season_figures(season))
+    return _download(csv_bytes(headers, rows), "text/csv", _season_title(season), "csv")
+
+
+@bp.get("/seasons/<int:season_id>/report.xlsx")
+def season_report_xlsx(season_id):
+    season = load_season_or_404(season_id)
+    body = xlsx_bytes(season_tables(season_figures(season)))
+    return _download(body, XLSX, _season_title(season), "xlsx")
+
+
+@bp.get("/reports/seasons")
+def network_report():
+    return render_template("reports/network_report.html", network=network_figures())
+
+
+@bp.get("/reports/seasons.csv")
+def network_report_csv():
+    table = network_table(network_figures())
+    return _download(
+        csv_bytes(table.headers, table.rows), "text/csv", _("Participation by season"), "csv"
     )
-    return response
 
 
-def safe_cell(value):
-    """Text a spreadsheet shows as text: a leading formula character is quoted away."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def figures_csv(figures: SeasonFigures) -> bytes:
-    """The report as CSV, one line per table row, with a section column; UTF-8 with a BOM so
-    spreadsheets read accents right. The headline is in it: `learners` of the season line, and
-    the number of country and institution lines."""
-    locale = str(get_locale())
-    self_paced = _("Self-paced (no cohort)")
-
-    def line(section: str, row: FigureRow) -> list:
-        course = localise(row.course.title, row.course.language) if row.course else ""
-        cohort = row.cohort.name if row.cohort else (self_paced if section == "cohort" else "")
-        return [
-            section,
-            str(course),
-            cohort,
-            row.country_code or "",
-            country_name(row.country_code, locale),
-            row.institution or "",
-            row.learners,
-            row.enrolled,
-            row.active,
-            row.completed,
-            row.certified,
-        ]
-
-    lines = [line("season", figures.total)]
-    lines += [line("course", row) for row in figures.by_course]
-    lines += [line("cohort", row) for row in figures.by_cohort]
-    lines += [line("country", row) for row in figures.by_country]
-    lines += [line("institution", row) for row in figures.by_institution]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([safe_cell(cell) for cell in cells] for cells in lines)
-    return out.getvalue().encode("utf-8-sig")
+@bp.get("/reports/seasons.xlsx")
+def network_report_xlsx():
+    body = xlsx_bytes([network_table(network_figures())])
+    return _download(body, XLSX, _("Participation by season"), "xlsx")

@@ -81,7 +81,9 @@ def create_season():
     form = SeasonForm(prefix="new")
     if form.validate_on_submit():
         try:
-            season = services.create_season(form.name.data, form.starts_on.data, form.ends_on.data)
+            season = services.create_season(
+                form.name.data, form.starts_on.data, form.ends_on.data, form.names
+            )
         except services.SeasonError as error:
             _refused(form, error)
         else:
@@ -100,6 +102,7 @@ def copy_season():
                 form.name.data,
                 shift_days=form.shift_days.data,
                 keep_tutors=form.keep_tutors.data,
+                names=form.names,
             )
         except services.SeasonError as error:
             _refused(form, error)
@@ -116,6 +119,16 @@ def copy_season():
     return _seasons_page(copy_form=form, status=INVALID)
 
 
+def _season_data(season) -> dict:
+    """The season form's fields as saved."""
+    return {
+        "name": season.name,
+        **{f"name_{language}": name for language, name in season.names.items()},
+        "starts_on": season.starts_on,
+        "ends_on": season.ends_on,
+    }
+
+
 def _season_page(season_id: int, season_form=None, offer_form=None, status=200):
     # The season with its courses, cohorts and their tutors, in a fixed number of queries.
     season = load_season_or_404(season_id, options=SEASON_PROGRAMME)
@@ -125,7 +138,7 @@ def _season_page(season_id: int, season_form=None, offer_form=None, status=200):
     season_form = season_form or SeasonForm(
         formdata=None,
         prefix="season",
-        data={"name": season.name, "starts_on": season.starts_on, "ends_on": season.ends_on},
+        data=_season_data(season),
     )
     offer_form = offer_form or OfferingForm(formdata=None, prefix="offer", courses=not_offered)
     window_forms = {
@@ -153,13 +166,13 @@ def season(season_id):
     season = load_season_or_404(season_id)
     form = SeasonForm(
         prefix="season",
-        data=_on_get(
-            {"name": season.name, "starts_on": season.starts_on, "ends_on": season.ends_on}
-        ),
+        data=_on_get(_season_data(season)),
     )
     if form.validate_on_submit():
         try:
-            services.update_season(season, form.name.data, form.starts_on.data, form.ends_on.data)
+            services.update_season(
+                season, form.name.data, form.starts_on.data, form.ends_on.data, form.names
+            )
         except services.SeasonError as error:
             _refused(form, error)
         else:

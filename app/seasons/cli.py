@@ -122,8 +122,11 @@ def list_():
     "--course", "slugs", multiple=True, metavar="SLUG", help="Offer this course (repeatable)."
 )
 @click.option("--all-courses", is_flag=True, help="Offer every imported course.")
+@click.option("--name-es", help="The name learners reading Spanish see (default: NAME).")
+@click.option("--name-pt", help="The name learners reading Portuguese see (default: NAME).")
+@click.option("--name-en", help="The name learners reading English see (default: NAME).")
 @with_appcontext
-def open_(name, starts, ends, slugs, all_courses):
+def open_(name, starts, ends, slugs, all_courses, name_es, name_pt, name_en):
     """Create the season NAME if needed, add courses to it and open it for enrolment."""
     starts, ends = _day(starts), _day(ends)
     if not name.strip():
@@ -132,6 +135,7 @@ def open_(name, starts, ends, slugs, all_courses):
         courses = list(db.session.scalars(select(Course).order_by(Course.position, Course.slug)))
     else:
         courses = _courses(slugs)
+    names = {"es": name_es, "pt": name_pt, "en": name_en}
     with _one_commit() as say:
         season = services.find_season(name)
         if season is None:
@@ -140,8 +144,10 @@ def open_(name, starts, ends, slugs, all_courses):
                     f"there is no season “{name.strip()}” yet: give --starts and --ends "
                     "(YYYY-MM-DD) to create it"
                 )
-            season = services.create_season(name, starts, ends)
+            season = services.create_season(name, starts, ends, names)
             say(f"Created season “{season.name}” (id {season.id}), {_dates(season)}.")
+        elif any(names.values()):
+            services.rename_season(season, {k: v for k, v in names.items() if v})
         elif (starts and starts != season.starts_on) or (ends and ends != season.ends_on):
             raise click.ClickException(
                 f"season “{season.name}” already exists, {_dates(season)}: leave out --starts "
@@ -165,6 +171,7 @@ def open_(name, starts, ends, slugs, all_courses):
                     f"{season.id} {offering.course.slug} ...`"
                 )
         say(f"Season “{season.name}” is open: {_dates(season)}, {len(season.offerings)} course(s).")
+        say(f"  shown as: {_shown_names(season)}")
 
 
 # copy ---------------------------------------------------------------------------------
@@ -178,8 +185,11 @@ def open_(name, starts, ends, slugs, all_courses):
 @click.option(
     "--keep-tutors/--clear-tutors", default=True, show_default=True, help="Copy cohort tutors."
 )
+@click.option("--name-es", help="The name learners reading Spanish see (default: NAME).")
+@click.option("--name-pt", help="The name learners reading Portuguese see (default: NAME).")
+@click.option("--name-en", help="The name learners reading English see (default: NAME).")
 @with_appcontext
-def copy(source, name, shift_days, starts, keep_tutors):
+def copy(source, name, shift_days, starts, keep_tutors, name_es, name_pt, name_en):
     """Copy season SOURCE into a new draft season NAME: courses and cohorts, no learners."""
     if (shift_days is None) == (starts is None):
         raise click.UsageError("give either --shift-days or --starts (one of them)")
@@ -188,13 +198,18 @@ def copy(source, name, shift_days, starts, keep_tutors):
         shift_days = (_day(starts) - original.starts_on).days
     with _one_commit() as say:
         season = services.copy_season(
-            original, name, shift_days=shift_days, keep_tutors=keep_tutors
+            original,
+            name,
+            shift_days=shift_days,
+            keep_tutors=keep_tutors,
+            names={"es": name_es, "pt": name_pt, "en": name_en},
         )
         cohorts = [cohort for offering in season.offerings for cohort in offering.cohorts]
         say(
             f"Copied “{original.name}” to “{season.name}” (id {season.id}), {_dates(season)}, "
             f"dates shifted by {shift_days} day(s)."
         )
+        say(f"  shown as: {_shown_names(season)}")
         say(f"  courses: {len(season.offerings)}")
         for offering in season.offerings:
             names = ", ".join(cohort.name for cohort in offering.cohorts)
@@ -202,6 +217,11 @@ def copy(source, name, shift_days, starts, keep_tutors):
         tutors = "tutors kept" if keep_tutors else "tutors cleared"
         say(f"  cohorts: {len(cohorts)}, {tutors}; no learners copied.")
         say(f"It is a draft: open it with `flask seasons open {_quoted(season.name)}`.")
+
+
+def _shown_names(season) -> str:
+    """The season's name in each language, for the operator."""
+    return ", ".join(f"{language}: “{name}”" for language, name in season.names.items())
 
 
 def _quoted(text: str) -> str:

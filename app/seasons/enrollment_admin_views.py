@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from app.accounts.forms import country_select_choices
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
+from app.core.formats import filesize
 from app.core.forms import PlainName, strip_filter
 from app.core.i18n import LANGUAGE_NAMES, is_country, localise
 from app.extensions import db
@@ -90,13 +91,8 @@ class RosterUploadForm(FlaskForm):
             "UTF-8 text, columns separated by commas or semicolons, at most %(max)s people "
             "and %(size)s.",
             max=format_decimal(roster_import.MAX_ROWS),
-            size=format_size(current_app.config["MAX_CONTENT_LENGTH"]),
+            size=filesize(current_app.config["MAX_CONTENT_LENGTH"]),
         )
-
-
-def format_size(size: int) -> str:
-    """A byte count in megabytes, as people read it."""
-    return _("%(num)s MB", num=format_decimal(round(size / 1024 / 1024, 1)))
 
 
 # The one-person form's fields, by the column a problem is about.

@@ -114,6 +114,31 @@ def _name_field(label, missing):
     )
 
 
+def _shown_name_field(label):
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=_l("Use at most %(max)s characters.", max=NAME_MAX)),
+        ],
+        filters=[strip_filter],
+        description=_l("What learners reading this language see; blank: the name above."),
+        render_kw={"maxlength": NAME_MAX},
+    )
+
+
+class SeasonNamesMixin:
+    """The season's name as learners see it in Spanish, Portuguese and English."""
+
+    name_es = _shown_name_field(_l("Name in Spanish"))
+    name_pt = _shown_name_field(_l("Name in Portuguese"))
+    name_en = _shown_name_field(_l("Name in English"))
+
+    @property
+    def names(self) -> dict[str, str | None]:
+        return {language: self[f"name_{language}"].data for language in Season.NAME_LANGUAGES}
+
+
 def course_label(course: Course) -> str:
     """A course in a list: its title in the reader's language and its kind."""
     title = localise(course.title, course.language)
@@ -125,7 +150,7 @@ def course_label(course: Course) -> str:
 # Seasons ------------------------------------------------------------------------------
 
 
-class SeasonForm(FlaskForm):
+class SeasonForm(SeasonNamesMixin, FlaskForm):
     name = _name_field(_l("Name"), _l("Enter the season's name."))
     starts_on = DayField(_l("First day"), [DataRequired(message=_l("Enter the first day."))])
     ends_on = DayField(
@@ -138,7 +163,7 @@ class SeasonForm(FlaskForm):
     submit = SubmitField(_l("Save the season"))
 
 
-class CopySeasonForm(FlaskForm):
+class CopySeasonForm(SeasonNamesMixin, FlaskForm):
     source = SelectField(_l("Copy the season"), validate_choice=False)
     name = _name_field(_l("Name of the new season"), _l("Enter the new season's name."))
     shift_days = WholeNumberField(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.catalog.models import Course
 from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
+from app.core.i18n import reader_language
 from app.extensions import db
 
 EARLIEST_ZONE = timezone(timedelta(hours=14))
@@ -54,7 +55,13 @@ class Season(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The name administrators and the command line know the season by (unique) ...
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # ... and the name learners, certificates and reports show, in each platform language
+    # ("Temporada 2026", "Temporada 2026", "Season 2026"); each starts as `name`.
+    name_es: Mapped[str] = mapped_column(String(120))
+    name_pt: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     state: Mapped[SeasonState] = mapped_column(
@@ -65,6 +72,23 @@ class Season(db.Model):
     offerings: Mapped[list["Offering"]] = relationship(
         back_populates="season", cascade="all, delete-orphan", order_by="Offering.id"
     )
+
+    NAME_LANGUAGES = ("es", "pt", "en")
+
+    def name_in(self, language: str | None) -> str:
+        """The season's name in that language (its reference name for any other language)."""
+        if language in self.NAME_LANGUAGES:
+            return getattr(self, f"name_{language}") or self.name
+        return self.name
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {language: self.name_in(language) for language in self.NAME_LANGUAGES}
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return self.name_in(reader_language())
 
     @property
     def is_open(self) -> bool:

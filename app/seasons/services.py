@@ -123,18 +123,61 @@ def _check_season_fields(name: str, starts_on: date, ends_on: date, season=None)
     return name
 
 
-def create_season(name: str, starts_on: date, ends_on: date) -> Season:
-    """A new season in draft: add its courses and cohorts, then open it."""
+def _check_names(names: dict[str, str | None] | None, name: str) -> dict[str, str]:
+    """The season's name in each language; a language left blank gets `name`."""
+    names = names or {}
+    unknown = set(names) - set(Season.NAME_LANGUAGES)
+    if unknown:
+        raise InvalidSeason(_l("Season names are given in Spanish, Portuguese and English only."))
+    checked = {}
+    for language in Season.NAME_LANGUAGES:
+        given = (names.get(language) or "").strip()
+        checked[language] = _check_name(given, None) if given else name
+    return checked
+
+
+def create_season(
+    name: str, starts_on: date, ends_on: date, names: dict[str, str | None] | None = None
+) -> Season:
+    """A new season in draft: add its courses and cohorts, then open it.
+
+    `names` holds its name in Spanish, Portuguese and English (each defaults to `name`)."""
     name = _check_season_fields(name, starts_on, ends_on)
-    season = Season(name=name, starts_on=starts_on, ends_on=ends_on, state=SeasonState.DRAFT)
+    shown = _check_names(names, name)
+    season = Season(
+        name=name,
+        **{f"name_{language}": value for language, value in shown.items()},
+        starts_on=starts_on,
+        ends_on=ends_on,
+        state=SeasonState.DRAFT,
+    )
     db.session.add(season)
     db.session.flush()
     return season
 
 
-def update_season(season: Season, name: str, starts_on: date, ends_on: date) -> None:
-    """Rename the season or move its dates; its offerings and cohorts must still fit."""
+def rename_season(season: Season, names: dict[str, str | None]) -> None:
+    """Change the season's name in the languages given (a blank one becomes `season.name`)."""
+    current = {language: season.name_in(language) for language in Season.NAME_LANGUAGES}
+    shown = _check_names({**current, **names}, season.name)
+    for language, value in shown.items():
+        setattr(season, f"name_{language}", value)
+    db.session.flush()
+
+
+def update_season(
+    season: Season,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    names: dict[str, str | None] | None = None,
+) -> None:
+    """Rename the season or move its dates; its offerings and cohorts must still fit.
+
+    `names` (Spanish, Portuguese, English) replaces the shown names; a blank one becomes
+    `name`; without `names` the shown names stay."""
     name = _check_season_fields(name, starts_on, ends_on, season)
+    shown = _check_names(names, name) if names is not None else None
     for offering in season.offerings:
         opens, closes = offering.enroll_opens_on, offering.enroll_closes_on
         if (opens and opens < starts_on) or (closes and closes > ends_on):
@@ -146,6 +189,9 @@ def update_season(season: Season, name: str, starts_on: date, ends_on: date) -> 
                 )
     # Every check passed: only now is anything changed.
     season.name = name
+    if shown is not None:
+        for language, value in shown.items():
+            setattr(season, f"name_{language}", value)
     season.starts_on, season.ends_on = starts_on, ends_on
     db.session.flush()
 
@@ -175,7 +221,14 @@ def delete_season(season: Season) -> None:
     db.session.flush()
 
 
-def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool = True) -> Season:
+def copy_season(
+    source: Season,
+    name: str,
+    *,
+    shift_days: int,
+    keep_tutors: bool = True,
+    names: dict[str, str | None] | None = None,
+) -> Season:
     """A draft season with the source's courses and cohorts, dates moved by `shift_days`.
 
     Seats, languages and (if asked) tutors are kept; no learner and no waiting list is copied.
@@ -195,7 +248,7 @@ def copy_season(source: Season, name: str, *, shift_days: int, keep_tutors: bool
     # Every date is moved and checked before the first row is written.
     for day in _season_dates(source):
         moved(day)
-    copy = create_season(name, moved(source.starts_on), moved(source.ends_on))
+    copy = create_season(name, moved(source.starts_on), moved(source.ends_on), names)
     for offering in source.offerings:
         new = Offering(
             season=copy,

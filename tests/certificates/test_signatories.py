@@ -332,3 +332,22 @@ def test_an_issuer_logo_that_is_not_a_picture_stops_the_render(app, tmp_path, ma
 
     with pytest.raises(DesignError):
         issuer_logo(str(bad))
+
+
+def test_the_season_prints_its_name_in_the_certificates_language(make_user, small_course):
+    """A Spanish certificate does not print "Season 2026": the season's name is frozen at
+    issue in every language, and each language's PDF prints its own."""
+    from app.seasons import services as seasons
+    from tests.seasons.factories import make_season
+
+    season = make_season()
+    seasons.rename_season(season, {"es": "Temporada de prueba", "pt": "Temporada de teste"})
+    db.session.commit()
+    learner = make_user(locale="es")
+    certificate = certificate_of(complete(learner, small_course))
+    assert "Temporada de prueba" in pdf_text(stored_pdf(certificate))
+    seasons.rename_season(season, {"es": "Otro nombre"})  # later: the certificate keeps its own
+    services.change_language(certificate, "pt", services.PLATFORM)
+    db.session.commit()
+    text = pdf_text(stored_pdf(certificate, "pt"))
+    assert "Temporada de teste" in text and "Test season" not in text

@@ -297,3 +297,22 @@ def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
         for table in NEVER_REUSED
     }
     assert checks == expected
+
+
+def test_season_names_in_three_languages_start_as_todays_name(migration_app):
+    """The revision that names seasons in es, pt and en fills each from the season's name."""
+    upgrade(revision="3b9e61c0d2a7")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO season (name, starts_on, ends_on, state, created_at) "
+                "VALUES ('Season 2026', '2026-01-01', '2026-12-31', 'open', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(revision="6f59a9b0a572")
+    with db.engine.connect() as connection:
+        row = connection.execute(sa.text("SELECT name_es, name_pt, name_en FROM season")).one()
+    assert tuple(row) == ("Season 2026",) * 3
+    downgrade(revision="3b9e61c0d2a7")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT name FROM season")).scalar_one() == "Season 2026"

@@ -73,7 +73,7 @@ def test_a_learner_takes_a_hosted_tour_and_the_visit_counts_as_done(phone, live_
     assert page.get_by_text("El riego por goteo usa mucha menos agua").is_visible()
     assert not [u for u in requested if "pannellum" in u or "/visits/senar/" in u]
     assert page.locator("#tour-viewer").is_hidden()
-    load = page.get_by_role("button", name=re.compile(r"Cargar el recorrido \(unos \d+ KB\)"))
+    load = page.get_by_role("button", name=re.compile(r"Cargar el recorrido \(unos \d+(,\d)? KB\)"))
     assert load.is_visible()
     assert_accessible(page)
     snapshot(page, "c1-visit-before-tour")

@@ -171,13 +171,19 @@ def test_an_empty_season_reports_zeros(client, login_as):
     html = main_of(client.get(report_url(season)).get_data(as_text=True))
     assert "0 participants from 0 institutions in 0 countries" in html
     rows = read_csv(client.get(f"{report_url(season)}.csv"))
-    assert rows == [
-        {
-            "section": "season", "course": "", "cohort": "", "country_code": "", "country": "",
-            "institution": "", "learners": "0", "enrolled": "0", "active": "0", "completed": "0",
-            "certified": "0",
-        }
-    ]  # fmt: skip
+    assert rows[0] == {
+        "Section": "Season", "Course": "", "Cohort": "", "Country code": "", "Country": "",
+        "Institution": "", "They represent": "", "Learners": "0", "Enrolled": "0", "Active": "0",
+        "Completed": "0", "Certified": "0",
+    }  # fmt: skip
+    # Every kind of organisation is listed, with zeros.
+    assert [(r["Section"], r["They represent"], r["Learners"]) for r in rows[1:]] == [
+        ("They represent", "Vocational training institutions", "0"),
+        ("They represent", "Ministries and government bodies", "0"),
+        ("They represent", "Employers' organisations", "0"),
+        ("They represent", "Workers' organisations", "0"),
+        ("They represent", "Other organisations", "0"),
+    ]
 
 
 def test_the_csv_holds_the_same_figures_as_an_attachment(client, login_as, season_data):
@@ -186,36 +192,41 @@ def test_the_csv_holds_the_same_figures_as_an_attachment(client, login_as, seaso
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        "attachment; filename=\"Test-season-report.csv\"; filename*=UTF-8''Test-season-report.csv"
+        'attachment; filename="Participation-Test-season.csv"; '
+        "filename*=UTF-8''Participation-Test-season.csv"
     )
     assert response.headers["Cache-Control"] == "private, no-store"  # personal data
     rows = read_csv(response)
     assert list(rows[0]) == [
-        "section", "course", "cohort", "country_code", "country", "institution",
-        "learners", "enrolled", "active", "completed", "certified",
+        "Section", "Course", "Cohort", "Country code", "Country", "Institution",
+        "They represent", "Learners", "Enrolled", "Active", "Completed", "Certified",
     ]  # fmt: skip
 
     def figures(section, **where):
         (row,) = [
-            r for r in rows if r["section"] == section and all(r[k] == v for k, v in where.items())
+            r for r in rows if r["Section"] == section and all(r[k] == v for k, v in where.items())
         ]
-        return [row["learners"], row["enrolled"], row["active"], row["completed"], row["certified"]]
+        return [row["Learners"], row["Enrolled"], row["Active"], row["Completed"], row["Certified"]]
 
-    assert figures("season") == ["5", "6", "4", "1", "1"]
-    assert figures("course", course="Tutored course") == ["3", "3", "2", "0", "0"]
-    assert figures("course", course="At your pace") == ["3", "3", "2", "1", "1"]
-    assert figures("cohort", cohort="Mañana") == ["2", "2", "2", "0", "0"]
-    assert figures("cohort", cohort="Self-paced (no cohort)") == ["3", "3", "2", "1", "1"]
-    assert figures("country", country_code="AR", country="Argentina") == ["2", "3", "3", "1", "1"]
-    assert figures("country", country_code="MX") == ["2", "2", "0", "0", "0"]
-    assert figures("institution", institution=season_data["listed"].acronym) == [
+    assert figures("Season") == ["5", "6", "4", "1", "1"]
+    assert figures("Course", Course="Tutored course") == ["3", "3", "2", "0", "0"]
+    assert figures("Course", Course="At your pace") == ["3", "3", "2", "1", "1"]
+    assert figures("Cohort", Cohort="Mañana") == ["2", "2", "2", "0", "0"]
+    assert figures("Cohort", Cohort="Self-paced (no cohort)") == ["3", "3", "2", "1", "1"]
+    assert figures("Country", **{"Country code": "AR", "Country": "Argentina"}) == [
+        "2", "3", "3", "1", "1",
+    ]  # fmt: skip
+    assert figures("Country", **{"Country code": "MX"}) == ["2", "2", "0", "0", "0"]
+    assert figures("Institution", Institution=season_data["listed"].acronym) == [
         "3", "4", "4", "1", "1",
     ]  # fmt: skip
-    assert figures("institution", institution="Instituto Sol") == ["2", "2", "0", "0", "0"]
+    assert figures("Institution", Institution="Instituto Sol") == ["2", "2", "0", "0", "0"]
+    # Everybody in the fixture registered as "other" except where the test changed it.
+    assert figures("They represent", **{"They represent": "Other organisations"})[0] == "5"
     # The headline can be read back from the CSV.
-    assert len([r for r in rows if r["section"] == "country"]) == 3
-    assert len([r for r in rows if r["section"] == "institution"]) == 2
-    assert len(rows) == 1 + 2 + 4 + 3 + 2
+    assert len([r for r in rows if r["Section"] == "Country"]) == 3
+    assert len([r for r in rows if r["Section"] == "Institution"]) == 2
+    assert len(rows) == 1 + 2 + 4 + 3 + 2 + 5
 
 
 def test_the_csv_neutralises_formulas_and_keeps_accents(client, login_as, make_user):
@@ -231,8 +242,8 @@ def test_the_csv_neutralises_formulas_and_keeps_accents(client, login_as, make_u
     login_as(Role.ADMIN, locale="es")
     response = client.get(f"/admin/seasons/{season.id}/report.csv")
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="Temporada-2021-Oto_o-report.csv"; '
-        "filename*=UTF-8''Temporada-2021-Oto%C3%B1o-report.csv"
+        'attachment; filename="Participaci_n-Temporada-2021-Oto_o.csv"; '
+        "filename*=UTF-8''Participaci%C3%B3n-Temporada-2021-Oto%C3%B1o.csv"
     )
     rows = read_csv(response)
     cells = {cell for row in rows for cell in row.values()}
