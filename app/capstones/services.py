@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -139,6 +140,11 @@ def why_not_editable(submission: Submission):
     """None if the learner can change and submit the work now, else the reason."""
     if submission.state not in EDITABLE:
         return _l("This project is with your tutor or already decided.")
+    if not submission.cohort.is_open_for_work:
+        return _l(
+            "The capstone project opens on %(date)s, your cohort's first day.",
+            date=format_date(submission.cohort.starts_on, "long"),
+        )
     if submission.enrollment.season.state == SeasonState.CLOSED:
         return _l("This season is closed: submissions have stopped.")
     if deadlines(submission).is_closed():

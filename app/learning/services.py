@@ -1,6 +1,7 @@
 """Enrolment, progress, quizzes and completion. Views and other areas call these."""
 
 from blinker import Namespace
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -12,7 +13,7 @@ from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning.item_kinds import QUIZ
 from app.learning.models import ItemProgress, QuizAttempt
-from app.seasons.enrollments import is_read_only, lock_enrollment, register_progress
+from app.seasons.enrollments import is_read_only, lock_enrollment, opens_on, register_progress
 from app.seasons.models import Enrollment
 
 signals = Namespace()
@@ -27,6 +28,10 @@ class LearningError(Refusal):
 
 
 class SeasonClosed(LearningError):
+    pass
+
+
+class NotOpenYet(LearningError):
     pass
 
 
@@ -47,6 +52,13 @@ def done_item_ids(enrollment: Enrollment) -> set[int]:
 
 
 def check_writable(enrollment: Enrollment) -> None:
+    """Refuse work that cannot count now: before the cohort opens, or once the season closed
+    (so no completion, and no certificate, ever predates the cohort's start)."""
+    day = opens_on(enrollment)
+    if day is not None:
+        raise NotOpenYet(
+            _l("This course opens on %(date)s.", date=format_date(day, "long"))
+        )
     if is_read_only(enrollment):
         raise SeasonClosed(_l("This season is closed: your work stays here to read."))
 

@@ -72,6 +72,7 @@ def course_home(course_slug):
         enrollment=enrollment,
         done=done,
         upcoming=upcoming,
+        opens_on=enrollments.opens_on(enrollment),
         read_only=enrollments.is_read_only(enrollment),
         can_withdraw=can_withdraw(enrollment),
     )
@@ -95,10 +96,24 @@ def render_item(course, enrollment, items, current, part=None):
     item kind's own partial. `part` is what the partial shows (the kind's `page()` unless a
     view has it already, say a form sent back with its errors)."""
     kind = kinds.get(current.kind)
-    if part is None:
-        part = kind.page(enrollment, current)
     previous, following = neighbours(items, current)
     done = services.done_item_ids(enrollment)
+    opens = enrollments.opens_on(enrollment)
+    if opens is not None:
+        # Before the cohort's first day: the item's title and the outline, not its content.
+        return render_template(
+            "learning/not_open.html",
+            course=course,
+            enrollment=enrollment,
+            item=current,
+            kind=kind,
+            done=done,
+            opens_on=opens,
+            previous=previous,
+            following=following,
+        )
+    if part is None:
+        part = kind.page(enrollment, current)
     read_only = enrollments.is_read_only(enrollment)
     page = render_template(
         "learning/item.html",
