@@ -56,9 +56,7 @@ def check_writable(enrollment: Enrollment) -> None:
     (so no completion, and no certificate, ever predates the cohort's start)."""
     day = opens_on(enrollment)
     if day is not None:
-        raise NotOpenYet(
-            _l("This course opens on %(date)s.", date=format_date(day, "long"))
-        )
+        raise NotOpenYet(_l("This course opens on %(date)s.", date=format_date(day, "long")))
     if is_read_only(enrollment):
         raise SeasonClosed(_l("This season is closed: your work stays here to read."))
 
