@@ -136,6 +136,7 @@ REFUSED = {
     "learning.mark_done": None,  # a quiz counts when passed, never by a click
     "learning.submit_quiz": {"attempt": "7", "q0": "0"},  # an out-of-date attempt number
     "visits.tour_progress": {"scene": "no-such-scene"},
+    "visits.read_visit": None,  # a lesson is not a study visit to read (see scene)
     # capstones
     "capstones.save": {"text": "Again", "submit_project": "y", "seen_versions": "1"},
     "capstones_admin.import_rubric": {"file": (io.BytesIO(GARBAGE_CSV), "rubric.csv")},
@@ -240,6 +241,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "seasons.withdraw": {"course_slug": closed_course.slug},
             "learning.mark_done": {"item_slug": "basics-quiz"},
             "visits.tour_progress": {"item_slug": "visit-hosted"},
+            "visits.read_visit": {"item_slug": "welcome"},
             "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
             "capstones_tutor.review": {"submission_id": submission.id},
         },
