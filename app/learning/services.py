@@ -11,10 +11,12 @@ from app.catalog.models import Item
 from app.core.db import insert_or_ignore, utcnow
 from app.core.refusals import Refusal
 from app.extensions import db
+from app.learning.dashboard import notes_for
 from app.learning.item_kinds import QUIZ
 from app.learning.models import ItemProgress, QuizAttempt
 from app.seasons.enrollments import is_read_only, lock_enrollment, opens_on, register_progress
 from app.seasons.models import Enrollment
+from app.seasons.services import latest_messages
 
 signals = Namespace()
 # Sent once per enrolment, inside the transaction that records its completion, with the
@@ -231,7 +233,8 @@ def learner_data_for_items(item_ids: list[int]) -> dict[int, list[str]]:
 
 
 def dashboard_rows(user: User) -> list[dict]:
-    """Each enrolment with its progress and next item, in a fixed number of queries."""
+    """Each enrolment with what needs the learner now (see `course_statuses`), newest first,
+    in a fixed number of queries."""
     enrollments = list(
         db.session.scalars(
             select(Enrollment)
@@ -244,6 +247,14 @@ def dashboard_rows(user: User) -> list[dict]:
             .order_by(Enrollment.enrolled_at.desc())
         )
     )
+    return course_statuses(enrollments)
+
+
+def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
+    """For each enrolment (course, season and cohort loaded): its progress through the
+    required items (done, of, percent), the next item, the day it opens if not yet, the
+    latest message of the cohort's tutors and the notes other areas register (capstone,
+    certificate): the same few queries for one enrolment or two hundred."""
     if not enrollments:
         return []
     course_ids = [e.course_id for e in enrollments]
@@ -259,6 +270,9 @@ def dashboard_rows(user: User) -> list[dict]:
             )
         ).all()
     )
+    cohort_ids = [e.cohort_id for e in enrollments if e.cohort_id is not None]
+    messages = latest_messages(cohort_ids) if cohort_ids else {}
+    notes = notes_for(enrollments)
     rows = []
     for enrollment in enrollments:
         own = [i for i in items if i.course_id == enrollment.course_id]
@@ -269,8 +283,13 @@ def dashboard_rows(user: User) -> list[dict]:
             {
                 "enrollment": enrollment,
                 "course": enrollment.course,
+                "done": len(finished),
+                "required": len(required),
                 "percent": round(100 * len(finished) / len(required)) if required else 0,
                 "next": upcoming,
+                "opens_on": opens_on(enrollment),
+                "message": messages.get(enrollment.cohort_id),
+                "notes": notes[enrollment.id],
             }
         )
     return rows

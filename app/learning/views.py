@@ -65,14 +65,19 @@ def course_home(course_slug):
         return redirect(url_for("catalog.course", course_slug=course.slug))
     done = services.done_item_ids(enrollment)
     items = ordered_items(course)
-    upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
+    (status,) = services.course_statuses([enrollment])
+    if enrollment.completed_at is not None:
+        upcoming = None  # a completed course leads to its certificate, not back to lesson 1
+    else:
+        upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
     return render_template(
         "learning/course_home.html",
         course=course,
         enrollment=enrollment,
         done=done,
+        status=status,
         upcoming=upcoming,
-        opens_on=enrollments.opens_on(enrollment),
+        opens_on=status["opens_on"],
         read_only=enrollments.is_read_only(enrollment),
         can_withdraw=can_withdraw(enrollment),
     )
