@@ -57,8 +57,8 @@ def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
     notes = {}
     for enrollment in placed:
         slug = items.get(enrollment.course_id)
-        if slug is None:
-            continue
+        if slug is None or not enrollment.cohort.is_open_for_work:
+            continue  # no capstone, or not open yet: the card says when the course opens
         found = submissions.get(enrollment.id)
         due = enrollment.cohort.capstone_due_on
         if found is not None and found.extended_until is not None:

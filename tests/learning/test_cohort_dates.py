@@ -179,3 +179,10 @@ def test_the_day_it_opens_is_in_the_learners_language(client, early):
     months = ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
               "setembro", "outubro", "novembro", "dezembro"]  # fmt: skip
     assert f"{cohort.starts_on.day} de {months[cohort.starts_on.month - 1]}" in page
+
+
+def test_the_dashboard_says_when_it_opens_and_no_project_yet(client, early):
+    cohort, _learner = early
+    page = main_of(client.get("/dashboard").get_data(as_text=True))
+    assert f"Opens on {long_date(cohort.starts_on)}." in page
+    assert "Capstone project:" not in page
