@@ -90,9 +90,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
-    (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py),
-    the seasons' offers on the catalog's pages (app/catalog/offers.py), columns of a cohort's
-    gradebook (app/seasons/gradebook.py)."""
+    (app/catalog/kinds.py), sections and course notes of the learner's dashboard
+    (app/learning/dashboard.py), the seasons' offers on the catalog's pages
+    (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py)."""
+    import app.capstones.dashboard
     import app.capstones.gradebook
     import app.capstones.item_kinds
     import app.catalog.item_kinds

@@ -188,6 +188,7 @@ def sample(institutions, make_user, small_course):
         "item_slug": "welcome",
         "learning.submit_quiz": {"item_slug": "basics-quiz"},
         "visits.tour_progress": {"item_slug": "visit-embed"},  # an embed: confirmed
+        "visits.read_visit": {"item_slug": "visit-hosted"},
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
     }

@@ -23,7 +23,7 @@ from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.learning.helpers import build_course, enroll_directly
-from tests.seasons.factories import enroll, make_cohort, make_season, offering_for
+from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 from tests.test_access import TINY_PDF, certificate_for, sample  # noqa: F401
 
 GARBAGE_CSV = b"\xff\xfe\x00not a csv at all\x00"
@@ -124,6 +124,7 @@ REFUSED = {
     ),
     "seasons_admin.cohort": lambda s: cohort_form(s["cohort"], seats="1"),  # 2 hold seats
     "seasons_admin.delete_cohort": None,  # learners hold seats in it
+    "seasons_admin.open_cohort_early": None,  # it has started: open already (see scene)
     "enrollment_admin.enroll_cohort": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
     "enrollment_admin.enroll_offering": {"file": (io.BytesIO(GARBAGE_CSV), "people.csv")},
     # seasons (learners)
@@ -136,6 +137,7 @@ REFUSED = {
     "learning.submit_quiz": {"attempt": "7", "q0": "0"},  # an out-of-date attempt number
     "visits.tour_progress": {"scene": "no-such-scene"},
     "learning_tutor.attempts": {"attempts": "0", "reason": "More time"},  # at least one
+    "visits.read_visit": None,  # a lesson is not a study visit to read (see scene)
     # capstones
     "capstones.save": {"text": "Again", "submit_project": "y", "seen_versions": "1"},
     "capstones_admin.import_rubric": {"file": (io.BytesIO(GARBAGE_CSV), "rubric.csv")},
@@ -232,6 +234,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     full_course = build_course("full-course", kind=CourseKind.TUTOR_LED)
     full = make_cohort(full_course, seats=1)
     enroll(make_user(), full_course, full)
+    started = make_cohort(full_course, name="Started", starts_on=days(-5))
     institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
     db.session.commit()
     login(client, admin)
@@ -250,11 +253,13 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "accounts_admin.person": {"user_id": admin.id},
             "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
             "seasons_admin.open_season": {"season_id": empty_season.id},
+            "seasons_admin.open_cohort_early": {"cohort_id": started.id},
             "seasons.enroll": {"offering_id": cohort.offering_id},
             "seasons.enroll_in_cohort": {"cohort_id": full.id},
             "seasons.withdraw": {"course_slug": closed_course.slug},
             "learning.mark_done": {"item_slug": "basics-quiz"},
             "visits.tour_progress": {"item_slug": "visit-hosted"},
+            "visits.read_visit": {"item_slug": "welcome"},
             "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
             "capstones_tutor.review": {"submission_id": submission.id},
         },

@@ -16,7 +16,9 @@ from app.capstones.services import TEXT_MAX
 
 
 class ProjectForm(FlaskForm):
-    """Both buttons post the same form: "Save draft" keeps it, "Submit" sends it."""
+    """The buttons post the same form: "Save draft" keeps it; "Submit to my tutor…" keeps it
+    and asks for confirmation (a page of its own: submitting spends an attempt); that page's
+    "Yes, submit" sends the saved draft (`from_draft`) as the next version."""
 
     text = TextAreaField(
         _l("Your project"),
@@ -34,7 +36,10 @@ class ProjectForm(FlaskForm):
     # How many versions the page showed: a second click on "Submit" sends the same number,
     # and the service answers it with the version the first click made.
     seen_versions = HiddenField()
+    # Set by the confirmation page: submit the draft as saved (its text and files).
+    from_draft = HiddenField()
     save_draft = SubmitField(_l("Save draft"))
+    review_submission = SubmitField(_l("Submit to my tutor…"))
     submit_project = SubmitField(_l("Submit"))
 
     def seen(self) -> int | None:

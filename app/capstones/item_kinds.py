@@ -45,6 +45,18 @@ class Capstone(ItemBase):
     max_attempts: int = Field(3, ge=1)
 
 
+def _check(context, spec: Capstone) -> None:
+    context.markdown(spec, "brief")
+    # Only a tutor's review completes a capstone, and only cohorts have tutors: required in a
+    # self-paced course, it would leave every learner without a way to finish.
+    if spec.required and context.course.spec.kind == "self_paced":
+        context.problem(
+            ("required",),
+            "a required capstone in a self-paced course can never be completed (only a "
+            "cohort's tutor reviews it): make it `required: false`, or the course tutor-led",
+        )
+
+
 def stored_rubric(rubric: Rubric, localised) -> dict:
     """The rubric as the item keeps it: every text as {language: text}."""
     return {
@@ -113,7 +125,7 @@ kinds.register(
         name=CAPSTONE,
         label=_l("capstone project"),
         schema=Capstone,
-        check=lambda context, spec: context.markdown(spec, "brief"),
+        check=_check,
         build_content=_content,
         template="capstones/_capstone.html",
         done_when="a tutor's review of the learner's project passes it against the rubric",

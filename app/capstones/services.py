@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import String, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -31,7 +32,7 @@ from app.capstones.models import (
 )
 from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
 from app.catalog.models import Course, Item
-from app.core.db import insert_or_ignore, utcnow
+from app.core.db import UTCDateTime, insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -139,6 +140,11 @@ def why_not_editable(submission: Submission):
     """None if the learner can change and submit the work now, else the reason."""
     if submission.state not in EDITABLE:
         return _l("This project is with your tutor or already decided.")
+    if not submission.cohort.is_open_for_work:
+        return _l(
+            "The capstone project opens on %(date)s, your cohort's first day.",
+            date=format_date(submission.cohort.starts_on, "long"),
+        )
     if submission.enrollment.season.state == SeasonState.CLOSED:
         return _l("This season is closed: submissions have stopped.")
     if deadlines(submission).is_closed():
@@ -244,6 +250,13 @@ def save_draft(
         _keep(submission, upload)
     submission.draft_text = text
     db.session.flush()
+
+
+def check_submittable(submission: Submission) -> None:
+    """Refuse a draft that could not be submitted now (closed, or nothing in it)."""
+    _check_editable(submission)
+    if not submission.draft_text.strip() and not draft_files(submission):
+        raise NothingToSubmit(_l("Write your project or attach a file before submitting."))
 
 
 def submit(
@@ -435,8 +448,48 @@ def review(
     db.session.flush()
     if decision == Decision.PASS:
         learning.record_item_passed(submission.enrollment, submission.item)
+    elif decision == Decision.REVISE:
+        carry_files_to_draft(submission, version)
     _tell_learner(submission, made)
     return made
+
+
+def carry_files_to_draft(submission: Submission, version: SubmissionVersion) -> int:
+    """Start the revision from the version's files: each is copied into the draft (under a new
+    name), where the learner keeps, removes or adds to them; the version keeps its own. The
+    bytes are copied inside the database, never read into this process. How many were copied."""
+    originals = db.session.scalars(
+        select(CapstoneFile.id)
+        .where(CapstoneFile.version_id == version.id, CapstoneFile.review_id.is_(None))
+        .order_by(CapstoneFile.id)
+    ).all()
+    for original in originals:
+        db.session.execute(
+            insert(CapstoneFile).from_select(
+                [
+                    "token",
+                    "submission_id",
+                    "filename",
+                    "content_type",
+                    "size",
+                    "sha256",
+                    "data",
+                    "created_at",
+                ],
+                select(
+                    literal(secrets.token_urlsafe(32), String),
+                    CapstoneFile.submission_id,
+                    CapstoneFile.filename,
+                    CapstoneFile.content_type,
+                    CapstoneFile.size,
+                    CapstoneFile.sha256,
+                    CapstoneFile.data,
+                    literal(utcnow(), UTCDateTime),
+                ).where(CapstoneFile.id == original),
+            )
+        )
+    db.session.flush()
+    return len(originals)
 
 
 def _tell_learner(submission: Submission, made: Review) -> None:

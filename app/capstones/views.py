@@ -9,6 +9,7 @@ from flask import (
     current_app,
     flash,
     redirect,
+    render_template,
     request,
     url_for,
 )
@@ -191,20 +192,39 @@ def save(course_slug, item_slug):
     form = ProjectForm()
     form.remove.choices = [(f.token, f.filename) for f in services.draft_files(submission)]
     submitting = bool(form.submit_project.data)
+    confirming = bool(form.review_submission.data) and not submitting
     if not form.validate():
         return _refuse(course, enrollment, items, current, form)
     try:
         text = form.text.data or ""
         remove = list(form.remove.data or [])
         uploads = form.uploads()
+        if submitting and form.from_draft.data:
+            # The confirmation page's "Yes, submit": the draft exactly as it was shown there.
+            text, uploads, remove = submission.draft_text, [], []
         if submitting:
             version = services.submit(submission, text, uploads, remove, seen_versions=form.seen())
         else:
             services.save_draft(submission, text, uploads, remove)
+            if confirming:
+                services.check_submittable(submission)
     except (services.CapstoneError, UploadRefused) as error:
         target = form.files if isinstance(error, UploadRefused) else form.text
         target.errors = [*target.errors, str(error)]
         return _refuse(course, enrollment, items, current, form)
+    if confirming:
+        # Saved; submitting spends an attempt, so it is asked on a page of its own (no
+        # script needed). The draft is kept whatever the learner answers.
+        return render_template(
+            "capstones/confirm_submit.html",
+            course=course,
+            item=current,
+            submission=submission,
+            files=services.draft_files(submission),
+            attempts_allowed=services.attempts_allowed(current),
+            late=services.deadlines(submission).is_late(),
+            form=ProjectForm(formdata=None, seen_versions=submission.versions, from_draft="1"),
+        )
     if submitting:
         flash(
             _(

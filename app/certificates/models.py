@@ -102,6 +102,10 @@ class Certificate(db.Model):
 
         return group(self.code)
 
+    def season_name_in(self, language: str) -> str:
+        """The season's name as frozen at issue, in `language` where it had one."""
+        return (self.printed or {}).get("season_names", {}).get(language) or self.season_name
+
     @property
     def revoked(self) -> bool:
         return self.status == CertificateStatus.REVOKED

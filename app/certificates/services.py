@@ -396,7 +396,7 @@ def printed_values(certificate: Certificate, language: str | None = None) -> dic
         "learner_name": certificate.learner_name,
         "course_title": title_in(certificate, language),
         "hours": certificate.hours,
-        "season_name": printed.get("season_names", {}).get(language) or certificate.season_name,
+        "season_name": certificate.season_name_in(language),
         "season_dates": _dates(printed, "season_starts", "season_ends"),
         "cohort_name": certificate.cohort_name or "",
         "cohort_dates": _dates(printed, "cohort_starts", "cohort_ends"),

@@ -3,6 +3,11 @@
 Areas above learning (certificates, say) register a section: a template partial and a
 function loading what it shows for the signed-in learner, in a fixed number of queries. The
 dashboard renders them in registration order and never names one.
+
+They may also register a course note: what they know about each of the learner's courses
+(the capstone's state, the certificate), shown in the course's card on the dashboard and on
+the course's home page. Its loader gets every enrolment shown at once and answers in a fixed
+number of queries.
 """
 
 from collections.abc import Callable
@@ -17,12 +22,26 @@ class DashboardSection:
     load: Callable[[Any], Any]  # (user) -> what the template shows; falsy: nothing to show
 
 
+@dataclass(frozen=True)
+class CourseNote:
+    name: str
+    template: str  # gets `note`: what `load` returned for the enrolment, and `course`
+    # (enrolments, with course, season and cohort loaded) -> {enrolment id: what to show}
+    load: Callable[[list], dict[int, Any]]
+
+
 _SECTIONS: dict[str, DashboardSection] = {}
+_NOTES: dict[str, CourseNote] = {}
 
 
 def register_section(section: DashboardSection) -> DashboardSection:
     _SECTIONS[section.name] = section
     return section
+
+
+def register_course_note(note: CourseNote) -> CourseNote:
+    _NOTES[note.name] = note
+    return note
 
 
 def sections_for(user) -> list[tuple[str, Any]]:
@@ -32,4 +51,17 @@ def sections_for(user) -> list[tuple[str, Any]]:
         found = section.load(user)
         if found:
             shown.append((section.template, found))
+    return shown
+
+
+def notes_for(enrollments: list) -> dict[int, list[tuple[CourseNote, Any]]]:
+    """{enrolment id: [(note, what it shows)]} for every registered note with something to
+    show, in registration order."""
+    shown: dict[int, list[tuple[CourseNote, Any]]] = {e.id: [] for e in enrollments}
+    if not enrollments:
+        return shown
+    for note in _NOTES.values():
+        for enrollment_id, found in note.load(enrollments).items():
+            if found and enrollment_id in shown:
+                shown[enrollment_id].append((note, found))
     return shown

@@ -1,8 +1,8 @@
 """Enrolment, progress, quizzes and completion. Views and other areas call these."""
 
 from blinker import Namespace
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import Integer, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,7 @@ from app.core.db import insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
+from app.learning.dashboard import notes_for
 from app.learning.item_kinds import QUIZ
 from app.learning.models import (
     GRANT_MAX_ATTEMPTS,
@@ -21,8 +22,9 @@ from app.learning.models import (
     QuizAttempt,
     QuizAttemptGrant,
 )
-from app.seasons.enrollments import is_read_only, lock_enrollment, register_progress
+from app.seasons.enrollments import is_read_only, lock_enrollment, opens_on, register_progress
 from app.seasons.models import Enrollment
+from app.seasons.services import latest_messages
 
 signals = Namespace()
 # Sent once per enrolment, inside the transaction that records its completion, with the
@@ -36,6 +38,10 @@ class LearningError(Refusal):
 
 
 class SeasonClosed(LearningError):
+    pass
+
+
+class NotOpenYet(LearningError):
     pass
 
 
@@ -82,6 +88,11 @@ def done_item_ids(enrollment: Enrollment) -> set[int]:
 
 
 def check_writable(enrollment: Enrollment) -> None:
+    """Refuse work that cannot count now: before the cohort opens, or once the season closed
+    (so no completion, and no certificate, ever predates the cohort's start)."""
+    day = opens_on(enrollment)
+    if day is not None:
+        raise NotOpenYet(_l("This course opens on %(date)s.", date=format_date(day, "long")))
     if is_read_only(enrollment):
         raise SeasonClosed(_l("This season is closed: your work stays here to read."))
 
@@ -412,7 +423,8 @@ def learner_data_for_items(item_ids: list[int]) -> dict[int, list[str]]:
 
 
 def dashboard_rows(user: User) -> list[dict]:
-    """Each enrolment with its progress and next item, in a fixed number of queries."""
+    """Each enrolment with what needs the learner now (see `course_statuses`), newest first,
+    in a fixed number of queries."""
     enrollments = list(
         db.session.scalars(
             select(Enrollment)
@@ -425,6 +437,14 @@ def dashboard_rows(user: User) -> list[dict]:
             .order_by(Enrollment.enrolled_at.desc())
         )
     )
+    return course_statuses(enrollments)
+
+
+def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
+    """For each enrolment (course, season and cohort loaded): its progress through the
+    required items (done, of, percent), the next item, the day it opens if not yet, the
+    latest message of the cohort's tutors and the notes other areas register (capstone,
+    certificate): the same few queries for one enrolment or two hundred."""
     if not enrollments:
         return []
     course_ids = [e.course_id for e in enrollments]
@@ -440,6 +460,9 @@ def dashboard_rows(user: User) -> list[dict]:
             )
         ).all()
     )
+    cohort_ids = [e.cohort_id for e in enrollments if e.cohort_id is not None]
+    messages = latest_messages(cohort_ids) if cohort_ids else {}
+    notes = notes_for(enrollments)
     rows = []
     for enrollment in enrollments:
         own = [i for i in items if i.course_id == enrollment.course_id]
@@ -450,8 +473,13 @@ def dashboard_rows(user: User) -> list[dict]:
             {
                 "enrollment": enrollment,
                 "course": enrollment.course,
+                "done": len(finished),
+                "required": len(required),
                 "percent": round(100 * len(finished) / len(required)) if required else 0,
                 "next": upcoming,
+                "opens_on": opens_on(enrollment),
+                "message": messages.get(enrollment.cohort_id),
+                "notes": notes[enrollment.id],
             }
         )
     return rows

@@ -66,13 +66,19 @@ def course_home(course_slug):
         return redirect(url_for("catalog.course", course_slug=course.slug))
     done = services.done_item_ids(enrollment)
     items = ordered_items(course)
-    upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
+    (status,) = services.course_statuses([enrollment])
+    if enrollment.completed_at is not None:
+        upcoming = None  # a completed course leads to its certificate, not back to lesson 1
+    else:
+        upcoming = next((i for i in items if i.id not in done), items[0] if items else None)
     return render_template(
         "learning/course_home.html",
         course=course,
         enrollment=enrollment,
         done=done,
+        status=status,
         upcoming=upcoming,
+        opens_on=status["opens_on"],
         read_only=enrollments.is_read_only(enrollment),
         can_withdraw=can_withdraw(enrollment),
     )
@@ -96,10 +102,24 @@ def render_item(course, enrollment, items, current, part=None):
     item kind's own partial. `part` is what the partial shows (the kind's `page()` unless a
     view has it already, say a form sent back with its errors)."""
     kind = kinds.get(current.kind)
-    if part is None:
-        part = kind.page(enrollment, current)
     previous, following = neighbours(items, current)
     done = services.done_item_ids(enrollment)
+    opens = enrollments.opens_on(enrollment)
+    if opens is not None:
+        # Before the cohort's first day: the item's title and the outline, not its content.
+        return render_template(
+            "learning/not_open.html",
+            course=course,
+            enrollment=enrollment,
+            item=current,
+            kind=kind,
+            done=done,
+            opens_on=opens,
+            previous=previous,
+            following=following,
+        )
+    if part is None:
+        part = kind.page(enrollment, current)
     read_only = enrollments.is_read_only(enrollment)
     page = render_template(
         "learning/item.html",

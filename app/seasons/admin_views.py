@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
@@ -383,6 +384,19 @@ def cohort(cohort_id):
         ),
         status,
     )
+
+
+@bp.post("/cohorts/<int:cohort_id>/open-early")
+def open_cohort_early(cohort_id):
+    """Open the cohort's course to its learners before its first day."""
+    cohort = load_cohort_or_404(cohort_id, options=COHORT_CONTEXT)
+    try:
+        services.open_cohort_early(cohort, current_user)
+    except services.SeasonError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The cohort's course is open: its learners can start now."), "success")
+    return redirect(url_for("seasons_admin.cohort", cohort_id=cohort_id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/delete")

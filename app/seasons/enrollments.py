@@ -100,6 +100,15 @@ def is_read_only(enrollment: Enrollment) -> bool:
     return enrollment.season.state == SeasonState.CLOSED
 
 
+def opens_on(enrollment: Enrollment):
+    """The day the enrolment's course opens to its learner, while it is still closed (a
+    cohort before its first day, unless an administrator opened it early); else None."""
+    cohort = enrollment.cohort
+    if cohort is None or cohort.is_open_for_work:
+        return None
+    return cohort.starts_on
+
+
 def count_enrollments(season_id: int, course_id: int) -> int:
     return db.session.scalar(
         select(func.count())

@@ -10,7 +10,7 @@ same printed dates, and nobody is refused on the last day of a window.
 import enum
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Table
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -175,9 +175,15 @@ class Cohort(db.Model):
     # The capstone project's deadline; late work is accepted (and flagged) until the cut-off.
     capstone_due_on: Mapped[date | None] = mapped_column(Date)
     capstone_cutoff_on: Mapped[date | None] = mapped_column(Date)
+    # An administrator opened the cohort's items before its first day: when, and who.
+    opened_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_early_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     offering: Mapped[Offering] = relationship(back_populates="cohorts")
     tutors: Mapped[list[User]] = relationship(secondary=cohort_tutor, order_by=User.full_name)
+    opened_early_by: Mapped[User | None] = relationship(foreign_keys=[opened_early_by_id])
 
     @property
     def seats_left(self) -> int:
@@ -187,6 +193,12 @@ class Cohort(db.Model):
     def has_started(self) -> bool:
         return utcnow() >= day_begins(self.starts_on)
 
+    @property
+    def is_open_for_work(self) -> bool:
+        """Whether its learners can work on the course's items: from its first day, or from
+        when an administrator opened it early."""
+        return self.opened_early_at is not None or self.has_started
+
     def is_tutor(self, user) -> bool:
         """Whether `user` leads this cohort."""
         return user.is_authenticated and any(t.id == user.id for t in self.tutors)
@@ -194,6 +206,25 @@ class Cohort(db.Model):
     def can_lead(self, user) -> bool:
         """Whether `user` may see this cohort's roster and write to it: its tutors, admins."""
         return user.is_authenticated and (user.is_admin or self.is_tutor(user))
+
+
+class CohortMessage(db.Model):
+    """A tutor's message to a cohort, as mailed to its learners; their course pages show the
+    latest one."""
+
+    __tablename__ = "cohort_message"
+    __table_args__ = (Index("ix_cohort_message_cohort_sent", "cohort_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sender: Mapped[User | None] = relationship()
 
 
 class WaitlistEntry(db.Model):

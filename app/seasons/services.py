@@ -23,6 +23,7 @@ from app.extensions import db
 from app.seasons import enrollments
 from app.seasons.models import (
     Cohort,
+    CohortMessage,
     Enrollment,
     Offering,
     Season,
@@ -508,6 +509,23 @@ def update_cohort(cohort: Cohort, plan: CohortPlan) -> list[User]:
     return promote_waiting(cohort)
 
 
+def open_cohort_early(cohort: Cohort, by: User | None) -> bool:
+    """Let the cohort's learners work on the course's items now, before its first day; who
+    and when are kept. False if it was already opened early (the same form sent twice)."""
+    if cohort.offering.season.state == SeasonState.CLOSED:
+        raise InvalidSeason(_l("This season is closed."))
+    if cohort.opened_early_at is None and cohort.has_started:
+        raise InvalidSeason(_l("This cohort has started: its course is open already."))
+    opened = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.opened_early_at.is_(None))
+        .values(opened_early_at=utcnow(), opened_early_by_id=by.id if by is not None else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(cohort)
+    return opened == 1
+
+
 def remove_cohort(cohort: Cohort) -> None:
     """Delete a cohort nobody holds a seat in."""
     db.session.refresh(cohort)
@@ -843,6 +861,11 @@ def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int
     course = cohort.offering.course
     course_url = external_url("learning.course_home", course_slug=course.slug)
     learners = [e.user for e in cohort_learners(cohort)]
+    # Kept as sent, so the learners' course pages show the latest message too.
+    db.session.add(
+        CohortMessage(cohort_id=cohort.id, sender_id=sender.id, subject=subject, body=body)
+    )
+    db.session.flush()
     for learner in learners:
         send_template_mail(
             learner.email,
@@ -856,3 +879,22 @@ def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int
             course_url=course_url,
         )
     return len(learners)
+
+
+def latest_messages(cohort_ids: list[int]) -> dict[int, CohortMessage]:
+    """{cohort id: its tutors' latest message, with its sender} for many cohorts, one query."""
+    if not cohort_ids:
+        return {}
+    latest = (
+        select(func.max(CohortMessage.id))
+        .where(CohortMessage.cohort_id.in_(set(cohort_ids)))
+        .group_by(CohortMessage.cohort_id)
+    )
+    return {
+        message.cohort_id: message
+        for message in db.session.scalars(
+            select(CohortMessage)
+            .where(CohortMessage.id.in_(latest))
+            .options(joinedload(CohortMessage.sender))
+        )
+    }

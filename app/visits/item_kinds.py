@@ -1,8 +1,9 @@
 """Study visits, the visits area's kind of course item: text, key points and stills, and a
 360° tour (hosted panoramas or an allow-listed embed) loaded only on request.
 
-A visit with a tour the learner can take is done when the tour is taken (app/visits/services.py);
-one without (no tour, or an embed whose host is no longer allowed) is marked done by the learner.
+A visit with a tour the learner can take is done when the tour is taken, or when the learner
+says they have read its text version (app/visits/services.py); one without (no tour, or an
+embed whose host is no longer allowed) is marked done by the learner.
 """
 
 from typing import Annotated, Literal
@@ -229,8 +230,9 @@ kinds.register(
         build_content=_content,
         template="visits/_visit.html",
         head_template="visits/_head.html",
-        done_when="the learner has seen every scene of a hosted tour, or opened an embedded "
-        "tour and confirmed it; without a tour to take, the learner marks it done",
+        done_when="the learner has seen every scene of a hosted tour, opened an embedded tour "
+        "and confirmed it, or read the visit's text version and said so (a plain form: no "
+        "JavaScript or WebGL needed); without a tour to take, the learner marks it done",
         page=_page,
         learner_marks_done=lambda item, visit: not visit.takeable,
         headers=_headers,

@@ -1,7 +1,8 @@
 """Study visits: the embed allow-list, what a visit page shows, and tour progress.
 
 A visit counts as done through the learning area's `mark_done` once its learner has seen
-every scene of a hosted tour, or opened an embedded tour and confirmed it.
+every scene of a hosted tour, opened an embedded tour and confirmed it, or read its text
+version and said so (the path that needs neither JavaScript nor WebGL).
 """
 
 from dataclasses import dataclass, field
@@ -156,4 +157,15 @@ def confirm_embedded_tour(enrollment: Enrollment, item: Item) -> None:
     tour = _tour_of(item, "embed")
     if tour["host"] not in allowed_hosts():
         raise VisitError(_l("This tour can no longer be shown here; read the visit's text."))
+    learning.mark_done(enrollment, item)
+
+
+def confirm_read(enrollment: Enrollment, item: Item) -> None:
+    """The learner read the visit's text version (its description, key points, pictures and
+    what the tour shows): the visit is done, tour or not, so no device is left without a way
+    to complete it (no JavaScript, no WebGL, a tour that does not load)."""
+    if item.course_id != enrollment.course_id:
+        raise ValueError("item of another course")
+    if item.kind != STUDY_VISIT:
+        raise VisitError(_l("Only a study visit is read this way."))
     learning.mark_done(enrollment, item)

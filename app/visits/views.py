@@ -15,10 +15,8 @@ from app.visits.item_kinds import STUDY_VISIT
 bp = Blueprint("visits", __name__, template_folder="templates")
 
 
-@bp.post("/learn/<course_slug>/<item_slug>/tour")
-@login_required
-def tour_progress(course_slug, item_slug):
-    """A scene seen (`scene`), or, for an embedded tour, the learner's confirmation."""
+def _visit_of(course_slug, item_slug):
+    """The course, the learner's own enrolment (403 without one) and the study visit (404)."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug)) or abort(404)
     enrollment = enrollments.find_enrollment(current_user, course) or abort(403)
     item = db.session.scalar(
@@ -28,6 +26,44 @@ def tour_progress(course_slug, item_slug):
             Item.kind == STUDY_VISIT,
         )
     ) or abort(404)
+    return course, enrollment, item
+
+
+@bp.post("/learn/<course_slug>/<item_slug>/read")
+@login_required
+def read_visit(course_slug, item_slug):
+    """ "I have read this visit": the text version's own completion, a plain form."""
+    course, enrollment, item = _visit_of(course_slug, item_slug)
+    already_complete = enrollment.completed_at is not None
+    try:
+        services.confirm_read(enrollment, item)
+    except learning.LearningError as error:
+        flash(str(error), "error")
+        return redirect(
+            url_for("learning.item", course_slug=course.slug, item_slug=item.slug), code=303
+        )
+    flash(_("Study visit done."), "success")
+    if not already_complete and enrollment.completed_at is not None:
+        flash(_("You have completed the course. Congratulations!"), "success")
+        return redirect(url_for("learning.course_home", course_slug=course.slug), code=303)
+    following = db.session.scalar(
+        select(Item.slug)
+        .where(Item.course_id == course.id, Item.position > item.position)
+        .order_by(Item.position)
+        .limit(1)
+    )
+    if following is None:
+        return redirect(url_for("learning.course_home", course_slug=course.slug), code=303)
+    return redirect(
+        url_for("learning.item", course_slug=course.slug, item_slug=following), code=303
+    )
+
+
+@bp.post("/learn/<course_slug>/<item_slug>/tour")
+@login_required
+def tour_progress(course_slug, item_slug):
+    """A scene seen (`scene`), or, for an embedded tour, the learner's confirmation."""
+    course, enrollment, item = _visit_of(course_slug, item_slug)
     wants_json = request.accept_mimetypes.best == "application/json"
     scene = request.form.get("scene", "")[:80]
     seen, done = set(), False

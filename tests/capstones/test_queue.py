@@ -209,11 +209,15 @@ def test_the_cohort_zip_holds_every_latest_version(app, client):
         decision=Decision.REVISE,
     )
     db.session.commit()
-    submit_work(
-        ana,
+    # Ana replaces the file her revision started from (carried over from version 1).
+    carried = [f.token for f in services.draft_files(first)]
+    services.submit(
+        first,
         "Segunda versión",
         [("plan.pdf", pdf_bytes() + b"%v2"), ("../plan.pdf", pdf_bytes() + b"%dup")],
+        carried,
     )
+    db.session.commit()
     submit_work(bruno, "Texto de Bruno", [("foto.png", png_bytes())])
     login(client, tutor)
 

@@ -96,7 +96,7 @@ def test_the_page_shows_status_deadlines_attempts_rubric_and_the_form(client):
     assert f'action="{SAVE_URL}#project"' in html
     assert re.search(r'name="seen_versions" type="hidden" value="0"', html)
     assert 'type="file"' in html and "multiple" in html
-    assert "Save draft" in html and 'value="Submit"' in html
+    assert "Save draft" in html and 'value="Submit to my tutor…"' in html
     # Viewing writes nothing.
     assert count_submissions() == 0
 
@@ -192,9 +192,19 @@ def test_a_revision_is_resubmitted_as_version_2_and_version_1_is_kept(client):
     assert "4 points; 12 needed to pass." in html
     assert "Primera versión" in html  # the draft starts from what was sent
     assert re.search(r'name="seen_versions" type="hidden" value="1"', html)
+    # ... and from its files, each a copy the learner may remove.
+    [carried] = services.draft_files(submission_of(learner))
+    assert carried.filename == "v1.pdf" and carried.data == pdf_bytes()
+    assert f'name="remove" value="{carried.token}"' in html
+    assert "remove the ones you replace" in html
 
     response = post_project(
-        client, "Segunda versión", [("v2.png", png_bytes())], "submit_project", seen=1
+        client,
+        "Segunda versión",
+        [("v2.png", png_bytes())],
+        "submit_project",
+        seen=1,
+        remove=[carried.token],
     )
     assert response.status_code == 302
     first, second = versions_of(learner)
@@ -325,3 +335,71 @@ def test_anonymous_posts_go_to_the_login_page(client):
     response = client.post(SAVE_URL, data={"text": "x"}, content_type="multipart/form-data")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_a_resubmission_keeps_the_carried_files_unless_removed(client):
+    _cohort, learner = setup_learner(client)
+    post_project(client, "Uno", [("plan.pdf", pdf_bytes())], "submit_project", seen=0)
+    review_now(learner, Decision.REVISE, levels=(1, 1, 1, 1), comment="Casi.")
+    post_project(client, "Dos", [("anexo.png", png_bytes())], "submit_project", seen=1)
+    first, second = versions_of(learner)
+    assert [f.filename for f in first.files] == ["plan.pdf"]
+    assert [f.filename for f in second.files] == ["plan.pdf", "anexo.png"]
+    # Two rows with their own names: version 1's file is never moved or shared.
+    assert first.files[0].token != second.files[0].token
+    assert first.files[0].version_id == first.id
+    assert services.draft_files(submission_of(learner)) == []
+
+
+def test_submitting_from_the_page_asks_for_confirmation_first(client):
+    """ "Submit to my tutor…" saves the draft and shows a confirmation page (no script); only
+    its "Yes, submit" spends the attempt."""
+    _cohort, learner = setup_learner(client)
+    response = post_project(
+        client, "Mi plan", [("plan.pdf", pdf_bytes())], "review_submission", seen=0
+    )
+    assert response.status_code == 200
+    html = unescape(response.get_data(as_text=True))
+    assert "Submit version 1 to your tutor?" in html
+    assert "Submitting uses attempt 1 of 3." in html
+    assert "plan.pdf" in html and "Mi plan" in html
+    assert 'name="from_draft"' in html and 'name="submit_project"' in html
+    assert "No, go back to my draft" in html
+    # Nothing was submitted; the draft was saved.
+    assert versions_of(learner) == []
+    submission = submission_of(learner)
+    assert submission.state == SubmissionState.DRAFT and submission.draft_text == "Mi plan"
+    assert [f.filename for f in services.draft_files(submission)] == ["plan.pdf"]
+
+    # "Yes, submit": the draft as saved becomes version 1 (no text field on that page).
+    response = post_project(client, action="submit_project", seen=0, from_draft="1")
+    assert response.status_code == 302
+    [version] = versions_of(learner)
+    assert version.text == "Mi plan" and [f.filename for f in version.files] == ["plan.pdf"]
+    # The confirmation sent twice (a double click) makes no second version.
+    post_project(client, action="submit_project", seen=0, from_draft="1")
+    assert len(versions_of(learner)) == 1
+
+
+def test_an_empty_draft_never_reaches_the_confirmation_page(client):
+    _cohort, learner = setup_learner(client)
+    response = post_project(client, "   ", action="review_submission", seen=0)
+    html = unescape(response.get_data(as_text=True))
+    assert "Submit version 1 to your tutor?" not in html
+    assert "Write your project or attach a file before submitting." in html
+    assert versions_of(learner) == []
+
+
+def test_the_page_folds_the_brief_and_rubric_and_links_to_the_form(client):
+    _cohort, _learner = setup_learner(client)
+    html = page(client)
+    assert '<a href="#project-form">' in html and 'id="project-form"' in html
+    assert html.index('href="#project-form"') < html.index('<details class="brief"')
+    assert '<details class="brief" open>' in html  # nothing saved yet: the brief is open
+    assert '<details class="rubric">' in html  # the rubric folded
+    post_project(client, "Empiezo", action="save_draft")
+    html = page(client)
+    assert '<details class="brief">' in html  # work begun: the brief folds away
+    # Saving and submitting look different, and submitting says it uses an attempt.
+    assert 'class="button secondary" id="save_draft"' in html
+    assert "It uses one of your 3 attempts" in html

@@ -223,7 +223,13 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     project.get_by_label(es("Add files")).set_input_files(PDF)
     assert_accessible(learner)
     snapshot(learner, "b4-project")
-    project.get_by_role("button", name=es("Submit"), exact=True).click()
+    project.get_by_role("button", name=es("Submit to my tutor…"), exact=True).click()
+    learner.wait_for_load_state()
+    # Submitting spends an attempt: it is confirmed on a page of its own.
+    assert_accessible(learner)
+    snapshot(learner, "b4-confirm-submit")
+    assert submission_state(live_server) == [("draft", 0)]
+    learner.get_by_role("button", name=es("Yes, submit version %(number)s", number=1)).click()
     learner.wait_for_load_state()
     assert_accessible(learner)
     assert learner.get_by_text(es("Submitted: waiting for your tutor's review.")).count() == 1
@@ -260,7 +266,15 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
         "Plan para transversalizar la SST en el programa de soldadura.\n\n"
         "Tabla de evaluación de riesgos: humos, radiación, quemaduras, ruido, incendio."
     )
-    learner.locator("#project").get_by_role("button", name=es("Submit"), exact=True).click()
+    # The revision starts from version 1's file, which stays unless removed.
+    assert (
+        learner.locator("#project").get_by_label(es("Remove %(name)s", name="plan.pdf")).count()
+        == 1
+    )
+    learner.locator("#project").get_by_role("button", name=es("Submit to my tutor…")).click()
+    learner.wait_for_load_state()
+    assert_accessible(learner)
+    learner.get_by_role("button", name=es("Yes, submit version %(number)s", number=2)).click()
     learner.wait_for_load_state()
     assert_accessible(learner)
     assert learner.get_by_role("heading", name=es("Version %(number)s", number=2)).count() == 1

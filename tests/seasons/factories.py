@@ -39,8 +39,14 @@ def offering_for(course, season=None, **window) -> Offering:
     return services.offer_course(season, course, **window)
 
 
-def make_cohort(course, *, season=None, name=None, seats=10, tutors=(), language=None, **dates):
-    """A cohort of a tutor-led course, open for enrolment now unless dates say otherwise."""
+def make_cohort(
+    course, *, season=None, name=None, seats=10, tutors=(), language=None, open_early=True, **dates
+):
+    """A cohort of a tutor-led course, open for enrolment now unless dates say otherwise.
+
+    It starts in 20 days (so learners may still withdraw) but, unless `open_early=False`, an
+    administrator has opened its course already, so learners can work in it now.
+    """
     offering = offering_for(course, season)
     plan = services.CohortPlan(
         name=name or f"Cohort {len(offering.cohorts) + 1}",
@@ -52,7 +58,10 @@ def make_cohort(course, *, season=None, name=None, seats=10, tutors=(), language
         language=language or course.language,
         tutors=list(tutors),
     )
-    return services.add_cohort(offering, plan)
+    cohort = services.add_cohort(offering, plan)
+    if open_early and not cohort.has_started:
+        services.open_cohort_early(cohort, None)
+    return cohort
 
 
 def enroll(user, course, cohort=None):

@@ -18,6 +18,24 @@
     return String(text || "").replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
   }
 
+  // The viewer's own messages in the page's language; it writes them as HTML, so escaped.
+  function viewerStrings() {
+    var strings = {};
+    try {
+      var given = JSON.parse(root.dataset.viewerStrings || "{}");
+      Object.keys(given).forEach(function (key) { strings[key] = escapeHtml(given[key]); });
+    } catch (ignored) { /* the viewer's English defaults, rather than no tour */ }
+    return strings;
+  }
+
+  function hasWebGL() {
+    try {
+      var canvas = document.createElement("canvas");
+      return !!(window.WebGLRenderingContext &&
+                (canvas.getContext("webgl") || canvas.getContext("experimental-webgl")));
+    } catch (ignored) { return false; }
+  }
+
   function post(form, fields) {
     var body = new FormData(form);
     Object.keys(fields).forEach(function (key) { body.append(key, fields[key]); });
@@ -89,7 +107,7 @@
       viewer = window.pannellum.viewer(box, {
         "default": {firstScene: items[0].dataset.scene, autoLoad: true, sceneFadeDuration: 300,
                     showFullscreenCtrl: false, keyboardZoom: true},
-        strings: {loadingLabel: root.dataset.loading},
+        strings: viewerStrings(),
         scenes: scenes
       });
       function direction() { box.dataset.yaw = viewer.getYaw().toFixed(1); }
@@ -109,6 +127,8 @@
     }
 
     button.addEventListener("click", function () {
+      // Without WebGL the viewer cannot draw: say so at once, and load nothing.
+      if (!hasWebGL()) { button.hidden = true; say(root.dataset.noWebgl); return; }
       button.disabled = true;
       say(root.dataset.loading);
       load("link", {rel: "stylesheet", href: root.dataset.viewerCss})

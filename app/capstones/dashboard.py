@@ -1,0 +1,76 @@
+"""Each tutor-led course's capstone project on the learner's dashboard card and course page
+(a course note: app/learning/dashboard.py): its state and, before it is sent, its deadline."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from app.capstones.item_kinds import CAPSTONE
+from app.capstones.models import Submission, SubmissionState
+from app.catalog.models import Item
+from app.core.db import utcnow
+from app.extensions import db
+from app.learning.dashboard import CourseNote, register_course_note
+
+
+@dataclass(frozen=True)
+class CapstoneNote:
+    """What the card says about the learner's project."""
+
+    item_slug: str
+    state: SubmissionState  # DRAFT also when nothing was saved yet
+    due_on: date | None  # the cohort's deadline, or the learner's extension
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the deadline (0: today; negative: past), read as a calendar day."""
+        return None if self.due_on is None else (self.due_on - utcnow().date()).days
+
+
+def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
+    """{enrolment id: its capstone's note} for enrolments with a cohort place in a course with a
+    capstone, in two queries; the cohorts come loaded with the enrolments."""
+    placed = [e for e in enrollments if e.cohort_id is not None]
+    if not placed:
+        return {}
+    items = dict(
+        db.session.execute(
+            select(Item.course_id, Item.slug).where(
+                Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE
+            )
+        ).all()
+    )
+    submissions = {
+        row.enrollment_id: row
+        for row in db.session.execute(
+            select(Submission.enrollment_id, Submission.state, Submission.extended_until).where(
+                Submission.enrollment_id.in_([e.id for e in placed]),
+                Submission.item_id.in_(
+                    select(Item.id).where(
+                        Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE
+                    )
+                ),
+            )
+        )
+    }
+    notes = {}
+    for enrollment in placed:
+        slug = items.get(enrollment.course_id)
+        if slug is None or not enrollment.cohort.is_open_for_work:
+            continue  # no capstone, or not open yet: the card says when the course opens
+        found = submissions.get(enrollment.id)
+        due = enrollment.cohort.capstone_due_on
+        if found is not None and found.extended_until is not None:
+            due = max(due, found.extended_until) if due else found.extended_until
+        notes[enrollment.id] = CapstoneNote(
+            item_slug=slug,
+            state=found.state if found is not None else SubmissionState.DRAFT,
+            due_on=due,
+        )
+    return notes
+
+
+register_course_note(
+    CourseNote(name="capstone", template="capstones/_course_note.html", load=capstone_notes)
+)
