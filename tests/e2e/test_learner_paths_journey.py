@@ -66,7 +66,7 @@ def check_page_with_scripts(browser, context, live_server, url, name=None):
 
 
 def test_a_required_hosted_visit_is_completed_with_javascript_off(browser, live_server):
-    email = "rosa.quispe@example.org"
+    email = "rosa.caminos@example.org"
     create_user(live_server, email, "Rosa Quispe")
     context = browser.new_context(
         viewport=PHONE, locale="es-ES", base_url=live_server.url, java_script_enabled=False
