@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SubmitField
 
@@ -37,17 +38,47 @@ def _posted_email() -> str:
     return "account:" + services.lower_email(request.form.get("email", ""))[:254]
 
 
+def _posted_email_and_address() -> str:
+    """The email a form posts and the address it comes from: the key of the sign-in limit.
+
+    Keyed by the pair, never by the account alone, so that a stranger's failures slow down
+    the stranger and never lock the owner out when they sign in from elsewhere.
+    """
+    email = services.lower_email(request.form.get("email", ""))[:254]
+    return f"pair:{get_remote_address()}|{email}"
+
+
+def _signed_in_account() -> str:
+    """The signed-in account, as the key of the limits on what only its owner may do."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
 def _failed(response) -> bool:
     # Only attempts that did not succeed count against the limits.
     return response.status_code != 302
 
 
-# Per address, then per account: guessing one password across many accounts or many
-# passwords for one account both run into a limit.
+# Per address, then per account and address: guessing one password across many accounts or
+# many passwords for one account both run into a limit, and the owner signing in from another
+# address never does (no lock-out by strangers).
 login_limits = [
     limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
     limiter.limit(
-        "5 per minute;20 per hour", methods=["POST"], key_func=_posted_email, deduct_when=_failed
+        "5 per minute;20 per hour",
+        methods=["POST"],
+        key_func=_posted_email_and_address,
+        deduct_when=_failed,
+    ),
+]
+# Changing the password checks the current one: a stolen session must not guess it freely,
+# nor may anyone keep the server hashing. Per address and per account.
+password_change_limits = [
+    limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
+    limiter.limit(
+        "5 per minute;20 per hour",
+        methods=["POST"],
+        key_func=_signed_in_account,
+        deduct_when=_failed,
     ),
 ]
 mail_limits = [
@@ -240,6 +271,7 @@ def profile():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@_limited(password_change_limits)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
