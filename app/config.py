@@ -115,6 +115,17 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "__Host-aula" if production else "aula",
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        # A signed-in session ends after this long unused (idle) or this long after signing
+        # in (lifetime), whichever comes first; shorter for tutors and administrators.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60)),
+        "SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 14 * 24)),
+        "STAFF_SESSION_IDLE_TIMEOUT": timedelta(
+            minutes=_env_int("STAFF_SESSION_IDLE_MINUTES", 2 * 60)
+        ),
+        "STAFF_SESSION_LIFETIME": timedelta(hours=_env_int("STAFF_SESSION_LIFETIME_HOURS", 12)),
+        # The security log (sign-ins, password and role changes, sessions ended) is kept this
+        # many days; `flask users clean-up` removes older lines and ended sessions.
+        "SECURITY_LOG_DAYS": _env_int("SECURITY_LOG_DAYS", 365),
         "HSTS": production,
         # Forms
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,

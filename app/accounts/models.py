@@ -85,6 +85,7 @@ class User(UserMixin, db.Model):
 
     # Set by the session loader: the key of the session this request belongs to.
     current_session_key = None
+    current_session_id = None  # its public id
 
     def get_id(self) -> str | None:
         # Flask-Login keeps this in the cookie: the session's key, never the user id,
@@ -111,17 +112,27 @@ class User(UserMixin, db.Model):
 
 
 class UserSession(db.Model):
-    """A signed-in session. The cookie holds the key; the table holds only its hash."""
+    """A signed-in session. The cookie holds the key; the table holds only its hash.
+
+    `public_id` (random) names the session on the person's sessions page; the device and the
+    address it signed in from let them recognise it.
+    """
 
     __tablename__ = "user_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute (app/accounts/sessions.py), for the idle timeout.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The absolute end of the session, whatever its use.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -130,9 +141,59 @@ class UserSession(db.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+class SecurityEventKind(enum.StrEnum):
+    """What the security log records."""
+
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT = "signed_out"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event, not a password)
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    ROLES_CHANGED = "roles_changed"
+    SESSION_ENDED = "session_ended"
+    SESSIONS_ENDED = "sessions_ended"
+
+
+class SecurityEvent(db.Model):
+    """One line of the security log: what happened to an account, from where, and who did it
+    when it was not the account's owner (an administrator). Kept SECURITY_LOG_DAYS days.
+
+    A failed sign-in for an email without an account has no user (and keeps no email: people
+    type passwords into the wrong field).
+    """
+
+    __tablename__ = "security_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    kind: Mapped[SecurityEventKind] = mapped_column(
+        enum_column(SecurityEventKind, "security_event_kind")
+    )
+    address: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
 def lower_email(value: str) -> str:
     """Emails are compared and stored lower-cased."""
     return value.strip().lower()
 
 
-__all__ = ["Institution", "Represents", "Role", "User", "UserSession", "lower_email"]
+__all__ = [
+    "Institution",
+    "Represents",
+    "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
+    "User",
+    "UserSession",
+    "lower_email",
+]

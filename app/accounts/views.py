@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SubmitField
 
-from app.accounts import services, tokens
+from app.accounts import security_log, services, tokens
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -27,10 +28,14 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.models import Represents
+from app.accounts.sessions import approximate_network, device_label
 from app.core.auth import safe_next_url
-from app.extensions import limiter
+from app.core.forms import ActionForm
+from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+LOG_PER_PAGE = 50
 
 
 def _posted_email() -> str:
@@ -169,6 +174,9 @@ def login():
             user = services.authenticate(form.email.data, form.password.data)
         except services.EmailNotConfirmed as error:
             services.send_confirmation(error.user)
+            form.form_errors.append(str(error))
+        except services.InvalidCredentials as error:
+            services.record_failed_sign_in(error)
             form.form_errors.append(str(error))
         except services.AccountError as error:
             form.form_errors.append(str(error))
@@ -315,3 +323,50 @@ def accept_invitation(token):
             flash(_("Your password is set and you are signed in. Welcome to Aula."), "success")
             return redirect(url_for("learning.dashboard"))
     return render_template("accounts/accept_invitation.html", invited=user, form=form)
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions_page():
+    """The person's signed-in sessions: device, approximate network, last seen."""
+    return render_template(
+        "accounts/sessions.html",
+        sessions=services.sessions_of(current_user),
+        current_id=current_user.current_session_id,
+        device_label=device_label,
+        approximate_network=approximate_network,
+    )
+
+
+@bp.post("/account/sessions/<public_id>/end")
+@login_required
+def end_session(public_id):
+    """Sign out one of one's own sessions (another's, or one already ended: nothing happens)."""
+    ActionForm().validate_on_submit() or abort(400)
+    if public_id == current_user.current_session_id:
+        return logout()
+    services.end_session_by_id(current_user, public_id[:64])
+    flash(_("That session is signed out."), "success")
+    return redirect(url_for("accounts.sessions_page"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out every session but this one."""
+    ActionForm().validate_on_submit() or abort(400)
+    services.end_other_sessions(current_user, keep_key=current_user.current_session_key)
+    flash(_("Your other sessions are signed out."), "success")
+    return redirect(url_for("accounts.sessions_page"))
+
+
+@bp.get("/account/security")
+@login_required
+def security_log_page():
+    """The person's own security log."""
+    page = db.paginate(
+        security_log.events_of(current_user), per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE
+    )
+    return render_template(
+        "accounts/security_log.html", page=page, labels=security_log.KIND_LABELS
+    )

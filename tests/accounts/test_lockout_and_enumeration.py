@@ -22,9 +22,7 @@ def from_address(app, address):
 
 
 @pytest.mark.parametrize("role", [Role.LEARNER, Role.ADMIN])
-def test_a_strangers_failures_never_stop_the_owner_signing_in_from_elsewhere(
-    app, make_user, role
-):
+def test_a_strangers_failures_never_stop_the_owner_signing_in_from_elsewhere(app, make_user, role):
     owner = make_user(role=role)
     stranger = from_address(app, STRANGER)
     answers = [

@@ -1,0 +1,85 @@
+"""The security log: sign-ins and failures, password and role changes, sessions ended.
+
+Each person reads their own lines (/account/security); administrators read everyone's
+(/admin/security-log). Lines older than SECURITY_LOG_DAYS are removed by `flask users clean-up`.
+"""
+
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from app.accounts.models import SecurityEvent, SecurityEventKind, User
+from app.core.db import utcnow
+from app.extensions import db
+
+KIND_LABELS = {
+    SecurityEventKind.SIGNED_IN: _l("Signed in"),
+    SecurityEventKind.SIGN_IN_FAILED: _l("Failed sign-in"),
+    SecurityEventKind.SIGNED_OUT: _l("Signed out"),
+    SecurityEventKind.PASSWORD_CHANGED: _l("Password changed"),
+    SecurityEventKind.PASSWORD_RESET: _l("Password set from an emailed link"),
+    SecurityEventKind.ROLES_CHANGED: _l("Roles changed"),
+    SecurityEventKind.SESSION_ENDED: _l("A session was signed out"),
+    SecurityEventKind.SESSIONS_ENDED: _l("Sessions were signed out"),
+}
+
+
+def request_address() -> str | None:
+    """The address the current request comes from (after trusted proxies), if any."""
+    if not has_request_context():
+        return None
+    return (request.remote_addr or "")[:45] or None
+
+
+def record(
+    kind: SecurityEventKind,
+    user: User | int | None,
+    *,
+    actor: User | None = None,
+    detail: str | None = None,
+) -> SecurityEvent:
+    """Add a line to the security log (flushed with the request's other writes)."""
+    user_id = user.id if isinstance(user, User) else user
+    event = SecurityEvent(
+        kind=kind,
+        user_id=user_id,
+        actor_id=actor.id if actor is not None and actor.id != user_id else None,
+        address=request_address(),
+        detail=(detail or None) and detail[:200],
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def events_of(user: User):
+    """A select of one person's lines, newest first, for pagination."""
+    return (
+        select(SecurityEvent)
+        .where(SecurityEvent.user_id == user.id)
+        .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+    )
+
+
+def all_events(kind: str = ""):
+    """A select of everyone's lines (optionally of one kind), newest first, for pagination;
+    the person and the actor come in the same statement."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = select(SecurityEvent).options(
+        joinedload(SecurityEvent.user), joinedload(SecurityEvent.actor)
+    )
+    if kind in set(SecurityEventKind):
+        stmt = stmt.where(SecurityEvent.kind == SecurityEventKind(kind))
+    return stmt.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+
+
+def remove_old_events(days: int | None = None) -> int:
+    """Delete the lines older than the retention period; how many."""
+    days = days if days is not None else current_app.config["SECURITY_LOG_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    return db.session.execute(
+        delete(SecurityEvent).where(SecurityEvent.created_at < cutoff)
+    ).rowcount
