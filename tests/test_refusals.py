@@ -42,9 +42,7 @@ def rows_of(table):
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table, read fresh from the database."""
     db.session.expire_all()
-    return {
-        table.name: sorted(map(repr, rows_of(table))) for table in db.metadata.sorted_tables
-    }
+    return {table.name: sorted(map(repr, rows_of(table))) for table in db.metadata.sorted_tables}
 
 
 def difference(before: dict, after: dict) -> dict[str, tuple[list, list]]:

@@ -168,9 +168,7 @@ class SecurityEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     kind: Mapped[SecurityEventKind] = mapped_column(
         enum_column(SecurityEventKind, "security_event_kind")
     )

@@ -118,9 +118,7 @@ def end_other_sessions(
         query = query.where(UserSession.key_hash != UserSession.hash_key(keep_key))
     ended = db.session.execute(query).rowcount
     if log and ended:
-        security_log.record(
-            SecurityEventKind.SESSIONS_ENDED, user, actor=actor, detail=str(ended)
-        )
+        security_log.record(SecurityEventKind.SESSIONS_ENDED, user, actor=actor, detail=str(ended))
     return ended
 
 
@@ -178,7 +176,7 @@ _SYSTEMS = [
 
 
 def device_label(user_agent: str | None) -> str:
-    """"Firefox on Windows", from a User-Agent header; "" when it says nothing we know."""
+    """ "Firefox on Windows", from a User-Agent header; "" when it says nothing we know."""
     agent = user_agent or ""
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, agent)), "")
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, agent)), "")

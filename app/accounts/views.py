@@ -367,6 +367,4 @@ def security_log_page():
     page = db.paginate(
         security_log.events_of(current_user), per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE
     )
-    return render_template(
-        "accounts/security_log.html", page=page, labels=security_log.KIND_LABELS
-    )
+    return render_template("accounts/security_log.html", page=page, labels=security_log.KIND_LABELS)
