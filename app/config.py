@@ -123,6 +123,10 @@ def load_config(instance_path: str) -> dict:
             minutes=_env_int("STAFF_SESSION_IDLE_MINUTES", 2 * 60)
         ),
         "STAFF_SESSION_LIFETIME": timedelta(hours=_env_int("STAFF_SESSION_LIFETIME_HOURS", 12)),
+        # Tutors and administrators must set up a second factor (an authenticator app or a
+        # passkey) before they use the platform. Off by default for development (`make run`'s
+        # demo accounts) and tests, which switch it on where they test it.
+        "STAFF_SECOND_FACTOR_REQUIRED": _env_bool("STAFF_SECOND_FACTOR_REQUIRED", production),
         # The security log (sign-ins, password and role changes, sessions ended) is kept this
         # many days; `flask users clean-up` removes older lines and ended sessions.
         "SECURITY_LOG_DAYS": _env_int("SECURITY_LOG_DAYS", 365),

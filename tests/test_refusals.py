@@ -92,6 +92,12 @@ REFUSED = {
         "confirm_password": "a long new pass phrase 42",
     },
     "accounts.profile": {"full_name": "", "country": "XX"},
+    "accounts.second_factor": {"code": "000000"},  # no sign-in waits for a second step
+    "accounts.setup_app": {"code": "000000"},  # not the code of the app's secret
+    "accounts.remove_app": {"password": "not the password"},
+    "accounts.new_recovery_codes": {"password": TEST_PASSWORD},  # no second factor yet
+    "accounts.add_passkey": {"credential": "not a credential"},
+    "accounts.passkey_sign_in": {"credential": "not a credential"},
     "accounts_admin.person": {"tutor": "y"},  # drops the only administrator's role
     "accounts_admin.new_institution": lambda s: {
         "acronym": s["institution"].acronym,
@@ -163,6 +169,10 @@ NOTHING_TO_REFUSE = {
     "accounts.end_session": "a session not one's own, or already ended, is left alone, by design",
     "accounts.end_other_sessions": "signing out elsewhere always succeeds",
     "accounts_admin.end_sessions": "an administrator may sign anyone out",
+    "accounts_admin.reset_factors": "an administrator may remove anyone's factors (audited)",
+    "accounts.remove_passkey": "a passkey not one's own, or already gone, is left alone",
+    "accounts.passkey_options": "options change no row (the challenge waits in the cookie)",
+    "accounts.passkey_sign_in_options": "options change no row (the challenge waits in the cookie)",
     "seasons.leave_waitlist": "leaving a list one is not on changes nothing, by design",
     "seasons_admin.close_season": "closing is allowed in every state (closing twice is a no-op)",
     "seasons_admin.remove_enrollment": "an administrator may remove any place",
@@ -176,6 +186,8 @@ ANONYMOUS = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    "accounts.second_factor",
+    "accounts.passkey_sign_in",
 }
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.accounts import security_log, services
+from app.accounts import factors, security_log, services
 from app.accounts.forms import InstitutionForm, RolesForm
 from app.accounts.models import Institution, Role, User
 from app.accounts.sessions import approximate_network, device_label
@@ -74,6 +74,17 @@ def end_sessions(user_id):
         ),
         "success",
     )
+    return redirect(url_for("accounts_admin.person", user_id=user.id))
+
+
+@bp.post("/people/<int:user_id>/reset-factors")
+def reset_factors(user_id):
+    """Remove a person's second factors when they lost them (the README says how to check who
+    is asking first); they are signed out everywhere and set a factor up again."""
+    user = db.session.get(User, user_id) or abort(404)
+    ActionForm().validate_on_submit() or abort(400)
+    factors.reset_factors(current_user, user)
+    flash(_("The second factors of %(name)s are removed.", name=user.full_name), "success")
     return redirect(url_for("accounts_admin.person", user_id=user.id))
 
 

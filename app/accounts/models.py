@@ -5,7 +5,16 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, enum_column, utcnow
@@ -80,6 +89,9 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the person has a second factor (an authenticator app or a passkey): read with
+    # the user, so no page asks the factor tables whether sign-in needs one.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
 
@@ -152,6 +164,11 @@ class SecurityEventKind(enum.StrEnum):
     ROLES_CHANGED = "roles_changed"
     SESSION_ENDED = "session_ended"
     SESSIONS_ENDED = "sessions_ended"
+    FACTOR_ADDED = "factor_added"
+    FACTOR_REMOVED = "factor_removed"
+    FACTORS_RESET = "factors_reset"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 class SecurityEvent(db.Model):
@@ -180,6 +197,52 @@ class SecurityEvent(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
+class TotpFactor(db.Model):
+    """A person's authenticator app: the shared secret and the last time step accepted (a
+    code is accepted once: never again, nor any code of an earlier step)."""
+
+    __tablename__ = "totp_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    last_step: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the second factor is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (Index("uq_recovery_code_user_hash", "user_id", "code_hash", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (a passkey): a second factor, or a sign-in without password."""
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 def lower_email(value: str) -> str:
     """Emails are compared and stored lower-cased."""
     return value.strip().lower()
@@ -187,10 +250,13 @@ def lower_email(value: str) -> str:
 
 __all__ = [
     "Institution",
+    "Passkey",
+    "RecoveryCode",
     "Represents",
     "Role",
     "SecurityEvent",
     "SecurityEventKind",
+    "TotpFactor",
     "User",
     "UserSession",
     "lower_email",

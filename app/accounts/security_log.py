@@ -23,6 +23,11 @@ KIND_LABELS = {
     SecurityEventKind.ROLES_CHANGED: _l("Roles changed"),
     SecurityEventKind.SESSION_ENDED: _l("A session was signed out"),
     SecurityEventKind.SESSIONS_ENDED: _l("Sessions were signed out"),
+    SecurityEventKind.FACTOR_ADDED: _l("Second factor added"),
+    SecurityEventKind.FACTOR_REMOVED: _l("Second factor removed"),
+    SecurityEventKind.FACTORS_RESET: _l("Second factors reset by an administrator"),
+    SecurityEventKind.SECOND_FACTOR_FAILED: _l("Wrong second-factor code"),
+    SecurityEventKind.RECOVERY_CODE_USED: _l("Recovery code used"),
 }
 
 

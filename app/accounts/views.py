@@ -181,6 +181,9 @@ def login():
         except services.AccountError as error:
             form.form_errors.append(str(error))
         else:
+            if user.second_factor:
+                factor_views.begin_second_step(user, safe_next_url(form.next.data))
+                return redirect(url_for("accounts.second_factor"))
             _start_session(user)
             return redirect(safe_next_url(form.next.data) or url_for("core.index"))
     return render_template("accounts/login.html", form=form)
@@ -368,3 +371,7 @@ def security_log_page():
         security_log.events_of(current_user), per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE
     )
     return render_template("accounts/security_log.html", page=page, labels=security_log.KIND_LABELS)
+
+
+# The second factors' routes live on this blueprint too.
+from app.accounts import factor_views  # noqa: E402
