@@ -33,6 +33,8 @@ RECOVERY_CODES = 10
 # A code of the step before or after the current one is accepted too (clocks drift).
 DRIFT_STEPS = 1
 ISSUER = "Aula"
+# Recovery codes: 10 characters of base32 (no 0/1/8/9 to mistake for letters), 50 bits.
+CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
 class FactorError(Refusal):
@@ -67,7 +69,7 @@ def qr_data_uri(uri: str) -> str:
 def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step whose code this is (within the drift allowed), or None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(_utc(now))
@@ -157,7 +159,7 @@ def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODES):
-        raw = pyotp.random_base32(10)
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash_code(c)) for c in codes)
     db.session.flush()
