@@ -156,6 +156,9 @@ def load_config(instance_path: str) -> dict:
         "CAPSTONE_FILE_TYPES": _env_list("CAPSTONE_FILE_TYPES", ["pdf", "office", "images", "zip"]),
         "CAPSTONE_MAX_FILE_BYTES": _env_int("CAPSTONE_MAX_FILE_MB", 20) * 1024 * 1024,
         "CAPSTONE_MAX_SUBMISSION_BYTES": _env_int("CAPSTONE_MAX_SUBMISSION_MB", 50) * 1024 * 1024,
+        # A ZIP is listed before it is accepted: at most this many files, unpacked size.
+        "ARCHIVE_MAX_ENTRIES": _env_int("ARCHIVE_MAX_ENTRIES", 500),
+        "ARCHIVE_MAX_BYTES": _env_int("ARCHIVE_MAX_MB", 100) * 1024 * 1024,
         # Background jobs (app/core/jobs.py): RQ on Redis when REDIS_URL is set, else a small
         # pool in the web process; tests run them inline.
         "JOBS_BACKEND": _jobs_backend(env, redis_url),
