@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.accounts import security_log, services, sessions
+from app.accounts import factors, security_log, services, sessions
 from app.accounts.models import Role
 from app.core.commands import one_commit
 
@@ -76,6 +76,20 @@ def end_sessions(email):
     with one_commit(services.AccountError) as say:
         ended = services.end_other_sessions(user)
         say(f"{user.email}: {ended} session(s) signed out.")
+
+
+@users_cli.command("reset-factors")
+@click.argument("email")
+@with_appcontext
+def reset_factors(email):
+    """Remove a person's second factors (lost phone and codes) and sign them out everywhere;
+    recorded in their security log. Check who is asking first (README, "A lost factor")."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    with one_commit(services.AccountError) as say:
+        factors.reset_factors(None, user)
+        say(f"{user.email}: second factors removed, signed out everywhere.")
 
 
 @users_cli.command("clean-up")

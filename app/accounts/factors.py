@@ -250,16 +250,22 @@ def _after_removal(user: User, what: str) -> None:
     security_log.record(SecurityEventKind.FACTOR_REMOVED, user, detail=what)
 
 
-def reset_factors(actor: User, user: User) -> None:
+def reset_factors(actor: User | None, user: User) -> None:
     """An administrator removes every second factor of a person who lost theirs (after
-    checking who they are, outside the platform) and signs them out everywhere; audited."""
+    checking who they are, outside the platform) and signs them out everywhere; audited.
+    No actor: `flask users reset-factors`, on the server."""
     from app.accounts.sessions import end_other_sessions
 
     db.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
     db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.second_factor = False
-    keep = actor.current_session_key if actor.id == user.id else None
+    keep = actor.current_session_key if actor is not None and actor.id == user.id else None
     end_other_sessions(user, keep_key=keep, actor=actor, log=False)
     db.session.flush()
-    security_log.record(SecurityEventKind.FACTORS_RESET, user, actor=actor)
+    security_log.record(
+        SecurityEventKind.FACTORS_RESET,
+        user,
+        actor=actor,
+        detail=None if actor is not None else "command line",
+    )

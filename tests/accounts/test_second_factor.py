@@ -226,3 +226,16 @@ def test_the_setup_secret_is_never_in_the_database_before_it_works(client, make_
     # The same secret stays while the person types (a reload does not change the QR code).
     again = client.get("/account/two-factor/app").get_data(as_text=True)
     assert SECRET_RE.search(again).group(1) == secret
+
+
+def test_the_last_administrator_recovers_from_the_command_line(app, client, with_app):
+    person, _secret, _codes = with_app
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "reset-factors", person.email])
+    assert result.exit_code == 0, result.output
+    login(client, person)  # the password alone now
+    event = db.session.scalar(
+        select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.FACTORS_RESET)
+    )
+    assert (event.actor_id, event.detail) == (None, "command line")
+    assert runner.invoke(args=["users", "reset-factors", "nobody@x.org"]).exit_code != 0
