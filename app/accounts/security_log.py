@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import SecurityEvent, SecurityEventKind, User
 from app.core.db import utcnow
@@ -60,9 +61,10 @@ def record(
 
 
 def events_of(user: User):
-    """A select of one person's lines, newest first, for pagination."""
+    """A select of one person's lines (with the administrator who acted), newest first."""
     return (
         select(SecurityEvent)
+        .options(joinedload(SecurityEvent.actor))
         .where(SecurityEvent.user_id == user.id)
         .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
     )
@@ -71,8 +73,6 @@ def events_of(user: User):
 def all_events(kind: str = ""):
     """A select of everyone's lines (optionally of one kind), newest first, for pagination;
     the person and the actor come in the same statement."""
-    from sqlalchemy.orm import joinedload
-
     stmt = select(SecurityEvent).options(
         joinedload(SecurityEvent.user), joinedload(SecurityEvent.actor)
     )

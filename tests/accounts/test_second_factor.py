@@ -239,3 +239,54 @@ def test_the_last_administrator_recovers_from_the_command_line(app, client, with
     )
     assert (event.actor_id, event.detail) == (None, "command line")
     assert runner.invoke(args=["users", "reset-factors", "nobody@x.org"]).exit_code != 0
+
+
+def race(app, check, threads=10):
+    """`threads` threads, each in its own app context and session, call check() together;
+    how many were accepted."""
+    import threading
+
+    barrier = threading.Barrier(threads, timeout=60)
+    accepted, errors, lock = [], [], threading.Lock()
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait()
+                ok = check()
+                db.session.commit()
+                with lock:
+                    accepted.append(ok)
+            except Exception as error:  # collected and asserted on below
+                db.session.rollback()
+                with lock:
+                    errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return accepted.count(True)
+
+
+def test_one_code_sent_by_many_requests_at_once_is_accepted_once(app, with_app):
+    user, secret, codes = with_app
+    code = spend_current_step(secret)
+
+    def check_code():
+        from app.accounts.models import User
+
+        return factors.check_totp(db.session.get(User, user.id), code)
+
+    assert race(app, check_code) == 1
+
+    def check_recovery():
+        from app.accounts.models import User
+
+        return factors.use_recovery_code(db.session.get(User, user.id), codes[3])
+
+    assert race(app, check_recovery) == 1

@@ -143,3 +143,32 @@ def test_ending_sessions_from_the_command_line_is_recorded(app, client, make_use
     assert client.get("/account/profile").status_code == 302
     assert kinds_of(user)[-1] == K.SESSIONS_ENDED
     assert app.test_cli_runner().invoke(args=["users", "end-sessions", "x@y.z"]).exit_code != 0
+
+
+def test_a_persons_pages_run_the_same_queries_for_few_and_many_lines(app, client, make_user):
+    from tests.learning.helpers import counting_queries
+
+    person = make_user()
+    login(client, person)
+    admin_client = app.test_client()
+    admins = [make_user(role=Role.ADMIN) for _ in range(5)]
+    login(admin_client, admins[0])
+
+    def count():
+        counts = []
+        for who, url in (
+            (client, "/account/security"),
+            (admin_client, f"/admin/people/{person.id}"),
+        ):
+            with counting_queries() as statements:
+                assert who.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    few = count()
+    for n in range(4):
+        post_form(admin_client, f"/admin/people/{person.id}", {"tutor": "y" if n % 2 else ""})
+    for admin in admins:  # lines by several administrators
+        db.session.add(SecurityEvent(kind=K.ROLES_CHANGED, user_id=person.id, actor_id=admin.id))
+    db.session.commit()
+    assert count() == few
