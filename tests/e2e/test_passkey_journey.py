@@ -115,7 +115,7 @@ def test_a_passkey_signs_in_without_a_password_and_as_the_second_step(
     assert_accessible(page)
     page.locator("#passkey-name").fill("Mi teléfono")
     page.locator("[data-passkey-action=add]").click()
-    page.locator("text=Mi teléfono").first.wait_for()
+    page.locator("main li").filter(has_text="Mi teléfono").wait_for()
     snapshot(page, "passkey-added")
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
     assert len(credentials["credentials"]) == 1
