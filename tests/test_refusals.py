@@ -29,13 +29,16 @@ from tests.test_access import TINY_PDF, certificate_for, sample  # noqa: F401
 GARBAGE_CSV = b"\xff\xfe\x00not a csv at all\x00"
 
 
+# The security log's lines that a refused sign-in or a refused password check write on
+# purpose (failed authentication is logged; tests/accounts/test_security_log.py checks them).
+LOGGED_FAILURES = ("sign_in_failed", "second_factor_failed", "reauth_failed")
+
+
 def rows_of(table):
-    """A table's rows, except the security log's lines of failed sign-ins: those a refused
-    sign-in writes on purpose (ASVS: failed authentication is logged; see
-    tests/accounts/test_security_log.py)."""
+    """A table's rows, except the security log's lines of failed authentication."""
     query = select(table)
     if table.name == "security_event":
-        query = query.where(table.c.kind != "sign_in_failed")
+        query = query.where(table.c.kind.not_in(LOGGED_FAILURES))
     return db.session.execute(query).all()
 
 

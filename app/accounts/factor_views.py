@@ -171,6 +171,8 @@ def remove_app():
     try:
         factors.disable_totp(current_user, form.password.data)
     except factors.FactorError as error:
+        if isinstance(error, factors.WrongPassword):
+            factors.record_wrong_password(current_user)
         flash(str(error), "error")
     else:
         flash(_("The authenticator app is removed."), "success")
@@ -187,6 +189,8 @@ def new_recovery_codes():
     try:
         codes = factors.regenerate_recovery_codes(current_user, form.password.data)
     except factors.FactorError as error:
+        if isinstance(error, factors.WrongPassword):
+            factors.record_wrong_password(current_user)
         flash(str(error), "error")
         return redirect(url_for("accounts.two_factor"))
     return render_template("accounts/recovery_codes.html", codes=codes)

@@ -41,6 +41,10 @@ class FactorError(Refusal):
     """A second-factor rule was broken; the message is for the person."""
 
 
+class WrongPassword(FactorError):
+    """The password typed to confirm a change is not the person's."""
+
+
 def staff_must_have_one(user: User) -> bool:
     """Whether the person must set up a second factor before using the platform."""
     required = current_app.config["STAFF_SECOND_FACTOR_REQUIRED"]
@@ -107,7 +111,7 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
 def disable_totp(user: User, password: str) -> None:
     """Remove the authenticator app, after the person confirms with their password."""
     if not passwords.verify_password(user.password_hash, password):
-        raise FactorError(_l("The password is not correct."))
+        raise WrongPassword(_l("The password is not correct."))
     db.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
     _after_removal(user, "totp")
 
@@ -171,7 +175,7 @@ def regenerate_recovery_codes(user: User, password: str) -> list[str]:
     if not user.second_factor:
         raise FactorError(_l("Set up a second factor first."))
     if not passwords.verify_password(user.password_hash, password):
-        raise FactorError(_l("The password is not correct."))
+        raise WrongPassword(_l("The password is not correct."))
     codes = _new_recovery_codes(user)
     security_log.record(SecurityEventKind.FACTOR_ADDED, user, detail="recovery codes")
     return codes
@@ -217,6 +221,11 @@ def check_second_factor(user: User, code: str) -> None:
 
 def record_failed_second_factor(user: User) -> None:
     security_log.record(SecurityEventKind.SECOND_FACTOR_FAILED, user)
+
+
+def record_wrong_password(user: User) -> None:
+    """Log a wrong password typed to confirm a change (after the refusal's rollback)."""
+    security_log.record(SecurityEventKind.REAUTH_FAILED, user)
 
 
 # Passkeys and the whole set -------------------------------------------------------------

@@ -169,6 +169,8 @@ class SecurityEventKind(enum.StrEnum):
     FACTORS_RESET = "factors_reset"
     SECOND_FACTOR_FAILED = "second_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
+    # A wrong password typed to confirm a change (the password itself, a factor's removal).
+    REAUTH_FAILED = "reauth_failed"
 
 
 class SecurityEvent(db.Model):

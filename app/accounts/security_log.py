@@ -29,6 +29,7 @@ KIND_LABELS = {
     SecurityEventKind.FACTORS_RESET: _l("Second factors reset by an administrator"),
     SecurityEventKind.SECOND_FACTOR_FAILED: _l("Wrong second-factor code"),
     SecurityEventKind.RECOVERY_CODE_USED: _l("Recovery code used"),
+    SecurityEventKind.REAUTH_FAILED: _l("Wrong password when confirming a change"),
 }
 
 

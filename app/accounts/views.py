@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SubmitField
 
-from app.accounts import security_log, services, tokens
+from app.accounts import factors, security_log, services, tokens
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -289,6 +289,7 @@ def change_password():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
         except services.InvalidCredentials as error:
+            factors.record_wrong_password(current_user)
             form.current_password.errors.append(str(error))
         except services.WeakPassword as error:
             form.password.errors.append(str(error))

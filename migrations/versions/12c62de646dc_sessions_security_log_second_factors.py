@@ -58,7 +58,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.Enum('signed_in', 'sign_in_failed', 'signed_out', 'password_changed', 'password_reset', 'roles_changed', 'session_ended', 'sessions_ended', 'factor_added', 'factor_removed', 'factors_reset', 'second_factor_failed', 'recovery_code_used', name='security_event_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('signed_in', 'sign_in_failed', 'signed_out', 'password_changed', 'password_reset', 'roles_changed', 'session_ended', 'sessions_ended', 'factor_added', 'factor_removed', 'factors_reset', 'second_factor_failed', 'recovery_code_used', 'reauth_failed', name='security_event_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('address', sa.String(length=45), nullable=True),
     sa.Column('detail', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -172,3 +172,15 @@ def test_a_persons_pages_run_the_same_queries_for_few_and_many_lines(app, client
         db.session.add(SecurityEvent(kind=K.ROLES_CHANGED, user_id=person.id, actor_id=admin.id))
     db.session.commit()
     assert count() == few
+
+
+def test_a_wrong_password_confirming_a_change_is_recorded(client, make_user):
+    user = make_user()
+    login(client, user)
+    post_form(
+        client,
+        "/account/password",
+        {"current_password": "a guess", "password": NEW, "confirm_password": NEW},
+    )
+    post_form(client, "/account/two-factor/app/remove", {"password": "a guess"}, form_page="/")
+    assert kinds_of(user) == [K.SIGNED_IN, K.REAUTH_FAILED, K.REAUTH_FAILED]
