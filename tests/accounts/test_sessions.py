@@ -218,3 +218,20 @@ def test_device_labels_and_networks():
     assert sessions.approximate_network("10.1.2.3") == "10.1.2.0/24"
     assert sessions.approximate_network("not an address") == ""
     assert sessions.approximate_network(None) == ""
+
+
+def test_the_sessions_page_runs_the_same_queries_for_few_and_many(app, client, make_user):
+    from tests.learning.helpers import counting_queries
+
+    user = make_user()
+    login(client, user)
+
+    def count():
+        with counting_queries() as statements:
+            assert client.get("/account/sessions").status_code == 200
+        return len(statements)
+
+    few = count()
+    for n in range(10):
+        login(device(app, f"198.51.100.{n}", CHROME_ANDROID), user)
+    assert count() == few
