@@ -81,6 +81,19 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _refused_answer(response) -> bool:
+    # A passkey's answer is JSON: only the refused ones count against the limit.
+    data = response.get_json(silent=True) if response.is_json else None
+    return not (isinstance(data, dict) and data.get("ok") is True)
+
+
+# Many people of one institution may sign in from one address: successful passkey sign-ins
+# never count, and asking for options (which writes nothing) has a wide limit of its own.
+passkey_limits = [
+    limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_refused_answer),
+]
+options_limits = [limiter.limit("60 per minute", methods=["POST"])]
+
 second_step_limits = [
     limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
     limiter.limit(
@@ -253,7 +266,7 @@ def add_passkey():
 
 
 @bp.post("/login/passkey/options")
-@_limited(second_step_limits[:1])
+@_limited(options_limits)
 def passkey_sign_in_options():
     options, challenge = passkeys.authentication_options(pending_user())
     _keep_challenge(PASSKEY_SIGN_IN, challenge)
@@ -261,7 +274,7 @@ def passkey_sign_in_options():
 
 
 @bp.post("/login/passkey")
-@_limited(second_step_limits[:1])
+@_limited(passkey_limits)
 def passkey_sign_in():
     """Sign in with a passkey: as the second step, or without a password at all."""
     data = _posted_json()

@@ -111,3 +111,13 @@ def test_the_relying_party_is_base_urls_host(app):
             assert passkeys.relying_party() == ("aula.example.org", "https://aula.example.org")
         finally:
             app.config["BASE_URL"] = saved
+
+
+def test_refused_passkey_answers_are_rate_limited_per_address(client, make_user):
+    add_row(make_user())
+    token = csrf_token(client, "/login")
+    answers = []
+    for _ in range(11):
+        post_json(client, "/login/passkey/options", {}, token)
+        answers.append(post_json(client, "/login/passkey", {"credential": {}}, token).status_code)
+    assert answers[:10] == [200] * 10 and answers[10] == 429
