@@ -40,14 +40,27 @@ def request_address() -> str | None:
     return (request.remote_addr or "")[:45] or None
 
 
+# Changes to how a person signs in are also mailed to them, so that a change they did not
+# make does not go unseen.
+NOTIFIED = {
+    SecurityEventKind.PASSWORD_CHANGED,
+    SecurityEventKind.PASSWORD_RESET,
+    SecurityEventKind.FACTOR_ADDED,
+    SecurityEventKind.FACTOR_REMOVED,
+    SecurityEventKind.FACTORS_RESET,
+}
+
+
 def record(
     kind: SecurityEventKind,
     user: User | int | None,
     *,
     actor: User | None = None,
     detail: str | None = None,
+    notify: bool = True,
 ) -> SecurityEvent:
-    """Add a line to the security log (flushed with the request's other writes)."""
+    """Add a line to the security log (flushed with the request's other writes); a change to
+    how the person signs in is mailed to them too (unless `notify` is false)."""
     user_id = user.id if isinstance(user, User) else user
     event = SecurityEvent(
         kind=kind,
@@ -58,7 +71,32 @@ def record(
     )
     db.session.add(event)
     db.session.flush()
+    if notify and kind in NOTIFIED and isinstance(user, User):
+        _mail_notice(user, event)
     return event
+
+
+def _mail_notice(user: User, event: SecurityEvent) -> None:
+    from flask_babel import force_locale, format_datetime
+
+    from app.core.mail import send_template_mail
+
+    base = current_app.config["BASE_URL"]
+    with force_locale(user.locale):
+        what = str(KIND_LABELS[event.kind])
+        when = format_datetime(event.created_at, "medium", rebase=False) + " UTC"
+    send_template_mail(
+        user.email,
+        user.locale,
+        "accounts/mail/security_notice",
+        _l("A change to how you sign in to Aula"),
+        user=user,
+        what=what,
+        when=when,
+        address=event.address,
+        reset_url=base + "/forgot-password",
+        log_url=base + "/account/security",
+    )
 
 
 def events_of(user: User):

@@ -181,7 +181,11 @@ def record_failed_sign_in(error: InvalidCredentials) -> None:
 
 
 def set_password(
-    user: User, new_password: str, kind: SecurityEventKind = SecurityEventKind.PASSWORD_CHANGED
+    user: User,
+    new_password: str,
+    kind: SecurityEventKind = SecurityEventKind.PASSWORD_CHANGED,
+    *,
+    notify: bool = True,
 ) -> None:
     """Store a new password (after the policy check) and close the user's other sessions."""
     check_password_strength(new_password, [user.email, user.full_name])
@@ -189,7 +193,7 @@ def set_password(
     user.password_changed_at = utcnow()
     end_other_sessions(user, keep_key=user.current_session_key, log=False)
     db.session.flush()
-    security_log.record(kind, user)
+    security_log.record(kind, user, notify=notify)
     log.info("password changed for user %s", user.id)
 
 
@@ -229,10 +233,10 @@ def send_password_reset(email: str) -> None:
     )
 
 
-def reset_password(user: User, new_password: str) -> None:
+def reset_password(user: User, new_password: str, *, notify: bool = True) -> None:
     """Set a new password from a reset link; the link proves the email, so confirm it too."""
     user.current_session_key = None
-    set_password(user, new_password, SecurityEventKind.PASSWORD_RESET)
+    set_password(user, new_password, SecurityEventKind.PASSWORD_RESET, notify=notify)
     confirm_email(user)
 
 
@@ -501,5 +505,6 @@ def send_invitation(user: User, *, invited_by: User | None = None, **context) ->
 
 
 def accept_invitation(user: User, new_password: str) -> None:
-    """Set the invited person's first password; the link proves the email, so confirm it."""
-    reset_password(user, new_password)
+    """Set the invited person's first password; the link proves the email, so confirm it.
+    (No notice mail: a first password changes nothing the person had.)"""
+    reset_password(user, new_password, notify=False)

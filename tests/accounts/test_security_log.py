@@ -184,3 +184,37 @@ def test_a_wrong_password_confirming_a_change_is_recorded(client, make_user):
     )
     post_form(client, "/account/two-factor/app/remove", {"password": "a guess"}, form_page="/")
     assert kinds_of(user) == [K.SIGNED_IN, K.REAUTH_FAILED, K.REAUTH_FAILED]
+
+
+def test_changes_to_how_one_signs_in_are_mailed_to_the_person(app, client, make_user):
+    user = make_user(locale="en")
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.44"
+    login(client, user)
+    post_form(
+        client,
+        "/account/password",
+        {"current_password": TEST_PASSWORD, "password": NEW, "confirm_password": NEW},
+    )
+    admin_client = app.test_client()
+    login(admin_client, make_user(role=Role.ADMIN))
+    post_form(admin_client, f"/admin/people/{user.id}/reset-factors", {}, form_page="/")
+    notices = [m for m in outbox(user.email) if "how you sign in" in m.subject]
+    assert len(notices) == 2
+    assert "Password changed" in notices[0].body and "203.0.113.44" in notices[0].body
+    assert "/forgot-password" in notices[0].body
+    assert "reset by an administrator" in notices[1].body
+    # A wrong guess, a sign-in or a role change sends nothing.
+    post_form(admin_client, f"/admin/people/{user.id}", {"tutor": "y"})
+    assert len([m for m in outbox(user.email) if "how you sign in" in m.subject]) == 2
+
+
+def test_an_invited_persons_first_password_sends_no_notice(client, make_user):
+    from app.accounts import services
+
+    user = services.invite_user(
+        "invited@example.org", "Invited Person", country_code="UY", locale="en",
+        institution_other="VTI",
+    )  # fmt: skip
+    services.accept_invitation(user, "una frase para el primer día")
+    db.session.commit()
+    assert [m for m in outbox(user.email) if "how you sign in" in m.subject] == []
