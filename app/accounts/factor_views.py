@@ -64,11 +64,11 @@ def pending_user():
     return user if user is not None and user.second_factor else None
 
 
-def finish_sign_in(user) -> str:
+def finish_sign_in(user, how: str) -> str:
     """Start the session of a person who passed both steps; where they were going."""
     pending = session.get(PENDING)
     next_url = pending.get("next", "") if isinstance(pending, dict) else ""
-    _start_session(user)  # a new session: the pending step is gone with the old one
+    _start_session(user, how)  # a new session: the pending step is gone with the old one
     return safe_next_url(next_url) or url_for("core.index")
 
 
@@ -112,12 +112,12 @@ def second_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            factors.check_second_factor(user, form.code.data)
+            how = factors.check_second_factor(user, form.code.data)
         except factors.FactorError as error:
             factors.record_failed_second_factor(user)
             form.code.errors.append(str(error))
         else:
-            return redirect(finish_sign_in(user))
+            return redirect(finish_sign_in(user, f"password + {how}"))
     return render_template(
         "accounts/second_factor.html", form=form, has_passkeys=bool(factors.passkeys_of(user))
     )
@@ -290,7 +290,8 @@ def passkey_sign_in():
         return _refused(error)
     if user.email_confirmed_at is None:
         return _refused(_("Please confirm your email first."))
-    return jsonify(ok=True, redirect=finish_sign_in(user))
+    how = "password + passkey" if pending is not None else "passkey"
+    return jsonify(ok=True, redirect=finish_sign_in(user, how))
 
 
 @bp.post("/account/passkeys/<public_id>/remove")

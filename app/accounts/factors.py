@@ -211,11 +211,13 @@ def use_recovery_code(user: User, code: str) -> bool:
     return spent == 1
 
 
-def check_second_factor(user: User, code: str) -> None:
-    """Accept an app code or a recovery code for the person; raise FactorError otherwise
-    (after which the view logs the failure)."""
-    if check_totp(user, code) or use_recovery_code(user, code):
-        return
+def check_second_factor(user: User, code: str) -> str:
+    """Accept an app code or a recovery code for the person (which one, for the log); raise
+    FactorError otherwise (after which the view logs the failure)."""
+    if check_totp(user, code):
+        return "app code"
+    if use_recovery_code(user, code):
+        return "recovery code"
     raise FactorError(_l("That code is not right, or was already used."))
 
 

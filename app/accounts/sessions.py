@@ -41,8 +41,10 @@ def is_live(found: UserSession, now: datetime) -> bool:
     )
 
 
-def start_session(user: User) -> str:
-    """Open a new session for the user and return its key (kept only in the cookie)."""
+def start_session(user: User, how: str = "password") -> str:
+    """Open a new session for the user and return its key (kept only in the cookie); `how`
+    they proved who they are goes to the security log ("password", "password + app code",
+    "passkey"...)."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
     _idle, lifetime = limits_for(user)
@@ -65,7 +67,7 @@ def start_session(user: User) -> str:
     )
     db.session.flush()
     user.current_session_key = key
-    security_log.record(SecurityEventKind.SIGNED_IN, user)
+    security_log.record(SecurityEventKind.SIGNED_IN, user, detail=how)
     return key
 
 

@@ -101,13 +101,13 @@ def _limited(limits):
     return decorate
 
 
-def _start_session(user) -> None:
+def _start_session(user, how: str = "password") -> None:
     """Sign the user in on a brand-new session cookie (no fixation)."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    services.start_session(user)
+    services.start_session(user, how)
     login_user(user)
     session.permanent = True
 
@@ -323,7 +323,7 @@ def accept_invitation(token):
             if current_user.is_authenticated:
                 services.end_session(current_user.current_session_key)
                 logout_user()
-            _start_session(user)
+            _start_session(user, "invitation")
             flash(_("Your password is set and you are signed in. Welcome to Aula."), "success")
             return redirect(url_for("learning.dashboard"))
     return render_template("accounts/accept_invitation.html", invited=user, form=form)

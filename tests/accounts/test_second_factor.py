@@ -66,6 +66,10 @@ def test_with_an_app_signing_in_asks_for_its_code(app, client, with_app):
     response = second_step(client, spend_current_step(secret))
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert signed_in(client)
+    signed = db.session.scalars(
+        select(SecurityEvent.detail).where(SecurityEvent.kind == SecurityEventKind.SIGNED_IN)
+    ).all()
+    assert signed[-1] == "password + app code"
 
 
 def test_a_code_is_never_accepted_twice(app, client, with_app):
