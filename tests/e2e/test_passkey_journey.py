@@ -144,6 +144,11 @@ def test_a_passkey_signs_in_without_a_password_and_as_the_second_step(
     page.wait_for_url("**/")
     page.goto("/account/security")
     assert page.url.endswith("/account/security")
+    assert_accessible(page)
+    page.goto("/account/sessions")
+    assert page.locator("main tbody tr").count() == 1  # the earlier ones were signed out
+    assert_accessible(page)
+    snapshot(page, "sessions")
     kinds = [k for (k,) in localhost_server.query("SELECT kind FROM security_event")]
     assert "factor_added" in kinds
     ways = localhost_server.query(
