@@ -20,10 +20,12 @@ test: setup browser-tools redis-server credential-tools
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Page figures (queries, bytes, latency under load beside a trivial Flask view) and certificate
-# figures (render, bulk issue with 1 and 2 workers, worker memory); see bench/.
+# figures (render, bulk issue with 1 and 2 workers, worker memory), and whether an answer's time
+# tells who has an account (bench/enumeration.py); see bench/.
 bench: setup
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.certificates
+	$(BIN)/python -m bench.enumeration
 
 # Browser tests need Debian's Chromium and axe-core; without them they are skipped, loudly.
 browser-tools:

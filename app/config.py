@@ -117,6 +117,21 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "__Host-aula" if production else "aula",
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        # A signed-in session ends after this long unused (idle) or this long after signing
+        # in (lifetime), whichever comes first; shorter for tutors and administrators.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60)),
+        "SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 14 * 24)),
+        "STAFF_SESSION_IDLE_TIMEOUT": timedelta(
+            minutes=_env_int("STAFF_SESSION_IDLE_MINUTES", 2 * 60)
+        ),
+        "STAFF_SESSION_LIFETIME": timedelta(hours=_env_int("STAFF_SESSION_LIFETIME_HOURS", 12)),
+        # Tutors and administrators must set up a second factor (an authenticator app or a
+        # passkey) before they use the platform. Off by default for development (`make run`'s
+        # demo accounts) and tests, which switch it on where they test it.
+        "STAFF_SECOND_FACTOR_REQUIRED": _env_bool("STAFF_SECOND_FACTOR_REQUIRED", production),
+        # The security log (sign-ins, password and role changes, sessions ended) is kept this
+        # many days; `flask users clean-up` removes older lines and ended sessions.
+        "SECURITY_LOG_DAYS": _env_int("SECURITY_LOG_DAYS", 365),
         "HSTS": production,
         # Forms
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -161,6 +176,9 @@ def load_config(instance_path: str) -> dict:
         "CAPSTONE_FILE_TYPES": _env_list("CAPSTONE_FILE_TYPES", ["pdf", "office", "images", "zip"]),
         "CAPSTONE_MAX_FILE_BYTES": _env_int("CAPSTONE_MAX_FILE_MB", 20) * 1024 * 1024,
         "CAPSTONE_MAX_SUBMISSION_BYTES": _env_int("CAPSTONE_MAX_SUBMISSION_MB", 50) * 1024 * 1024,
+        # A ZIP is listed before it is accepted: at most this many files, unpacked size.
+        "ARCHIVE_MAX_ENTRIES": _env_int("ARCHIVE_MAX_ENTRIES", 500),
+        "ARCHIVE_MAX_BYTES": _env_int("ARCHIVE_MAX_MB", 100) * 1024 * 1024,
         # Background jobs (app/core/jobs.py): RQ on Redis when REDIS_URL is set, else a small
         # pool in the web process; tests run them inline.
         "JOBS_BACKEND": _jobs_backend(env, redis_url),

@@ -9,7 +9,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.accounts.models import Role, UserSession
+from app.accounts.sessions import start_session
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
 from app.certificates import corrections, signatories
@@ -98,6 +99,9 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    "accounts.second_factor",
+    "accounts.passkey_sign_in_options",
+    "accounts.passkey_sign_in",
     "core.stored_file",
     "catalog.catalog",
     "catalog.course",
@@ -164,6 +168,10 @@ def sample(institutions, make_user, small_course):
     partner = signatories.add_partner(course_id=small_course.id, name="SENAI", logo=PNG)
     render_document(certificate.id)  # its credential and status list exist
     job = jobs.start_job("certificates.issue", "A season", None)
+    start_session(someone)
+    someones_session = db.session.scalar(
+        select(UserSession).where(UserSession.user_id == someone.id)
+    )
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -182,6 +190,8 @@ def sample(institutions, make_user, small_course):
         "enrollment_id": place.id,
         "filename": "aula.css",
         "user_id": someone.id,
+        # Someone else's session: ending it from another account does nothing (no 404 either).
+        "public_id": someones_session.public_id,
         "institution_id": institutions[0].id,
         "token": "not-a-valid-token",
         "course_slug": small_course.slug,

@@ -2,17 +2,22 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from app.accounts import services
+from app.accounts import factors, security_log, services
 from app.accounts.forms import InstitutionForm, RolesForm
 from app.accounts.models import Institution, Role, User
+from app.accounts.sessions import approximate_network, device_label
 from app.core.auth import admin_blueprint
+from app.core.forms import ActionForm
 from app.extensions import db
 
 bp = admin_blueprint("accounts_admin", __name__, url_prefix="/admin", template_folder="templates")
 
 PER_PAGE = 25
+LOG_PER_PAGE = 50
+RECENT_EVENTS = 20
 
 
 @bp.get("/people")
@@ -41,7 +46,61 @@ def person(user_id):
         else:
             flash(_("Roles of %(name)s saved.", name=user.full_name), "success")
             return redirect(url_for("accounts_admin.person", user_id=user.id))
-    return render_template("accounts/admin/person.html", person=user, form=form)
+    return render_template(
+        "accounts/admin/person.html",
+        person=user,
+        form=form,
+        sessions=services.sessions_of(user),
+        events=db.session.scalars(security_log.events_of(user).limit(RECENT_EVENTS)).all(),
+        labels=security_log.KIND_LABELS,
+        device_label=device_label,
+        approximate_network=approximate_network,
+    )
+
+
+@bp.post("/people/<int:user_id>/end-sessions")
+def end_sessions(user_id):
+    """Sign a person out everywhere (a lost phone, a shared computer, a suspected intrusion)."""
+    user = db.session.get(User, user_id) or abort(404)
+    ActionForm().validate_on_submit() or abort(400)
+    keep = current_user.current_session_key if user.id == current_user.id else None
+    ended = services.end_other_sessions(user, keep_key=keep, actor=current_user)
+    flash(
+        ngettext(
+            "%(num)s session of %(name)s signed out.",
+            "%(num)s sessions of %(name)s signed out.",
+            ended,
+            name=user.full_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts_admin.person", user_id=user.id))
+
+
+@bp.post("/people/<int:user_id>/reset-factors")
+def reset_factors(user_id):
+    """Remove a person's second factors when they lost them (the README says how to check who
+    is asking first); they are signed out everywhere and set a factor up again."""
+    user = db.session.get(User, user_id) or abort(404)
+    ActionForm().validate_on_submit() or abort(400)
+    factors.reset_factors(current_user, user)
+    flash(_("The second factors of %(name)s are removed.", name=user.full_name), "success")
+    return redirect(url_for("accounts_admin.person", user_id=user.id))
+
+
+@bp.get("/security-log")
+def security_log_page():
+    """Everyone's security log, newest first, optionally of one kind."""
+    kind = request.args.get("kind", "")
+    page = db.paginate(
+        security_log.all_events(kind), per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE
+    )
+    return render_template(
+        "accounts/admin/security_log.html",
+        page=page,
+        kind=kind if kind in security_log.KIND_LABELS else "",
+        labels=security_log.KIND_LABELS,
+    )
 
 
 @bp.get("/institutions")

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.accounts import services
+from app.accounts import factors, security_log, services, sessions
 from app.accounts.models import Role
 from app.core.commands import one_commit
 
@@ -63,6 +63,49 @@ def set_role(email, tutor, admin):
             admin=user.is_admin if admin is None else admin,
         )
         say(f"{user.email}: {', '.join(sorted(r.value for r in user.roles))}")
+
+
+@users_cli.command("end-sessions")
+@click.argument("email")
+@with_appcontext
+def end_sessions(email):
+    """Sign a person out everywhere (recorded in their security log)."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    with one_commit(services.AccountError) as say:
+        ended = services.end_other_sessions(user)
+        say(f"{user.email}: {ended} session(s) signed out.")
+
+
+@users_cli.command("reset-factors")
+@click.argument("email")
+@with_appcontext
+def reset_factors(email):
+    """Remove a person's second factors (lost phone and codes) and sign them out everywhere;
+    recorded in their security log. Check who is asking first (README, "A lost factor")."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    with one_commit(services.AccountError) as say:
+        factors.reset_factors(None, user)
+        say(f"{user.email}: second factors removed, signed out everywhere.")
+
+
+@users_cli.command("clean-up")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days of the security log (default: SECURITY_LOG_DAYS).",
+)
+@with_appcontext
+def clean_up(days):
+    """Daily: remove security log lines past their keeping period, and ended sessions."""
+    with one_commit(services.AccountError) as say:
+        events = security_log.remove_old_events(days)
+        ended = sessions.remove_ended_sessions()
+        say(f"Security log: {events} old line(s) removed; {ended} ended session(s) removed.")
 
 
 @click.group("institutions", help="Manage the network's institutions.")

@@ -232,3 +232,30 @@ class InstitutionForm(FlaskForm):
     def validate_country(self, field):
         if not is_country(field.data or ""):
             raise ValidationError(_l("Choose a country from the list."))
+
+
+class SecondFactorForm(FlaskForm):
+    """The code from an authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class TotpSetupForm(FlaskForm):
+    code = StringField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=10)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Turn on"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """A sensitive change asks for the password again."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Confirm"))

@@ -5,7 +5,16 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, enum_column, utcnow
@@ -100,11 +109,15 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the person has a second factor (an authenticator app or a passkey): read with
+    # the user, so no page asks the factor tables whether sign-in needs one.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
 
     # Set by the session loader: the key of the session this request belongs to.
     current_session_key = None
+    current_session_id = None  # its public id
 
     def get_id(self) -> str | None:
         # Flask-Login keeps this in the cookie: the session's key, never the user id,
@@ -131,17 +144,27 @@ class User(UserMixin, db.Model):
 
 
 class UserSession(db.Model):
-    """A signed-in session. The cookie holds the key; the table holds only its hash."""
+    """A signed-in session. The cookie holds the key; the table holds only its hash.
+
+    `public_id` (random) names the session on the person's sessions page; the device and the
+    address it signed in from let them recognise it.
+    """
 
     __tablename__ = "user_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute (app/accounts/sessions.py), for the idle timeout.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The absolute end of the session, whatever its use.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -150,9 +173,113 @@ class UserSession(db.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+class SecurityEventKind(enum.StrEnum):
+    """What the security log records."""
+
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT = "signed_out"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event, not a password)
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    ROLES_CHANGED = "roles_changed"
+    SESSION_ENDED = "session_ended"
+    SESSIONS_ENDED = "sessions_ended"
+    FACTOR_ADDED = "factor_added"
+    FACTOR_REMOVED = "factor_removed"
+    FACTORS_RESET = "factors_reset"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    # A wrong password typed to confirm a change (the password itself, a factor's removal).
+    REAUTH_FAILED = "reauth_failed"
+
+
+class SecurityEvent(db.Model):
+    """One line of the security log: what happened to an account, from where, and who did it
+    when it was not the account's owner (an administrator). Kept SECURITY_LOG_DAYS days.
+
+    A failed sign-in for an email without an account has no user (and keeps no email: people
+    type passwords into the wrong field).
+    """
+
+    __tablename__ = "security_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    kind: Mapped[SecurityEventKind] = mapped_column(
+        enum_column(SecurityEventKind, "security_event_kind")
+    )
+    address: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class TotpFactor(db.Model):
+    """A person's authenticator app: the shared secret and the last time step accepted (a
+    code is accepted once: never again, nor any code of an earlier step)."""
+
+    __tablename__ = "totp_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    last_step: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the second factor is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (Index("uq_recovery_code_user_hash", "user_id", "code_hash", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (a passkey): a second factor, or a sign-in without password."""
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 def lower_email(value: str) -> str:
     """Emails are compared and stored lower-cased."""
     return value.strip().lower()
 
 
-__all__ = ["Institution", "Represents", "Role", "User", "UserSession", "lower_email"]
+__all__ = [
+    "Institution",
+    "Passkey",
+    "RecoveryCode",
+    "Represents",
+    "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
+    "TotpFactor",
+    "User",
+    "UserSession",
+    "lower_email",
+]

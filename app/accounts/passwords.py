@@ -40,13 +40,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-# A hash of a random password, verified against when the account does not exist so that
-# a login takes the same time whether or not the email is registered. It is written out (an
-# argon2id hash with the library's default parameters, of 32 random bytes that were thrown
-# away) rather than computed, which cost every process a third of a second at start-up.
-DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$aREKrQcPl0rMpCZdAuU5HA$cDQ0Pz99c55MiFKT44vilUVnfrjVntOS+ewinWDrxYM"
-)
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash of a password nobody has, made with today's parameters: verified against when
+    the account does not exist, so a sign-in takes the same time whether or not it does."""
+    profile = current_app.config["PASSWORD_HASH_PROFILE"] if has_app_context() else "default"
+    if profile not in _DUMMY_HASHES:
+        _DUMMY_HASHES[profile] = _HASHERS[profile].hash("not-a-password-anyone-has")
+    return _DUMMY_HASHES[profile]
 
 
 def is_too_weak(password: str, user_inputs: list[str]) -> bool:

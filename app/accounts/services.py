@@ -8,10 +8,19 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 
-from app.accounts import passwords, tokens
-from app.accounts.models import Institution, Represents, Role, User, UserSession, lower_email
+from app.accounts import passwords, security_log, tokens
+from app.accounts.models import Institution, Represents, Role, SecurityEventKind, User, lower_email
+from app.accounts.sessions import (  # noqa: F401 (the accounts' operations, in one place)
+    end_other_sessions,
+    end_session,
+    end_session_by_id,
+    load_session,
+    sessions_of,
+    start_session,
+)
+from app.core import jobs
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES, collation_key, fold, is_country
 from app.core.mail import send_template_mail
@@ -28,7 +37,11 @@ class AccountError(Refusal):
 
 
 class InvalidCredentials(AccountError):
-    pass
+    """Wrong email or password; `user_id` is the account tried, if it exists (for the log)."""
+
+    def __init__(self, message, user_id: int | None = None):
+        super().__init__(message)
+        self.user_id = user_id
 
 
 class EmailNotConfirmed(AccountError):
@@ -87,10 +100,13 @@ def register(data: Registration) -> User | None:
     """Create an unconfirmed account and mail a confirmation link.
 
     When the email is already registered nothing is created and the owner is told by mail,
-    so the page shown is the same either way and reveals nothing.
+    so the page shown is the same either way and reveals nothing. The work is the same too:
+    the password is hashed whether or not it will be kept, so the time taken does not tell
+    which (bench/enumeration.py measures it).
     """
     email = lower_email(data.email)
     check_password_strength(data.password, [email, data.full_name])
+    password_hash = passwords.hash_password(data.password)
     existing = find_user_by_email(email)
     if existing is not None:
         send_template_mail(
@@ -109,7 +125,7 @@ def register(data: Registration) -> User | None:
     user = User(
         email=email,
         full_name=data.full_name.strip(),
-        password_hash=passwords.hash_password(data.password),
+        password_hash=password_hash,
         country_code=data.country_code,
         institution_id=institution_id,
         institution_other=institution_other,
@@ -147,11 +163,11 @@ def authenticate(email: str, password: str) -> User:
     caller sends the new confirmation link: a refusal keeps nothing written before it)."""
     user = find_user_by_email(email)
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)  # same time either way
+        passwords.verify_password(passwords.dummy_hash(), password)  # same time either way
         raise InvalidCredentials(_l("Email or password is not correct."))
     if not passwords.verify_password(user.password_hash, password):
         log.info("failed login for user %s", user.id)
-        raise InvalidCredentials(_l("Email or password is not correct."))
+        raise InvalidCredentials(_l("Email or password is not correct."), user.id)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     if user.email_confirmed_at is None:
@@ -161,61 +177,26 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def start_session(user: User) -> str:
-    """Open a new session for the user and return its key (kept only in the cookie)."""
-    key = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.session.add(
-        UserSession(
-            key_hash=UserSession.hash_key(key),
-            user=user,
-            expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME"],
-        )
-    )
-    # Expired sessions of this user are swept as new ones open.
-    db.session.execute(
-        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now)
-    )
-    db.session.flush()
-    user.current_session_key = key
-    log.info("login user %s", user.id)
-    return key
+def record_failed_sign_in(error: InvalidCredentials) -> None:
+    """Log a refused sign-in (after the refusal's rollback, so that it is kept); one row
+    either way, so the time does not tell whether the account exists."""
+    security_log.record(SecurityEventKind.SIGN_IN_FAILED, error.user_id)
 
 
-def load_session(key: str) -> User | None:
-    """The user of a live session, or None (one query)."""
-    found = db.session.scalar(
-        select(UserSession).where(UserSession.key_hash == UserSession.hash_key(key))
-    )
-    if found is None or found.expires_at < utcnow():
-        return None
-    found.user.current_session_key = key
-    return found.user
-
-
-def end_session(key: str | None) -> None:
-    """Close one session (sign out)."""
-    if key:
-        db.session.execute(
-            delete(UserSession).where(UserSession.key_hash == UserSession.hash_key(key))
-        )
-
-
-def end_other_sessions(user: User, keep_key: str | None = None) -> None:
-    """Close every session of the user but the one given."""
-    query = delete(UserSession).where(UserSession.user_id == user.id)
-    if keep_key:
-        query = query.where(UserSession.key_hash != UserSession.hash_key(keep_key))
-    db.session.execute(query)
-
-
-def set_password(user: User, new_password: str) -> None:
+def set_password(
+    user: User,
+    new_password: str,
+    kind: SecurityEventKind = SecurityEventKind.PASSWORD_CHANGED,
+    *,
+    notify: bool = True,
+) -> None:
     """Store a new password (after the policy check) and close the user's other sessions."""
     check_password_strength(new_password, [user.email, user.full_name])
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
-    end_other_sessions(user, keep_key=user.current_session_key)
+    end_other_sessions(user, keep_key=user.current_session_key, log=False)
     db.session.flush()
+    security_log.record(kind, user, notify=notify)
     log.info("password changed for user %s", user.id)
 
 
@@ -226,8 +207,21 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     set_password(user, new_password)
 
 
+SEND_PASSWORD_RESET = "accounts.send_password_reset"  # noqa: S105 (a task name)
+
+
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists; do nothing visible otherwise."""
+    """Ask for a reset link to be mailed if the account exists.
+
+    The request only queues a task, the same whether or not the address has an account, so
+    neither its answer nor its time tells; the task looks the address up and mails.
+    """
+    jobs.enqueue(SEND_PASSWORD_RESET, email=lower_email(email)[:254])
+
+
+@jobs.task(SEND_PASSWORD_RESET)
+def send_password_reset(email: str) -> None:
+    """Mail a reset link to the account with this email; nothing if there is none."""
     user = find_user_by_email(email)
     if user is None:
         log.info("password reset asked for an unknown address")
@@ -242,10 +236,10 @@ def request_password_reset(email: str) -> None:
     )
 
 
-def reset_password(user: User, new_password: str) -> None:
+def reset_password(user: User, new_password: str, *, notify: bool = True) -> None:
     """Set a new password from a reset link; the link proves the email, so confirm it too."""
     user.current_session_key = None
-    set_password(user, new_password)
+    set_password(user, new_password, SecurityEventKind.PASSWORD_RESET, notify=notify)
     confirm_email(user)
 
 
@@ -281,6 +275,10 @@ def set_roles(actor: User, user: User, *, tutor: bool, admin: bool) -> None:
     if (user.is_tutor, user.is_admin) != (tutor, admin):
         log.info(
             "roles of user %s set to tutor=%s admin=%s by user %s", user.id, tutor, admin, actor.id
+        )
+        roles = [name for name, held in (("tutor", tutor), ("admin", admin)) if held]
+        security_log.record(
+            SecurityEventKind.ROLES_CHANGED, user, actor=actor, detail=" ".join(roles) or "learner"
         )
     user.is_tutor = tutor
     user.is_admin = admin
@@ -561,5 +559,6 @@ def send_invitation(user: User, *, invited_by: User | None = None, **context) ->
 
 
 def accept_invitation(user: User, new_password: str) -> None:
-    """Set the invited person's first password; the link proves the email, so confirm it."""
-    reset_password(user, new_password)
+    """Set the invited person's first password; the link proves the email, so confirm it.
+    (No notice mail: a first password changes nothing the person had.)"""
+    reset_password(user, new_password, notify=False)

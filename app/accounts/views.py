@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,10 +14,11 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SubmitField
 
-from app.accounts import services, tokens
+from app.accounts import factors, security_log, services, tokens
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -26,10 +28,14 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.models import Represents
+from app.accounts.sessions import approximate_network, device_label
 from app.core.auth import safe_next_url
-from app.extensions import limiter
+from app.core.forms import ActionForm
+from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+LOG_PER_PAGE = 50
 
 
 def _posted_email() -> str:
@@ -37,17 +43,47 @@ def _posted_email() -> str:
     return "account:" + services.lower_email(request.form.get("email", ""))[:254]
 
 
+def _posted_email_and_address() -> str:
+    """The email a form posts and the address it comes from: the key of the sign-in limit.
+
+    Keyed by the pair, never by the account alone, so that a stranger's failures slow down
+    the stranger and never lock the owner out when they sign in from elsewhere.
+    """
+    email = services.lower_email(request.form.get("email", ""))[:254]
+    return f"pair:{get_remote_address()}|{email}"
+
+
+def _signed_in_account() -> str:
+    """The signed-in account, as the key of the limits on what only its owner may do."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
 def _failed(response) -> bool:
     # Only attempts that did not succeed count against the limits.
     return response.status_code != 302
 
 
-# Per address, then per account: guessing one password across many accounts or many
-# passwords for one account both run into a limit.
+# Per address, then per account and address: guessing one password across many accounts or
+# many passwords for one account both run into a limit, and the owner signing in from another
+# address never does (no lock-out by strangers).
 login_limits = [
     limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
     limiter.limit(
-        "5 per minute;20 per hour", methods=["POST"], key_func=_posted_email, deduct_when=_failed
+        "5 per minute;20 per hour",
+        methods=["POST"],
+        key_func=_posted_email_and_address,
+        deduct_when=_failed,
+    ),
+]
+# Changing the password checks the current one: a stolen session must not guess it freely,
+# nor may anyone keep the server hashing. Per address and per account.
+password_change_limits = [
+    limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed),
+    limiter.limit(
+        "5 per minute;20 per hour",
+        methods=["POST"],
+        key_func=_signed_in_account,
+        deduct_when=_failed,
     ),
 ]
 mail_limits = [
@@ -65,13 +101,13 @@ def _limited(limits):
     return decorate
 
 
-def _start_session(user) -> None:
+def _start_session(user, how: str = "password") -> None:
     """Sign the user in on a brand-new session cookie (no fixation)."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    services.start_session(user)
+    services.start_session(user, how)
     login_user(user)
     session.permanent = True
 
@@ -139,9 +175,15 @@ def login():
         except services.EmailNotConfirmed as error:
             services.send_confirmation(error.user)
             form.form_errors.append(str(error))
+        except services.InvalidCredentials as error:
+            services.record_failed_sign_in(error)
+            form.form_errors.append(str(error))
         except services.AccountError as error:
             form.form_errors.append(str(error))
         else:
+            if user.second_factor:
+                factor_views.begin_second_step(user, safe_next_url(form.next.data))
+                return redirect(url_for("accounts.second_factor"))
             _start_session(user)
             # Without a `next`, staff land on their own start page: administration for an
             # administrator, the projects to review for a tutor; learners on the home page.
@@ -245,12 +287,14 @@ def profile():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@_limited(password_change_limits)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
         except services.InvalidCredentials as error:
+            factors.record_wrong_password(current_user)
             form.current_password.errors.append(str(error))
         except services.WeakPassword as error:
             form.password.errors.append(str(error))
@@ -284,7 +328,56 @@ def accept_invitation(token):
             if current_user.is_authenticated:
                 services.end_session(current_user.current_session_key)
                 logout_user()
-            _start_session(user)
+            _start_session(user, "invitation")
             flash(_("Your password is set and you are signed in. Welcome to Aula."), "success")
             return redirect(url_for("learning.dashboard"))
     return render_template("accounts/accept_invitation.html", invited=user, form=form)
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions_page():
+    """The person's signed-in sessions: device, approximate network, last seen."""
+    return render_template(
+        "accounts/sessions.html",
+        sessions=services.sessions_of(current_user),
+        current_id=current_user.current_session_id,
+        device_label=device_label,
+        approximate_network=approximate_network,
+    )
+
+
+@bp.post("/account/sessions/<public_id>/end")
+@login_required
+def end_session(public_id):
+    """Sign out one of one's own sessions (another's, or one already ended: nothing happens)."""
+    ActionForm().validate_on_submit() or abort(400)
+    if public_id == current_user.current_session_id:
+        return logout()
+    services.end_session_by_id(current_user, public_id[:64])
+    flash(_("That session is signed out."), "success")
+    return redirect(url_for("accounts.sessions_page"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out every session but this one."""
+    ActionForm().validate_on_submit() or abort(400)
+    services.end_other_sessions(current_user, keep_key=current_user.current_session_key)
+    flash(_("Your other sessions are signed out."), "success")
+    return redirect(url_for("accounts.sessions_page"))
+
+
+@bp.get("/account/security")
+@login_required
+def security_log_page():
+    """The person's own security log."""
+    page = db.paginate(
+        security_log.events_of(current_user), per_page=LOG_PER_PAGE, max_per_page=LOG_PER_PAGE
+    )
+    return render_template("accounts/security_log.html", page=page, labels=security_log.KIND_LABELS)
+
+
+# The second factors' routes live on this blueprint too.
+from app.accounts import factor_views  # noqa: E402

@@ -137,7 +137,42 @@ def check_upload(filename: str, data: bytes) -> CheckedFile:
                 extension=extension.upper(),
             )
         )
+    if detected == "application/zip" and extension == "zip":
+        check_archive(shown, data)
     return CheckedFile(shown, _served_type(detected, extension), data)
+
+
+ARCHIVE_REFUSALS = {
+    "not a zip": _l("“%(name)s” is not a ZIP archive we can open."),
+    "unsafe name": _l(
+        "“%(name)s” holds “%(entry)s”, whose name points outside the archive's folder."
+    ),
+    "executable": _l("“%(name)s” holds a program (“%(entry)s”). Programs are not accepted."),
+    "nested archive": _l(
+        "“%(name)s” holds “%(entry)s”, an archive inside an archive inside it. Send the files "
+        "in one ZIP, with at most one ZIP inside."
+    ),
+    "too many entries": _l("“%(name)s” holds more than %(num)s files."),
+    "too large": _l("“%(name)s” is larger than %(mb)s MB unpacked."),
+}
+
+
+def check_archive(shown: str, data: bytes) -> None:
+    """List a ZIP before it is accepted (app/core/files.py says what is refused)."""
+    config = current_app.config
+    _listed, problem = files.list_archive(
+        data, max_entries=config["ARCHIVE_MAX_ENTRIES"], max_bytes=config["ARCHIVE_MAX_BYTES"]
+    )
+    if problem is not None:
+        raise UploadRefused(
+            ARCHIVE_REFUSALS[problem.kind]
+            % {
+                "name": shown,
+                "entry": "".join(c for c in problem.entry if c.isprintable())[:120],
+                "num": config["ARCHIVE_MAX_ENTRIES"],
+                "mb": config["ARCHIVE_MAX_BYTES"] // (1024 * 1024),
+            }
+        )
 
 
 def _served_type(detected: str, extension: str) -> str:

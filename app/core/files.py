@@ -108,3 +108,131 @@ def office_container_problem(data: bytes, extension: str) -> str | None:
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return "not a ZIP container"
     return None
+
+
+# Archives (ZIP uploads) -----------------------------------------------------------------
+#
+# A ZIP is listed before it is accepted: every entry's name, size and first bytes are read
+# (nothing is extracted), and it is refused when it holds a program, an archive inside an
+# archive inside it, a name that climbs out of the folder it would be unpacked in (`..`, an
+# absolute path, a drive letter, a link), or more entries or uncompressed bytes than allowed.
+
+EXECUTABLE_EXTENSIONS = frozenset({
+    "exe", "dll", "com", "bat", "cmd", "msi", "msp", "scr", "cpl", "pif", "lnk", "hta", "ps1",
+    "psm1", "vbs", "vbe", "wsf", "wsh", "jse", "jar", "apk", "app", "dmg", "pkg", "deb", "rpm",
+    "sh", "bash", "csh", "ksh", "run", "bin", "elf", "so", "dylib", "reg", "gadget",
+})  # fmt: skip
+ARCHIVE_EXTENSIONS = frozenset({
+    "zip", "7z", "rar", "tar", "gz", "tgz", "bz2", "tbz", "xz", "txz", "zst", "cab", "iso",
+    "arj", "lz", "lzh",
+})  # fmt: skip
+# First bytes of programs: Windows (MZ), ELF, Mach-O (both byte orders, fat), scripts (#!).
+EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
+ARCHIVE_MAGIC = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",
+    b"MSCF",
+)
+_OFFICE_EXTENSIONS = set(OOXML_MAIN_PART) | set(ODF_MIMETYPE)
+_S_IFLNK = 0o120000
+
+
+class ArchiveEntry:
+    """One file of an archive, as listed: its path inside, and its size unpacked."""
+
+    def __init__(self, name: str, size: int):
+        self.name, self.size = name, size
+
+
+class ArchiveProblem:
+    """Why an archive is refused: `kind` is one of "not a zip", "unsafe name", "executable",
+    "nested archive", "too many entries", "too large"; `entry` names the file concerned."""
+
+    def __init__(self, kind: str, entry: str = ""):
+        self.kind, self.entry = kind, entry
+
+    def __repr__(self) -> str:
+        return f"ArchiveProblem({self.kind!r}, {self.entry!r})"
+
+
+def _unsafe_name(name: str) -> bool:
+    path = name.replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":") or "\x00" in path:
+        return True
+    return any(part == ".." for part in path.split("/"))
+
+
+def _extension(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rpartition(".")[2].lower() if "." in base else ""
+
+
+def list_archive(
+    data: bytes, *, max_entries: int, max_bytes: int
+) -> tuple[list[ArchiveEntry], ArchiveProblem | None]:
+    """The archive's files (nested ZIPs' files too, named `outer.zip/inner/file`) and the
+    first reason to refuse it, or None."""
+    listed: list[ArchiveEntry] = []
+    budget = {"entries": max_entries, "bytes": max_bytes}
+    try:
+        problem = _walk(data, "", 0, listed, budget)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError,
+            EOFError, RuntimeError):  # fmt: skip
+        problem = ArchiveProblem("not a zip")
+    return listed, problem
+
+
+def _walk(data: bytes, prefix: str, depth: int, listed: list, budget: dict):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+        budget["entries"] -= len(entries)
+        if budget["entries"] < 0:
+            return ArchiveProblem("too many entries")
+        for entry in entries:
+            name = prefix + entry.filename
+            if _unsafe_name(entry.filename) or (entry.external_attr >> 16) & 0o170000 == _S_IFLNK:
+                return ArchiveProblem("unsafe name", name)
+            if entry.is_dir():
+                continue
+            budget["bytes"] -= entry.file_size
+            if budget["bytes"] < 0:
+                return ArchiveProblem("too large", name)
+            listed.append(ArchiveEntry(name, entry.file_size))
+            extension = _extension(entry.filename)
+            if extension in EXECUTABLE_EXTENSIONS:
+                return ArchiveProblem("executable", name)
+            with archive.open(entry) as stream:
+                head = stream.read(8)
+            if head.startswith(EXECUTABLE_MAGIC):
+                return ArchiveProblem("executable", name)
+            is_archive = extension in ARCHIVE_EXTENSIONS or (
+                head.startswith(ARCHIVE_MAGIC) and extension not in _OFFICE_EXTENSIONS
+            )
+            if not is_archive:
+                continue
+            # One level of archives inside is allowed, when it is a ZIP we can list too.
+            if depth >= 1 or not head.startswith(b"PK"):
+                return ArchiveProblem("nested archive", name)
+            with archive.open(entry) as stream:
+                inner = stream.read(budget["bytes"] + entry.file_size + 1)
+            if len(inner) > entry.file_size:  # the header lied about the size
+                return ArchiveProblem("too large", name)
+            problem = _walk(inner, name + "/", depth + 1, listed, budget)
+            if problem is not None:
+                return problem
+    return None
