@@ -90,7 +90,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
     (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py),
-    the seasons' offers on the catalog's pages (app/catalog/offers.py)."""
+    the seasons' offers on the catalog's pages (app/catalog/offers.py), and what each area
+    keeps about a person, to export or erase (app/core/privacy.py)."""
     import app.capstones.item_kinds
     import app.catalog.item_kinds
     import app.certificates.dashboard
@@ -98,9 +99,21 @@ def _register_contributions() -> None:
     import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 
+    _register_personal_data()
+
+
+def _register_personal_data() -> None:
+    """Each area's personal_data.py registers what it keeps about a person; the export
+    lists them in this order (the account first, as the layers stand)."""
+    import importlib
+
+    for area in ("accounts", "core", "seasons", "learning", "visits", "capstones", "certificates"):
+        importlib.import_module(f"app.{area}.personal_data")
+
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_views import bp as accounts_admin
+    from app.accounts.privacy_views import bp as privacy
     from app.accounts.views import bp as accounts
     from app.capstones.rubric_views import capstones_admin
     from app.capstones.tutor_views import bp as capstones_tutor
@@ -124,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
         core_admin,
         accounts,
         accounts_admin,
+        privacy,
         catalog,
         learning,
         seasons,

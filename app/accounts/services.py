@@ -10,7 +10,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
-from app.accounts import passwords, tokens
+from app.accounts import passwords, privacy, tokens
 from app.accounts.models import Institution, Represents, Role, User, UserSession, lower_email
 from app.core.db import utcnow
 from app.core.i18n import COUNTRY_TIMEZONES, is_country
@@ -59,6 +59,7 @@ class Registration:
     institution_id: int | None
     institution_other: str | None
     locale: str
+    accepted_notice: str = ""  # the version of the privacy notice they accepted
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -89,6 +90,7 @@ def register(data: Registration) -> User | None:
     When the email is already registered nothing is created and the owner is told by mail,
     so the page shown is the same either way and reveals nothing.
     """
+    privacy.check_consent(data.accepted_notice)
     email = lower_email(data.email)
     check_password_strength(data.password, [email, data.full_name])
     existing = find_user_by_email(email)
@@ -116,6 +118,7 @@ def register(data: Registration) -> User | None:
     )
     db.session.add(user)
     db.session.flush()
+    privacy.record_consent(user, data.accepted_notice)
     send_confirmation(user)
     return user
 
