@@ -73,6 +73,7 @@ REFUSED = {
         "institution": str(s["institution_id"]),
         "represents": "vti",
         "locale": "es",
+        "privacy_consent": "y",
         "password": "short",
         "confirm_password": "short",
     },

@@ -163,8 +163,10 @@ def check_confirmation(user: User, token: str) -> None:
         ) from error
     except BadSignature as error:
         raise DeletionNotConfirmed(_l("Please type your password again to confirm.")) from error
-    if not isinstance(data, dict) or data.get("u") != user.id or (
-        data.get("f") != _fingerprint(user)
+    if (
+        not isinstance(data, dict)
+        or data.get("u") != user.id
+        or (data.get("f") != _fingerprint(user))
     ):
         raise DeletionNotConfirmed(_l("Please type your password again to confirm."))
 

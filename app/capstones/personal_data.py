@@ -46,13 +46,13 @@ def _projects(user) -> list[dict]:
     ids = [s.id for s in submissions]
     files = list(
         db.session.scalars(
-            select(CapstoneFile).where(CapstoneFile.submission_id.in_(ids)).order_by(CapstoneFile.id)
+            select(CapstoneFile)
+            .where(CapstoneFile.submission_id.in_(ids))
+            .order_by(CapstoneFile.id)
         )
     )
     reviews = list(
-        db.session.scalars(
-            select(Review).where(Review.submission_id.in_(ids)).order_by(Review.id)
-        )
+        db.session.scalars(select(Review).where(Review.submission_id.in_(ids)).order_by(Review.id))
     )
     slugs = dict(
         db.session.execute(
@@ -68,7 +68,9 @@ def _projects(user) -> list[dict]:
                 "capstone": slugs.get(s.item_id),
                 "state": s.state,
                 "draft_text": s.draft_text,
-                "draft_files": [_file(f) for f in mine if f.version_id is None and f.review_id is None],
+                "draft_files": [
+                    _file(f) for f in mine if f.version_id is None and f.review_id is None
+                ],
                 "submitted_at": s.submitted_at,
                 "decided_at": s.decided_at,
                 "extended_until": s.extended_until,

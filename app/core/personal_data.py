@@ -2,9 +2,9 @@
 background jobs they started (administrators)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
-from app.core.models import Job, OutboxMessage
+from app.core.models import Job, MailState, OutboxMessage
 from app.core.privacy import explain_table, register_personal_data
 from app.extensions import db
 
@@ -32,6 +32,19 @@ def _erase_mails(user) -> None:
     db.session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.recipient == user.email)
+        .execution_options(synchronize_session=False)
+    )
+    # Mails to other people that name this person (a tutor told of their project): a
+    # delivered mail keeps no body already; one kept unsent (no SMTP server: development)
+    # loses its body too. A mail still pending delivery is left to go out as it was written.
+    names = [user.email, user.full_name]
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.state == MailState.KEPT,
+            or_(*(OutboxMessage.body.contains(n, autoescape=True) for n in names if n)),
+        )
+        .values(body="")
         .execution_options(synchronize_session=False)
     )
 
