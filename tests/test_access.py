@@ -83,6 +83,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    "privacy.notice",
     "core.stored_file",
     "catalog.catalog",
     "catalog.course",

@@ -87,6 +87,8 @@ REFUSED = {
     },
     "accounts.profile": {"full_name": "", "country": "XX"},
     "accounts_admin.person": {"tutor": "y"},  # drops the only administrator's role
+    "privacy.delete_account": {"password": "not the password"},
+    "privacy.confirm_delete": {"confirmation": "not a confirmation"},
     "accounts_admin.new_institution": lambda s: {
         "acronym": s["institution"].acronym,
         "name": "A copy",
