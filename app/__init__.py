@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
+    from app.accounts.privacy_cli import privacy_cli
     from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
     from app.certificates.cli import certificates_cli
@@ -168,6 +169,7 @@ def _register_cli(app: Flask) -> None:
     for group in (
         users_cli,
         institutions_cli,
+        privacy_cli,
         content_cli,
         demo_cli,
         seasons_cli,

@@ -156,6 +156,7 @@ REFUSED = {
 # POST routes whose action takes no input that could be refused, and why.
 NOTHING_TO_REFUSE = {
     "accounts.logout": "signing out always succeeds",
+    "privacy.accept_notice": "accepting the notice in force again keeps the first acceptance",
     "seasons.leave_waitlist": "leaving a list one is not on changes nothing, by design",
     "seasons_admin.close_season": "closing is allowed in every state (closing twice is a no-op)",
     "seasons_admin.remove_enrollment": "an administrator may remove any place",

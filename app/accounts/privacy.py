@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.accounts import passwords
 from app.accounts.models import User
 from app.core import privacy as registry
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, insert_or_ignore, utcnow
 from app.core.refusals import Refusal
 from app.extensions import db
 
@@ -74,13 +74,17 @@ def check_consent(notice_version: str) -> None:
         raise ConsentMissing(_l("Please accept the privacy notice to register."))
 
 
-def record_consent(user: User, notice_version: str) -> PrivacyConsent:
-    """Keep that the person accepted this version of the notice, now."""
+def record_consent(user: User, notice_version: str) -> None:
+    """Keep that the person accepted this version of the notice, now (once: accepting the
+    same version again keeps the first moment)."""
     check_consent(notice_version)
-    consent = PrivacyConsent(user_id=user.id, notice_version=notice_version, accepted_at=utcnow())
-    db.session.add(consent)
-    db.session.flush()
-    return consent
+    insert_or_ignore(
+        PrivacyConsent, user_id=user.id, notice_version=notice_version, accepted_at=utcnow()
+    )
+
+
+def has_accepted_current_notice(consents: list[PrivacyConsent]) -> bool:
+    return any(c.notice_version == NOTICE_VERSION for c in consents)
 
 
 def consents_of(user: User) -> list[PrivacyConsent]:
@@ -172,13 +176,18 @@ def check_confirmation(user: User, token: str) -> None:
 
 
 def delete_account(user: User, confirmation: str) -> None:
-    """Step two: erase what every area holds about the person, then the account (one
-    transaction: a refusal anywhere leaves everything as it was)."""
+    """Step two: the person confirmed; their account goes."""
     check_confirmation(user, confirmation)
+    erase_account(user, by="its owner")
+
+
+def erase_account(user: User, *, by: str) -> None:
+    """Erase what every area holds about the person, then the account (one transaction: a
+    refusal anywhere leaves everything as it was)."""
     _refuse_last_administrator(user)
     user_id = user.id
     registry.erase_everything(user)
-    log.info("account %s deleted by its owner", user_id)
+    log.info("account %s deleted by %s", user_id, by)
 
 
 def kept_after_deletion() -> list:

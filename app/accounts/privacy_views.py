@@ -22,6 +22,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app.accounts import privacy
 from app.accounts.privacy_forms import ConfirmDeletionForm, DeleteAccountForm
+from app.core.forms import ActionForm
 from app.extensions import limiter
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -53,11 +54,25 @@ def notice():
 @bp.get("/account/privacy")
 @login_required
 def my_data():
+    consents = privacy.consents_of(current_user)
     return render_template(
         "accounts/privacy/my_data.html",
-        consents=privacy.consents_of(current_user),
+        consents=consents,
+        accepted=privacy.has_accepted_current_notice(consents),
         **_notice_context(),
     )
+
+
+@bp.post("/account/privacy/accept")
+@login_required
+def accept_notice():
+    """Accept the notice in force: people whose account was made for them (an invitation),
+    or who accepted an earlier version."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        privacy.record_consent(current_user, privacy.NOTICE_VERSION)
+        flash(_("Thank you: your acceptance of the privacy notice is recorded."), "success")
+    return redirect(url_for("privacy.my_data"))
 
 
 @bp.get("/account/privacy/my-data.json")

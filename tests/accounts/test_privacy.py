@@ -102,6 +102,21 @@ def test_the_registration_page_shows_the_short_notice_in_the_readers_language(
     assert NOTICE_VERSION in notice.get_data(as_text=True)
 
 
+def test_someone_whose_account_was_made_for_them_accepts_the_notice_once(client, make_user):
+    user = make_user()  # made by a command or an invitation: never ticked the box
+    login(client, user)
+    page = client.get("/account/privacy").get_data(as_text=True)
+    assert "/account/privacy/accept" in page
+    for _ in range(2):
+        response = post_form(client, "/account/privacy/accept", {}, form_page="/account/privacy")
+        assert response.status_code == 302
+    (consent,) = db.session.scalars(select(PrivacyConsent)).all()
+    assert (consent.user_id, consent.notice_version) == (user.id, NOTICE_VERSION)
+    page = client.get("/account/privacy").get_data(as_text=True)
+    assert "/account/privacy/accept" not in page
+    assert NOTICE_VERSION in page
+
+
 def test_the_notice_says_what_stays_after_deletion(client):
     page = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "public record stays" in page
@@ -476,3 +491,42 @@ def test_the_profile_links_to_my_data(client, login_as):
     login_as()
     assert "/account/privacy" in client.get("/account/profile").get_data(as_text=True)
     csrf_token(client, "/account/privacy")
+
+
+# The operator's commands, for someone who cannot sign in ----------------------------------------
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_the_operator_exports_a_persons_data(app, learner_world, tmp_path):
+    target = tmp_path / "lucia.json"
+    result = run(app, "privacy", "export", "LUCIA@example.org", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["account"]["email"] == "lucia@example.org"
+    assert data["capstone_projects"][0]["versions"][0]["files"][0]["filename"] == "plan-lucia.pdf"
+
+
+def test_the_operator_deletes_an_account_after_confirming(app, learner_world):
+    learner_id = learner_world["learner"].id
+    refused = run(app, "privacy", "delete", "lucia@example.org", input="n\n")
+    assert refused.exit_code != 0
+    db.session.expire_all()
+    assert db.session.get(User, learner_id) is not None
+
+    result = run(app, "privacy", "delete", "lucia@example.org", input="y\n")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, learner_id) is None
+    assert rows_mentioning("lucia@example.org") == []
+
+
+def test_the_operator_cannot_delete_the_last_administrator(app, make_user):
+    admin = make_user(role=Role.ADMIN, email="only.admin@example.org")
+    before = snapshot()
+    result = run(app, "privacy", "delete", admin.email, "--yes")
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    assert difference(before, snapshot()) == {}
+    assert run(app, "privacy", "export", "nobody@example.org").exit_code != 0
