@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import ForeignKey, Index, String, delete, select
+from sqlalchemy import ForeignKey, Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts import passwords
@@ -146,9 +146,8 @@ def check_password_for_deletion(user: User, password: str) -> str:
 
 
 def _refuse_last_administrator(user: User) -> None:
-    from app.accounts.services import count_admins
-
-    if user.is_admin and count_admins() <= 1:
+    admins = db.session.scalar(select(func.count()).select_from(User).where(User.is_admin))
+    if user.is_admin and admins <= 1:
         raise LastAdministratorStays(
             _l(
                 "You are the last administrator: grant the role to someone else before "

@@ -71,7 +71,8 @@ def explained_tables() -> dict[str, str]:
 
 def kept_after_erasure() -> list:
     """What stays after an account is deleted, one sentence per part that keeps something."""
-    return [part.kept for part in _PARTS.values() if part.kept]
+    ordered = sorted(_PARTS.values(), key=lambda part: part.erase_order)  # certificates first
+    return [part.kept for part in ordered if part.kept]
 
 
 def jsonable(value: Any) -> Any:

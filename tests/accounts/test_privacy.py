@@ -399,6 +399,16 @@ def test_a_forged_or_missing_confirmation_changes_nothing(client, learner_world,
     assert difference(before, snapshot()) == {}
 
 
+def test_a_confirmation_expires(client, learner_world, monkeypatch):
+    login(client, learner_world["learner"])
+    token = confirmation_of(client)
+    monkeypatch.setattr(privacy, "CONFIRM_MAX_AGE", -1)
+    before = snapshot()
+    response = confirm(client, token)
+    assert "La confirmación tardó demasiado." in response.get_data(as_text=True)
+    assert difference(before, snapshot()) == {}
+
+
 def test_a_confirmation_is_good_for_its_own_account_only(app, client, learner_world):
     login(client, learner_world["learner"])
     token = confirmation_of(client)
