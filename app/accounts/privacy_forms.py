@@ -18,6 +18,4 @@ class DeleteAccountForm(FlaskForm):
 class ConfirmDeletionForm(FlaskForm):
     # Signed proof that the password was typed a moment ago, for this account as it is.
     confirmation = HiddenField(validators=[DataRequired(), Length(max=500)])
-    submit = SubmitField(
-        _l("Delete my account and my data for good"), render_kw={"class": "button danger"}
-    )
+    submit = SubmitField(_l("Delete my account and my data for good"))

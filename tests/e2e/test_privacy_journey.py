@@ -86,6 +86,7 @@ def test_a_learner_downloads_their_data_and_deletes_their_account(browser, live_
         page.get_by_label("Sua senha").fill(PASSWORD)
         page.get_by_role("button", name="Continuar").click()
         assert_accessible(page)
+        assert_fits_phone(page)
         snapshot(page, "p4-confirm")
         page.get_by_role("link", name="Manter minha conta").click()  # not yet
         page.goto("/privacy")
