@@ -399,6 +399,26 @@ def test_a_forged_or_missing_confirmation_changes_nothing(client, learner_world,
     assert difference(before, snapshot()) == {}
 
 
+@pytest.mark.parametrize(
+    ("url", "field", "value"),
+    [
+        ("/account/delete", "password", "x" * 100_000),
+        ("/account/delete", "password", "\x00<script>alert(1)</script>"),
+        ("/account/delete/confirm", "confirmation", "a" * 100_000),
+        ("/account/delete/confirm", "confirmation", "../../etc/passwd\x00"),
+    ],
+)
+def test_huge_and_hostile_input_is_refused_and_changes_nothing(
+    client, learner_world, url, field, value
+):
+    login(client, learner_world["learner"])
+    before = snapshot()
+    response = post_form(client, url, {field: value}, form_page="/account/delete")
+    assert response.status_code in (200, 413)
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    assert difference(before, snapshot()) == {}
+
+
 def test_a_confirmation_expires(client, learner_world, monkeypatch):
     login(client, learner_world["learner"])
     token = confirmation_of(client)
