@@ -105,12 +105,15 @@ ANONYMOUS_PAGES = [
     "/register",
     "/forgot-password",
     "/register/check-email",
+    "/privacy",
     "/no-such-page",
 ]
 SIGNED_IN_PAGES = [
     "/",
     "/account/profile",
     "/account/password",
+    "/account/privacy",
+    "/account/delete",
     "/admin/",
     "/admin/people",
     "/admin/people/{user_id}",
