@@ -92,7 +92,8 @@ def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
     (app/catalog/kinds.py), sections and course notes of the learner's dashboard
     (app/learning/dashboard.py), the seasons' offers on the catalog's pages
-    (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py)."""
+    (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py), and
+    what each area keeps about a person, to export or erase (app/core/privacy.py)."""
     import app.capstones.dashboard
     import app.capstones.gradebook
     import app.capstones.item_kinds
@@ -104,9 +105,21 @@ def _register_contributions() -> None:
     import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 
+    _register_personal_data()
+
+
+def _register_personal_data() -> None:
+    """Each area's personal_data.py registers what it keeps about a person; the export
+    lists them in this order (the account first, as the layers stand)."""
+    import importlib
+
+    for area in ("accounts", "core", "seasons", "learning", "visits", "capstones", "certificates"):
+        importlib.import_module(f"app.{area}.personal_data")
+
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_views import bp as accounts_admin
+    from app.accounts.privacy_views import bp as privacy
     from app.accounts.views import bp as accounts
     from app.capstones.rubric_views import capstones_admin
     from app.capstones.tutor_views import bp as capstones_tutor
@@ -132,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         core_admin,
         accounts,
         accounts_admin,
+        privacy,
         catalog,
         learning,
         learning_tutor,
@@ -154,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import institutions_cli, users_cli
+    from app.accounts.privacy_cli import privacy_cli
     from app.capstones.cli import capstones_cli
     from app.catalog.cli import content_cli
     from app.certificates.cli import certificates_cli
@@ -164,6 +179,7 @@ def _register_cli(app: Flask) -> None:
     for group in (
         users_cli,
         institutions_cli,
+        privacy_cli,
         content_cli,
         demo_cli,
         seasons_cli,

@@ -102,6 +102,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.second_factor",
     "accounts.passkey_sign_in_options",
     "accounts.passkey_sign_in",
+    "privacy.notice",
     "core.stored_file",
     "catalog.catalog",
     "catalog.course",

@@ -83,6 +83,7 @@ REFUSED = {
         "institution": str(s["institution_id"]),
         "represents": "vti",
         "locale": "es",
+        "privacy_consent": "y",
         "password": "short",
         "confirm_password": "short",
     },
@@ -102,6 +103,8 @@ REFUSED = {
     "accounts.add_passkey": {"credential": "not a credential"},
     "accounts.passkey_sign_in": {"credential": "not a credential"},
     "accounts_admin.person": {"tutor": "y"},  # drops the only administrator's role
+    "privacy.delete_account": {"password": "not the password"},
+    "privacy.confirm_delete": {"confirmation": "not a confirmation"},
     "accounts_admin.new_institution": lambda s: {
         "acronym": s["institution"].acronym,
         "name": "A copy",
@@ -193,6 +196,7 @@ NOTHING_TO_REFUSE = {
     "accounts.remove_passkey": "a passkey not one's own, or already gone, is left alone",
     "accounts.passkey_options": "options change no row (the challenge waits in the cookie)",
     "accounts.passkey_sign_in_options": "options change no row (the challenge waits in the cookie)",
+    "privacy.accept_notice": "accepting the notice in force again keeps the first acceptance",
     "seasons.leave_waitlist": "leaving a list one is not on changes nothing, by design",
     "seasons_admin.close_season": "closing is allowed in every state (closing twice is a no-op)",
     "seasons_admin.remove_enrollment": "an administrator may remove any place",

@@ -143,6 +143,10 @@ class RegistrationForm(ProfileFields):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
+    privacy_consent = BooleanField(
+        _l("I have read the privacy notice and agree to what it says."),
+        validators=[DataRequired(message=_l("Please accept the privacy notice to register."))],
+    )
     submit = SubmitField(_l("Create my account"))
 
 

@@ -10,7 +10,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from app.accounts import passwords, security_log, tokens
+from app.accounts import passwords, privacy, security_log, tokens
 from app.accounts.models import Institution, Represents, Role, SecurityEventKind, User, lower_email
 from app.accounts.sessions import (  # noqa: F401 (the accounts' operations, in one place)
     end_other_sessions,
@@ -72,6 +72,7 @@ class Registration:
     institution_id: int | None
     institution_other: str | None
     locale: str
+    accepted_notice: str = ""  # the version of the privacy notice they accepted
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -104,6 +105,7 @@ def register(data: Registration) -> User | None:
     the password is hashed whether or not it will be kept, so the time taken does not tell
     which (bench/enumeration.py measures it).
     """
+    privacy.check_consent(data.accepted_notice)
     email = lower_email(data.email)
     check_password_strength(data.password, [email, data.full_name])
     password_hash = passwords.hash_password(data.password)
@@ -135,6 +137,7 @@ def register(data: Registration) -> User | None:
     )
     db.session.add(user)
     db.session.flush()
+    privacy.record_consent(user, data.accepted_notice)
     send_confirmation(user)
     return user
 

@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SubmitField
 
-from app.accounts import factors, security_log, services, tokens
+from app.accounts import factors, privacy, security_log, services, tokens
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -130,11 +130,14 @@ def register():
             institution_id=form.institution_id,
             institution_other=form.institution_other.data,
             locale=form.locale.data,
+            accepted_notice=privacy.NOTICE_VERSION if form.privacy_consent.data else "",
         )
         try:
             services.register(data)
         except services.WeakPassword as error:
             form.password.errors.append(str(error))
+        except privacy.ConsentMissing as error:
+            form.privacy_consent.errors.append(str(error))
         else:
             return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)

@@ -134,6 +134,7 @@ def registration_data(listed, **changes):
         "institution_other": "",
         "represents": "vti",
         "locale": "es",
+        "privacy_consent": "y",
     }
     data.update(changes)
     return data

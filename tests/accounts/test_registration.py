@@ -18,6 +18,7 @@ def registration(institutions, **changes):
         "institution_other": "",
         "represents": "vti",
         "locale": "es",
+        "privacy_consent": "y",
     }
     data.update(changes)
     return data

@@ -105,6 +105,7 @@ ANONYMOUS_PAGES = [
     "/register",
     "/forgot-password",
     "/register/check-email",
+    "/privacy",
     "/no-such-page",
 ]
 SIGNED_IN_PAGES = [
@@ -115,6 +116,8 @@ SIGNED_IN_PAGES = [
     "/account/security",
     "/account/two-factor",
     "/account/two-factor/app",
+    "/account/privacy",
+    "/account/delete",
     "/admin/",
     "/admin/security-log",
     "/admin/people",

@@ -10,7 +10,8 @@ from tests.conftest import post_form
 
 PAGES = ["/", "/login", "/register", "/forgot-password", "/account/profile",
          "/account/password", "/admin/people", "/admin/institutions/new",
-         "/courses", "/courses/small-example"]  # fmt: skip
+         "/courses", "/courses/small-example", "/privacy", "/account/privacy",
+         "/account/delete"]  # fmt: skip
 
 
 class PageOutline(HTMLParser):

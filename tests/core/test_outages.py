@@ -87,6 +87,7 @@ def test_sign_in_and_registration_work_with_redis_stopped(app, make_user, instit
         "institution_other": "",
         "represents": "vti",
         "locale": "es",
+        "privacy_consent": "y",
     }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, person.email, TEST_PASSWORD, json.dumps(registration)],

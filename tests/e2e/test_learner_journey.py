@@ -64,6 +64,7 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
         label="INEFOP — Instituto Nacional de Empleo y Formación Profesional"
     )
     page.get_by_label("Una institución de formación profesional").check()
+    page.get_by_label("He leído el aviso de privacidad").check()
     assert_accessible(page)
     snapshot(page, "a2-register")
     page.get_by_role("button", name="Crear mi cuenta").click()
