@@ -107,6 +107,7 @@ def main() -> None:
                 "locale": "es",
                 "password": PASSWORD,
                 "confirm_password": PASSWORD,
+                "privacy_consent": "y",
             }
 
         actions = {

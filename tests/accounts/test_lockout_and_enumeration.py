@@ -79,6 +79,7 @@ def registration(email, institution_id):
         "locale": "es",
         "password": "lapiz naranja montaña 7",
         "confirm_password": "lapiz naranja montaña 7",
+        "privacy_consent": "y",
     }
 
 
