@@ -92,7 +92,8 @@ def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
     (app/catalog/kinds.py), sections of the learner's dashboard (app/learning/dashboard.py),
     the seasons' offers on the catalog's pages (app/catalog/offers.py), columns of a cohort's
-    gradebook (app/seasons/gradebook.py)."""
+    gradebook (app/seasons/gradebook.py), the printable pack made of each imported course
+    (app/catalog/kinds.py, course_imported)."""
     import app.capstones.gradebook
     import app.capstones.item_kinds
     import app.catalog.item_kinds
@@ -100,6 +101,7 @@ def _register_contributions() -> None:
     import app.certificates.gradebook
     import app.learning.gradebook
     import app.learning.item_kinds
+    import app.offline.packs
     import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 
@@ -117,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.offline.views import bp as offline
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
@@ -145,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         certificates_admin,
         visits,
         visits_admin,
+        offline,
     ):
         app.register_blueprint(blueprint)
 
