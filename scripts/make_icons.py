@@ -14,7 +14,9 @@ BLUE, WHITE = (11, 92, 173), (255, 255, 255)
 
 def draw(size: int, maskable: bool = False) -> Image.Image:
     scale = size / 32
-    image = Image.new("RGB" if maskable else "RGBA", (size, size), BLUE if maskable else (0, 0, 0, 0))
+    image = Image.new(
+        "RGB" if maskable else "RGBA", (size, size), BLUE if maskable else (0, 0, 0, 0)
+    )
     pen = ImageDraw.Draw(image)
     if not maskable:
         pen.rounded_rectangle((0, 0, size - 1, size - 1), radius=round(6 * scale), fill=BLUE)

@@ -91,6 +91,8 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.verify_json",
     "certificates.check_file",
+    "offline.web_manifest",  # the installable app's manifest: the same for everyone
+    "offline.service_worker",  # the worker's code; it does nothing until a learner saves
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]

@@ -14,7 +14,6 @@ from html import escape
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
@@ -31,7 +30,8 @@ STORED_PICTURE = re.compile(r'src="/files/([0-9a-f]{64})/[^"]*"')
 
 PACK_CSS = """
 @page { size: A4; margin: 2cm 2cm 2.2cm; @bottom-right { content: counter(page); font-size: 9pt; } }
-body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45; color: #1c2430; }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
+       color: #1c2430; }
 h1 { font-size: 22pt; color: #0b5cad; margin: 0 0 .4em; }
 h2 { font-size: 16pt; color: #0b5cad; margin: 0 0 .6em; break-before: page; }
 h3 { font-size: 13pt; margin: 1.4em 0 .4em; }
@@ -70,23 +70,22 @@ def render_packs(_context, course: Course) -> None:
     parts = {
         item.id: kinds.get(item.kind).offline(item) for m in course.modules for item in m.items
     }
-    wanted = {
-        ref["sha256"]
-        for part in parts.values()
-        for ref in part.files
-        if "sha256" in ref
-    }
+    wanted = {ref["sha256"] for part in parts.values() for ref in part.files if "sha256" in ref}
     for part in parts.values():
         for html in _html_values(part.content):
             wanted.update(STORED_PICTURE.findall(html))
-    pictures = {
-        f.sha256: f.data
-        for f in db.session.scalars(
-            select(StoredFile)
-            .where(StoredFile.sha256.in_(wanted), StoredFile.content_type.in_(INLINE_TYPES))
-            .options(undefer(StoredFile.data))
-        )
-    } if wanted else {}
+    pictures = (
+        {
+            f.sha256: f.data
+            for f in db.session.scalars(
+                select(StoredFile)
+                .where(StoredFile.sha256.in_(wanted), StoredFile.content_type.in_(INLINE_TYPES))
+                .options(undefer(StoredFile.data))
+            )
+        }
+        if wanted
+        else {}
+    )
     existing = {
         p.language: p
         for p in db.session.scalars(select(CoursePack).where(CoursePack.course_id == course.id))
@@ -160,7 +159,14 @@ def pack_html(course: Course, parts: dict, language: str, pictures: set[str]) ->
         f"<style>{PACK_CSS}</style></head><body>",
         f"<h1>{escape(_text(course.title, course, language))}</h1>",
         _paragraphs(_text(course.summary, course, language)),
-        f"<p>{escape(_('Printable course pack: every lesson, guide, quiz question and study visit of the course, for reading on paper.'))}</p>",
+        "<p>"
+        + escape(
+            _(
+                "Printable course pack: every lesson, guide, quiz question and study visit "
+                "of the course, for reading on paper."
+            )
+        )
+        + "</p>",
     ]
     for module in course.modules:
         out.append(f"<h2>{escape(_text(module.title, course, language))}</h2>")
@@ -198,7 +204,7 @@ def pack_html(course: Course, parts: dict, language: str, pictures: set[str]) ->
                     out.append("</li>")
                 out.append("</ol>")
     out.append("</body></html>")
-    return str(Markup("".join(out)))
+    return "".join(out)
 
 
 kinds.register_course_imported(render_packs)

@@ -108,18 +108,20 @@ def bundle_of(course: Course, module: Module | None, extra_urls: list[str]) -> B
     """What saving the course (or only `module`) puts on the device: every item's page and
     the files the item kinds' offline parts name (pictures, resources, guides, stills)."""
     modules = [module] if module is not None else list(course.modules)
-    parts = {
-        item.id: kinds.get(item.kind).offline(item) for m in modules for item in m.items
-    }
+    parts = {item.id: kinds.get(item.kind).offline(item) for m in modules for item in m.items}
     hashes = {ref["sha256"] for part in parts.values() for ref in part.files if "sha256" in ref}
-    stored = {
-        sha: (filename, size)
-        for sha, filename, size in db.session.execute(
-            select(StoredFile.sha256, StoredFile.filename, StoredFile.size).where(
-                StoredFile.sha256.in_(hashes)
+    stored = (
+        {
+            sha: (filename, size)
+            for sha, filename, size in db.session.execute(
+                select(StoredFile.sha256, StoredFile.filename, StoredFile.size).where(
+                    StoredFile.sha256.in_(hashes)
+                )
             )
-        )
-    } if hashes else {}
+        }
+        if hashes
+        else {}
+    )
     labels = kinds.labels()
     grouped = []
     for m in modules:

@@ -7,7 +7,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -34,13 +33,20 @@ WORKER = "offline/sw.js"
 def web_manifest():
     """What a phone needs to add Aula to its home screen."""
     icons = [
-        {"src": url_for("static", filename=f"offline/icon-{size}.png"), "sizes": f"{size}x{size}",
-         "type": "image/png"}
+        {
+            "src": url_for("static", filename=f"offline/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
         for size in (192, 512)
     ]
     icons.append(
-        {"src": url_for("static", filename="offline/icon-maskable-512.png"), "sizes": "512x512",
-         "type": "image/png", "purpose": "maskable"}
+        {
+            "src": url_for("static", filename="offline/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
     )
     manifest = {
         "name": "Aula",
@@ -116,9 +122,7 @@ def save_page(course_slug):
     course = _load_course(course_slug)
     _own_enrollment(course)
     bundle = _bundle(course, None)
-    module_sizes = {
-        m.id: sum(s.size for s in saved) for m, saved in bundle.items_by_module
-    }
+    module_sizes = {m.id: sum(s.size for s in saved) for m, saved in bundle.items_by_module}
     return render_template(
         "offline/save.html",
         course=course,
@@ -211,8 +215,10 @@ def replay():
             "error",
         )
     else:
-        flash(_("Sent from your device: %(title)s. %(message)s", title=title, message=row.message),
-              "success")
+        flash(
+            _("Sent from your device: %(title)s. %(message)s", title=title, message=row.message),
+            "success",
+        )
     response = jsonify({"key": row.key, "outcome": row.outcome, "message": row.message})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -172,7 +172,13 @@ def test_a_queued_mark_done_acts_once_with_its_key(client, learner):
 
 
 def test_a_queued_quiz_is_graded_on_the_server_once(client, learner):
-    action = {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz", "answers": RIGHT}
+    action = {
+        "key": key(),
+        "kind": "quiz",
+        "course": SMALL,
+        "item": "basics-quiz",
+        "answers": RIGHT,
+    }
     for _ in range(3):
         answer = send(client, action).get_json()
         assert answer["outcome"] == "done" and "100" in answer["message"]
@@ -183,8 +189,16 @@ def test_a_queued_quiz_is_graded_on_the_server_once(client, learner):
 
 def test_two_queued_attempts_take_the_next_numbers(client, learner):
     for _ in range(2):
-        send(client, {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz",
-                      "answers": WRONG})
+        send(
+            client,
+            {
+                "key": key(),
+                "kind": "quiz",
+                "course": SMALL,
+                "item": "basics-quiz",
+                "answers": WRONG,
+            },
+        )
     assert [a.number for a in attempts_of(learner)] == [1, 2]
 
 
@@ -193,10 +207,24 @@ def test_a_queued_attempt_with_attempts_spent_meanwhile_is_refused_and_the_learn
 ):
     # Spent online meanwhile (max_attempts: 2), then the device's queued attempt arrives.
     for _ in range(2):
-        send(client, {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz",
-                      "answers": WRONG})
+        send(
+            client,
+            {
+                "key": key(),
+                "kind": "quiz",
+                "course": SMALL,
+                "item": "basics-quiz",
+                "answers": WRONG,
+            },
+        )
     client.get("/")  # the flashes of those two
-    action = {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz", "answers": RIGHT}
+    action = {
+        "key": key(),
+        "kind": "quiz",
+        "course": SMALL,
+        "item": "basics-quiz",
+        "answers": RIGHT,
+    }
     answer = send(client, action).get_json()
     assert answer["outcome"] == "refused"
     assert "every attempt" in answer["message"]
@@ -242,10 +270,20 @@ def test_actions_for_a_course_the_learner_left_are_refused(client, login_as, sma
         {"key": key(), "kind": "done", "course": "../x", "item": "welcome"},
         {"key": key(), "kind": "done", "course": SMALL, "item": "<script>"},
         {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz", "answers": "0"},
-        {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz",
-         "answers": {"x": ["0"]}},
-        {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz",
-         "answers": {str(i): ["0"] for i in range(500)}},
+        {
+            "key": key(),
+            "kind": "quiz",
+            "course": SMALL,
+            "item": "basics-quiz",
+            "answers": {"x": ["0"]},
+        },
+        {
+            "key": key(),
+            "kind": "quiz",
+            "course": SMALL,
+            "item": "basics-quiz",
+            "answers": {str(i): ["0"] for i in range(500)},
+        },
         {"key": key(), "kind": "draft", "course": SMALL, "item": "welcome", "text": "x" * 20001},
         {"key": "k" * 65, "kind": "done", "course": SMALL, "item": "welcome"},
     ],
@@ -258,12 +296,14 @@ def test_malformed_actions_are_refused_with_400_and_change_nothing(client, learn
 
 def test_actions_need_a_form_token_and_a_signed_in_learner(client, learner, app):
     action = {"key": key(), "kind": "done", "course": SMALL, "item": "welcome"}
-    refused = client.post("/offline/actions", data=json.dumps(action),
-                          content_type="application/json")
+    refused = client.post(
+        "/offline/actions", data=json.dumps(action), content_type="application/json"
+    )
     assert refused.status_code == 400  # no CSRF token
     other = app.test_client()
-    answer = other.post("/offline/actions", data=json.dumps(action),
-                        content_type="application/json")
+    answer = other.post(
+        "/offline/actions", data=json.dumps(action), content_type="application/json"
+    )
     assert answer.status_code in (302, 400)
     assert count_rows(ItemProgress) == 0
 
@@ -283,7 +323,13 @@ def test_one_learners_key_does_not_touch_anothers(client, learner, app, make_use
 
 def test_the_same_key_sent_at_once_acts_once(app, learner, database_url):
     """Four copies of one queued quiz attempt arriving together: one attempt, one row."""
-    action = {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz", "answers": WRONG}
+    action = {
+        "key": key(),
+        "kind": "quiz",
+        "course": SMALL,
+        "item": "basics-quiz",
+        "answers": WRONG,
+    }
     clients = []
     for _ in range(4):
         c = app.test_client()
@@ -329,9 +375,7 @@ def test_the_course_pack_holds_every_lesson_and_no_answer(client, learner, small
     assert {p.language for p in packs} == {"es", "pt", "en"}
     answer = client.get(f"/offline/courses/{SMALL}/pack.pdf", follow_redirects=True)
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
-    text = " ".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(answer.get_data())).pages
-    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.get_data())).pages)
     flat = " ".join(text.split())
     items = db.session.scalars(select(Item).where(Item.course_id == small_course.id)).all()
     for item in items:
