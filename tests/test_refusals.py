@@ -163,6 +163,7 @@ NOTHING_TO_REFUSE = {
     "seasons_admin.remove_enrollment": "an administrator may remove any place",
     "certificates_admin.reissue": "any certificate may be printed again",
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
+    "offline.data_saver": "data saver on or off: both are allowed",
 }
 
 ANONYMOUS = {

@@ -100,6 +100,8 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Data saver: lessons show a tap-to-load link in place of each picture (app/offline).
+    data_saver: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
 

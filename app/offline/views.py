@@ -17,13 +17,17 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from app.accounts.services import set_data_saver
 from app.catalog.models import Course, Item
 from app.core.i18n import localise
 from app.extensions import db
-from app.offline import packs, services
+from app.offline import packs, pictures, services
+from app.offline.forms import DataSaverForm
 from app.seasons import enrollments
 
 bp = Blueprint("offline", __name__, template_folder="templates")
+# The lesson's partial (catalog) passes its HTML through this filter: the data saver.
+bp.add_app_template_filter(pictures.lighter_pictures, "lighter_pictures")
 
 # The worker and its page script are served from app/static/offline/.
 WORKER = "offline/sw.js"
@@ -245,4 +249,18 @@ def pack(course_slug):
         abort(404)
     return redirect(
         url_for("core.stored_file", sha256=found.file["sha256"], filename=found.file["filename"])
+    )
+
+
+@bp.route("/offline/data-saver", methods=["GET", "POST"])
+@login_required
+def data_saver():
+    """The data saver preference: lessons show a tap-to-load link in place of pictures."""
+    form = DataSaverForm(data=None if request.method == "POST" else {"on": current_user.data_saver})
+    if form.validate_on_submit():
+        set_data_saver(current_user, form.on.data)
+        flash(_("Your data saver preference is saved."), "success")
+        return redirect(url_for("offline.data_saver"))
+    return render_template(
+        "offline/data_saver.html", form=form, header_on=pictures.browser_asks_to_save_data()
     )

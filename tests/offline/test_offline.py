@@ -400,3 +400,66 @@ def _visible_words(html: str) -> list[str]:
 def test_the_course_pack_is_for_enrolled_learners(client, login_as, small_course):
     login_as(Role.LEARNER)
     assert client.get(f"/offline/courses/{SMALL}/pack.pdf").status_code == 403
+
+
+# Data saver --------------------------------------------------------------------------------
+
+
+def _lesson(client, **headers):
+    html = client.get(f"/learn/{SMALL}/welcome", headers=headers).get_data(as_text=True)
+    start = html.index('<div class="lesson"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_lessons_show_their_pictures_by_default(client, login_as, small_course):
+    enroll_directly(login_as(Role.LEARNER), small_course)
+    db.session.commit()
+    assert "<img" in _lesson(client)
+    assert "picture-placeholder" not in _lesson(client)
+
+
+def test_the_data_saver_preference_puts_a_link_with_the_size_in_place_of_pictures(
+    client, login_as, small_course
+):
+    user = login_as(Role.LEARNER)
+    enroll_directly(user, small_course)
+    db.session.commit()
+    token = csrf_token(client, "/offline/data-saver")
+    answer = client.post("/offline/data-saver", data={"csrf_token": token, "on": "y"})
+    assert answer.status_code == 302
+    db.session.refresh(user)
+    assert user.data_saver is True
+    lesson = _lesson(client)
+    assert "<img" not in lesson
+    placeholder = next(
+        a for t, a in tags_of(lesson) if t == "a" and "picture-placeholder" in a.get("class", "")
+    )
+    picture = client.get(placeholder["href"])  # a plain link: works without JavaScript
+    assert picture.status_code == 200 and picture.mimetype.startswith("image/")
+    size = db.session.scalar(
+        select(StoredFile.size).where(StoredFile.sha256 == placeholder["href"].split("/")[2])
+    )
+    assert f"({max(1, round(size / 1024))} KB)" in lesson
+    # And off again.
+    client.post("/offline/data-saver", data={"csrf_token": token})
+    assert "<img" in _lesson(client)
+
+
+def test_the_save_data_header_puts_links_in_place_of_pictures(client, login_as, small_course):
+    enroll_directly(login_as(Role.LEARNER), small_course)
+    db.session.commit()
+    lesson = _lesson(client, **{"Save-Data": "on"})
+    assert "<img" not in lesson and "picture-placeholder" in lesson
+    answer = client.get(f"/learn/{SMALL}/welcome", headers={"Save-Data": "on"})
+    assert "Save-Data" in answer.headers.get("Vary", "")
+    assert "<img" in _lesson(client, **{"Save-Data": "off"})
+
+
+def test_a_picture_alt_text_cannot_inject_markup_into_the_placeholder(app):
+    from app.offline.pictures import lighter_pictures
+
+    hostile = '<p><img src="/files/' + "a" * 64 + '/x.png" alt="&lt;script&gt;x&quot;"></p>'
+    with app.test_request_context("/", headers={"Save-Data": "on"}):
+        out = str(lighter_pictures(hostile))
+    assert "<script" not in out and "<img" not in out
+    assert 'href="/files/' + "a" * 64 + '/x.png"' in out and "&lt;script&gt;" in out
