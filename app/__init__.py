@@ -160,6 +160,7 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import certificates_cli
     from app.core.cli import jobs_cli, mail_cli
     from app.demo.cli import demo_cli
+    from app.offline.cli import offline_cli
     from app.seasons.cli import seasons_cli
 
     for group in (
@@ -172,6 +173,7 @@ def _register_cli(app: Flask) -> None:
         certificates_cli,
         jobs_cli,
         mail_cli,
+        offline_cli,
     ):
         app.cli.add_command(group)
 

@@ -22,6 +22,7 @@ from app.capstones import services as capstones
 from app.catalog import kinds
 from app.catalog.models import Course, Item, Module
 from app.core.db import insert_or_ignore
+from app.core.i18n import localise
 from app.core.models import StoredFile
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -273,9 +274,10 @@ def _act(user: User, action: QueuedAction) -> str:
     return _("Your draft was saved.")
 
 
-def recent_actions(user: User, limit: int = 20) -> list[OfflineAction]:
-    """The learner's latest actions sent from a device, newest first."""
-    return list(
+def recent_actions(user: User, limit: int = 20) -> list[tuple[OfflineAction, str]]:
+    """The learner's latest actions sent from a device, newest first, with the item's title
+    in the reader's language (its slug if the item is gone). Two queries."""
+    actions = list(
         db.session.scalars(
             select(OfflineAction)
             .where(OfflineAction.user_id == user.id)
@@ -283,6 +285,16 @@ def recent_actions(user: User, limit: int = 20) -> list[OfflineAction]:
             .limit(limit)
         )
     )
+    pairs = {(a.course_slug, a.item_slug) for a in actions}
+    titles = {}
+    if pairs:
+        rows = db.session.execute(
+            select(Course.slug, Item.slug, Item.title, Course.language)
+            .join(Course, Course.id == Item.course_id)
+            .where(Course.slug.in_({c for c, _i in pairs}), Item.slug.in_({i for _c, i in pairs}))
+        )
+        titles = {(c, i): str(localise(title, language)) for c, i, title, language in rows}
+    return [(a, titles.get((a.course_slug, a.item_slug), a.item_slug)) for a in actions]
 
 
 def enrolled_courses(user: User) -> list[Course]:

@@ -148,6 +148,25 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
         LEARNER[0],
     ) == [(2,)]
 
+    # The course's content changes on the server: the saved copy brings itself up to date
+    # and the list of saved courses says so.
+    ((package_hash,),) = live_server.query(
+        "SELECT package_hash FROM course WHERE slug = ?", COURSE_SLUG
+    )
+    live_server.query("UPDATE course SET package_hash = ? WHERE slug = ?", "e" * 64, COURSE_SLUG)
+    try:
+        visit(page, "/offline/")
+        updated = es("Updated to the course’s new version on %(date)s.", date="")
+        page.locator("#offline-saved").get_by_text(
+            updated.split(" ")[0], exact=False
+        ).first.wait_for(timeout=60_000)
+        assert updated[:25] in page.locator("#offline-saved").inner_text()
+        snapshot(page, "f-updated")
+    finally:
+        live_server.query(
+            "UPDATE course SET package_hash = ? WHERE slug = ?", package_hash, COURSE_SLUG
+        )
+
     # The second learner's attempt waits on the phone while another device spends them all.
     phone = people("second")
     enrol_and_save(phone, SECOND[0])
@@ -174,3 +193,8 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
     assert [n for n, _passed in attempts(live_server, SECOND[0])] == [1, 2, 3]
     visit(phone, "/offline/")
     assert es("not counted") in phone.locator("main").inner_text()
+
+    # Removed from the device, the course is no longer listed.
+    saved = phone.locator("#offline-saved")
+    saved.get_by_role("button", name=re.compile(re.escape(es("Remove")))).first.click()
+    saved.get_by_text(es("Nothing is saved on this device yet.")).wait_for()

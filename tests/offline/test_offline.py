@@ -463,3 +463,56 @@ def test_a_picture_alt_text_cannot_inject_markup_into_the_placeholder(app):
         out = str(lighter_pictures(hostile))
     assert "<script" not in out and "<img" not in out
     assert 'href="/files/' + "a" * 64 + '/x.png"' in out and "&lt;script&gt;" in out
+
+
+# A capstone draft and the packs command ------------------------------------------------------
+
+
+def test_a_queued_capstone_draft_keeps_its_text_once(client, login_as):
+    from app.capstones.models import Submission
+    from app.catalog.models import CourseKind
+    from tests.learning.helpers import build_course
+    from tests.seasons.factories import enroll, make_cohort
+    from tests.test_access import add_capstone
+
+    course = build_course("tutored-offline", kind=CourseKind.TUTOR_LED)
+    add_capstone(course)
+    cohort = make_cohort(course, seats=5)
+    user = login_as(Role.LEARNER)
+    enroll(user, course, cohort)
+    db.session.commit()
+    action = {
+        "key": key(),
+        "kind": "draft",
+        "course": "tutored-offline",
+        "item": "capstone",
+        "text": "Mi plan, escrito en el autobús <b>sin</b> señal",
+    }
+    assert send(client, action).get_json()["outcome"] == "done"
+    assert send(client, action).get_json()["outcome"] == "done"
+    db.session.expire_all()
+    (submission,) = db.session.scalars(select(Submission)).all()
+    assert submission.draft_text == action["text"] and submission.versions == 0
+
+
+def test_the_packs_command_renders_packs_of_courses_imported_before(app, small_course):
+    db.session.execute(CoursePack.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["offline", "packs", SMALL])
+    assert result.exit_code == 0, result.output
+    assert "small-example: course pack rendered" in result.output
+    assert count_rows(CoursePack, course_id=small_course.id) == 3
+
+
+def test_a_pack_follows_the_course_when_it_is_imported_again(app, small_course):
+    from tests.conftest import PACKAGES, import_package
+
+    before = {p.language: p.file["sha256"] for p in db.session.scalars(select(CoursePack))}
+    small_course.package_hash = "0" * 64  # as if the package had changed
+    small_course.title = {**small_course.title, "en": "A renamed course"}
+    db.session.commit()
+    import_package(PACKAGES / "small-example")
+    db.session.expire_all()
+    after = {p.language: p for p in db.session.scalars(select(CoursePack))}
+    assert set(after) == set(before)
+    assert all(p.package_hash == small_course.package_hash for p in after.values())

@@ -106,6 +106,12 @@
   if (saved && 'caches' in window) {
     listSaved(saved);
     const active = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (active && navigator.onLine) ask(active, { type: 'flush' });
+    if (active && navigator.onLine) {
+      // Send what waits, and bring saved courses whose content changed up to date.
+      ask(active, { type: 'flush' });
+      ask(active, { type: 'update' }).then((answer) => {
+        if (answer.updated && answer.updated.length) listSaved(saved);
+      });
+    }
   }
 })();

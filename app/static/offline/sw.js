@@ -70,6 +70,7 @@ self.addEventListener('message', (event) => {
   const reply = (message) => event.ports[0] && event.ports[0].postMessage(message);
   if (data.type === 'save') event.waitUntil(save(data.manifest).then(reply, (e) => reply({ error: String(e) })));
   if (data.type === 'flush') event.waitUntil(flush().then(() => reply({ ok: true })));
+  if (data.type === 'update') event.waitUntil(updateSaved(null).then((updated) => reply({ updated }), () => reply({ updated: [] })));
   if (data.type === 'queue') event.waitUntil(queued().then((all) => reply({ count: all.length })));
 });
 
@@ -101,19 +102,24 @@ async function savedCaches() {
   return (await caches.keys()).filter((name) => name.startsWith(SAVED));
 }
 
-/* A saved course whose content changed (its version: the package hash) saves itself again. */
-async function updateIfChanged(courseSlug) {
+/* A saved course whose content changed (its version: the package hash) saves itself again,
+   and its META says when (the saved list shows it). Returns the ids brought up to date. */
+async function updateSaved(courseSlug) {
+  const updated = [];
   for (const name of await savedCaches()) {
     const id = name.slice(SAVED.length);
-    if (id !== courseSlug && !id.startsWith(courseSlug + '/')) continue;
-    const cache = await caches.open(name);
-    const stored = await cache.match(META);
+    if (courseSlug && id !== courseSlug && !id.startsWith(courseSlug + '/')) continue;
+    const stored = await (await caches.open(name)).match(META);
     if (!stored) continue;
     const meta = await stored.json();
     const answer = await fetch(meta.manifest, { cache: 'no-store', redirect: 'manual' });
     if (!answer.ok) continue;
-    if ((await answer.json()).version !== meta.version) await save(meta.manifest, meta);
+    if ((await answer.json()).version !== meta.version) {
+      await save(meta.manifest, meta);
+      updated.push(id);
+    }
   }
+  return updated;
 }
 
 const checked = {};
@@ -132,7 +138,7 @@ async function navigate(event) {
     const course = url.pathname.match(/^\/learn\/([a-z0-9-]+)/);
     if (course && !(checked[course[1]] > Date.now() - 600000)) {
       checked[course[1]] = Date.now();
-      event.waitUntil(updateIfChanged(course[1]).catch(() => {}));
+      event.waitUntil(updateSaved(course[1]).catch(() => {}));
     }
     return response;
   } catch (error) {
