@@ -166,6 +166,7 @@ class QueuedAction:
     item_slug: str
     answers: dict
     text: str
+    user: int | None = None  # the learner whose device queued it, when the device knows
 
 
 def parse_action(data) -> QueuedAction:
@@ -195,7 +196,12 @@ def parse_action(data) -> QueuedAction:
     text = data.get("text", "")
     if kind == "draft" and (not isinstance(text, str) or len(text) > DRAFT_MAX):
         raise MalformedAction("text")
-    return QueuedAction(key, kind, course_slug, item_slug, answers, text if kind == "draft" else "")
+    user = data.get("user")
+    if user is not None and (not isinstance(user, int) or isinstance(user, bool)):
+        raise MalformedAction("user")
+    return QueuedAction(
+        key, kind, course_slug, item_slug, answers, text if kind == "draft" else "", user
+    )
 
 
 def find_action(user: User, key: str) -> OfflineAction | None:

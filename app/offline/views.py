@@ -156,6 +156,8 @@ def course_manifest(course_slug):
             "size": bundle.size,
             "page": url_for("offline.save_page", course_slug=course.slug),
             "urls": bundle.urls(),
+            # Whose pages these are: work queued from them is sent for this learner only.
+            "user": current_user.id,
         }
     )
     response.headers["Cache-Control"] = "no-store"
@@ -207,6 +209,9 @@ def replay():
         action = services.parse_action(request.get_json(silent=True))
     except services.MalformedAction as error:
         return jsonify({"error": str(error)}), 400
+    if action.user is not None and action.user != current_user.id:
+        # Queued by another learner on this device: theirs, sent when they sign in again.
+        return jsonify({"error": "another learner's action"}), 409
     row = services.replay_action(current_user, action)
     title = _item_title(row.course_slug, row.item_slug)
     if row.outcome == "refused":

@@ -198,3 +198,10 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
     saved = phone.locator("#offline-saved")
     saved.get_by_role("button", name=re.compile(re.escape(es("Remove")))).first.click()
     saved.get_by_text(es("Nothing is saved on this device yet.")).wait_for()
+
+    # Signing out takes the first learner's saved pages (their own) off the device.
+    saved_caches = "caches.keys().then(k => k.filter(n => n.startsWith('aula-saved:')).length)"
+    assert page.evaluate(saved_caches) == 1
+    page.get_by_role("button", name=es("Sign out")).click()
+    page.wait_for_load_state()
+    assert page.evaluate(saved_caches) == 0

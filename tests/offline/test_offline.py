@@ -516,3 +516,21 @@ def test_a_pack_follows_the_course_when_it_is_imported_again(app, small_course):
     after = {p.language: p for p in db.session.scalars(select(CoursePack))}
     assert set(after) == set(before)
     assert all(p.package_hash == small_course.package_hash for p in after.values())
+
+
+def test_an_action_queued_for_another_learner_waits_for_them(client, learner, make_user):
+    """Queued on a shared phone by someone else: not taken for whoever is signed in now."""
+    manifest = client.get(f"/offline/courses/{SMALL}/manifest.json").get_json()
+    assert manifest["user"] == learner.id
+    other = make_user()
+    action = {"key": key(), "kind": "done", "course": SMALL, "item": "welcome", "user": other.id}
+    answer = send(client, action)
+    assert answer.status_code == 409
+    assert count_rows(OfflineAction) == 0 and done_slugs(learner) == set()
+    assert send(client, {**action, "user": learner.id}).get_json()["outcome"] == "done"
+
+
+@pytest.mark.parametrize("user", ["1", True, 1.5, [1]])
+def test_an_action_whose_learner_is_not_an_id_is_malformed(client, learner, user):
+    action = {"key": key(), "kind": "done", "course": SMALL, "item": "welcome", "user": user}
+    assert send(client, action).status_code == 400

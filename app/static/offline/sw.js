@@ -55,9 +55,10 @@ function flush() {
           headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
           body: JSON.stringify(action),
         });
-        // 200: taken or refused (the server kept the reason); 400: never valid. Else retry later.
+        // 200: taken or refused (the server kept the reason); 400: never valid; 409: another
+        // learner's, kept until they sign in again. Else (offline, signed out) retry later.
         if (sent.status === 200 || sent.status === 400) await dequeue(action.key);
-        else break;
+        else if (sent.status !== 409) break;
       }
     })().catch(() => {}).finally(() => { flushing = null; });
   }
@@ -91,6 +92,7 @@ async function save(manifestUrl, previous) {
   const now = Date.now();
   const meta = {
     id: manifest.id, title: manifest.title, version: manifest.version, manifest: manifestUrl,
+    user: manifest.user,
     page: manifest.page, size, urls: manifest.urls.length,
     saved_at: previous ? previous.saved_at : now, updated_at: previous ? now : null,
   };
@@ -149,6 +151,30 @@ async function navigate(event) {
   }
 }
 
+/* The learner who saved this course on the device (else whoever saved something last). */
+async function ownerOf(courseSlug) {
+  let owner = null;
+  let latest = -1;
+  for (const name of await savedCaches()) {
+    const stored = await (await caches.open(name)).match(META);
+    if (!stored) continue;
+    const meta = await stored.json();
+    const id = name.slice(SAVED.length);
+    if (id === courseSlug || id.startsWith(courseSlug + '/')) return meta.user;
+    if (meta.saved_at > latest) { latest = meta.saved_at; owner = meta.user; }
+  }
+  return owner;
+}
+
+/* Signing out: what waits is sent first (as the learner it belongs to), and the saved pages,
+   which are that learner's own, leave the device with them. */
+async function signOut(request) {
+  try { await flush(); } catch (e) { /* sent later */ }
+  const response = await fetch(request);
+  for (const name of await savedCaches()) await caches.delete(name);
+  return response;
+}
+
 /* A form sent without a connection: queue it and show the page that says so. */
 async function postOrQueue(request, match) {
   const form = await request.clone().formData();
@@ -167,6 +193,8 @@ async function postOrQueue(request, match) {
       }
     }
     if (action.kind === 'draft') action.text = String(form.get('text') || '');
+    // Whose work it is: the learner who saved the course (the server refuses it for anyone else).
+    action.user = await ownerOf(match[1]);
     await enqueue(action);
     if (self.registration.sync) self.registration.sync.register('aula-queue').catch(() => {});
     return (await caches.match(QUEUED)) || new Response('Queued', { status: 202 });
@@ -178,6 +206,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === 'POST') {
+    if (url.pathname === '/logout') return event.respondWith(signOut(request));
     const match = url.pathname.match(QUEUEABLE);
     if (match) event.respondWith(postOrQueue(request, match));
     return;
