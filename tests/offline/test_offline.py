@@ -534,3 +534,57 @@ def test_an_action_queued_for_another_learner_waits_for_them(client, learner, ma
 def test_an_action_whose_learner_is_not_an_id_is_malformed(client, learner, user):
     action = {"key": key(), "kind": "done", "course": SMALL, "item": "welcome", "user": user}
     assert send(client, action).status_code == 400
+
+
+# Fixed query counts ------------------------------------------------------------------------
+
+
+def test_the_save_page_and_manifest_run_the_same_queries_for_a_small_and_a_long_course(
+    client, login_as
+):
+    from tests.learning.helpers import add_modules, build_course, counting_queries
+
+    user = login_as(Role.LEARNER)
+    course = build_course("grows", modules=2, items_per_module=3)
+    enroll_directly(user, course)
+    db.session.commit()
+
+    def counts():
+        found = {}
+        for url in (
+            "/offline/courses/grows",
+            "/offline/courses/grows/manifest.json",
+            "/offline/",
+            "/learn/grows/m1-i2",
+        ):
+            with counting_queries() as statements:
+                assert client.get(url).status_code == 200, url
+            found[url] = len(statements)
+        return found
+
+    send(client, {"key": key(), "kind": "done", "course": "grows", "item": "m0-i0"})
+    client.get("/")  # its flash
+    before = counts()
+    add_modules(course, 2, 10, items_per_module=6)
+    db.session.commit()
+    for item in ("m0-i1", "m0-i2", "m1-i0"):
+        send(client, {"key": key(), "kind": "done", "course": "grows", "item": item})
+    client.get("/")
+    assert counts() == before
+
+
+def test_data_saver_costs_a_lesson_one_query_and_only_with_pictures(client, login_as, small_course):
+    from tests.learning.helpers import counting_queries
+
+    enroll_directly(login_as(Role.LEARNER), small_course)
+    db.session.commit()
+    with counting_queries() as plain:
+        client.get(f"/learn/{SMALL}/welcome")
+    with counting_queries() as saving:
+        client.get(f"/learn/{SMALL}/welcome", headers={"Save-Data": "on"})
+    assert len(saving) == len(plain) + 1
+    with counting_queries() as plain:
+        client.get(f"/learn/{SMALL}/checklist")
+    with counting_queries() as saving:
+        client.get(f"/learn/{SMALL}/checklist", headers={"Save-Data": "on"})
+    assert len(saving) == len(plain)
