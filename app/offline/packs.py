@@ -46,7 +46,7 @@ ul.choices li::before { content: "\\25A2  "; }
 """
 
 _RENDERED: OrderedDict[str, bytes] = OrderedDict()
-_RENDERED_MAX = 16
+_RENDERED_MAX = 64  # about 100 KB each: every pack of a season and then some
 _lock = threading.Lock()
 
 
@@ -74,18 +74,18 @@ def render_packs(_context, course: Course) -> None:
     for part in parts.values():
         for html in _html_values(part.content):
             wanted.update(STORED_PICTURE.findall(html))
-    pictures = (
-        {
-            f.sha256: f.data
-            for f in db.session.scalars(
-                select(StoredFile)
-                .where(StoredFile.sha256.in_(wanted), StoredFile.content_type.in_(INLINE_TYPES))
-                .options(undefer(StoredFile.data))
-            )
-        }
+    # Keyed "<sha256>/<filename>": the renderer tells a picture's type by its name.
+    stored = (
+        db.session.scalars(
+            select(StoredFile)
+            .where(StoredFile.sha256.in_(wanted), StoredFile.content_type.in_(INLINE_TYPES))
+            .options(undefer(StoredFile.data))
+        ).all()
         if wanted
-        else {}
+        else []
     )
+    pictures = {f"{f.sha256}/{f.filename}": f.data for f in stored}
+    paths = {f.sha256: f"{f.sha256}/{f.filename}" for f in stored}
     existing = {
         p.language: p
         for p in db.session.scalars(select(CoursePack).where(CoursePack.course_id == course.id))
@@ -93,7 +93,7 @@ def render_packs(_context, course: Course) -> None:
     languages = list(dict.fromkeys([course.language, *(course.languages or [])]))
     for language in languages:
         with force_locale(language):
-            html = pack_html(course, parts, language, set(pictures))
+            html = pack_html(course, parts, language, paths)
         pdf = _render_cached(html, pictures)
         reference = file_reference(
             store_file(pdf, f"{course.slug}-{language}.pdf", "application/pdf")
@@ -124,7 +124,7 @@ def _render_cached(html: str, pictures: dict[str, bytes]) -> bytes:
         if key in _RENDERED:
             _RENDERED.move_to_end(key)
             return _RENDERED[key]
-    pdf = render_pdf(html, pictures)
+    pdf = render_pdf(html, pictures, fonts_key="course-pack")
     with _lock:
         _RENDERED[key] = pdf
         while len(_RENDERED) > _RENDERED_MAX:
@@ -136,12 +136,12 @@ def _text(texts, course, language) -> str:
     return str(localise(texts, course.language, language)) if texts else ""
 
 
-def _pictures_local(html: str, pictures: set[str]) -> str:
+def _pictures_local(html: str, pictures: dict[str, str]) -> str:
     """Stored pictures from the package's files; any other picture is left out."""
 
     def swap(match):
         sha = match.group(1)
-        return f'src="{SCHEME}{sha}"' if sha in pictures else 'src="" hidden'
+        return f'src="{SCHEME}{escape(pictures[sha])}"' if sha in pictures else 'src="" hidden'
 
     return STORED_PICTURE.sub(swap, html)
 
@@ -150,7 +150,7 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
 
 
-def pack_html(course: Course, parts: dict, language: str, pictures: set[str]) -> str:
+def pack_html(course: Course, parts: dict, language: str, pictures: dict[str, str]) -> str:
     """The pack as one HTML document; item text comes from the kinds' offline parts (already
     sanitised HTML, or plain text escaped here)."""
     labels = kinds.labels()
@@ -188,7 +188,8 @@ def pack_html(course: Course, parts: dict, language: str, pictures: set[str]) ->
                 sha = still.get("file", {}).get("sha256")
                 if sha in pictures:
                     alt = escape(_text(still.get("alt"), course, language))
-                    out.append(f"<p><img src='{SCHEME}{sha}' alt='{alt}'></p><p>{alt}</p>")
+                    src = escape(SCHEME + pictures[sha])
+                    out.append(f"<p><img src='{src}' alt='{alt}'></p><p>{alt}</p>")
             questions = content.get("questions") or []
             if questions:
                 out.append("<ol class='questions'>")
