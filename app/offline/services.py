@@ -36,7 +36,7 @@ KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 DRAFT_MAX = 20_000  # characters of draft text, as the capstone form allows
 # What a saved page weighs beyond its item's own text (the layout, the outline, forms).
-PAGE_OVERHEAD = 6 * 1024
+PAGE_OVERHEAD = 3 * 1024
 
 
 class OfflineRefusal(Refusal):
@@ -71,6 +71,7 @@ class Bundle:
     module: Module | None
     items_by_module: list[tuple[Module, list[SavedItem]]]
     extra_urls: list[str]
+    extra_size: int = 0  # what the extra URLs weigh (the offline pages, the stylesheet)
 
     @property
     def items(self) -> list[SavedItem]:
@@ -78,7 +79,7 @@ class Bundle:
 
     @property
     def size(self) -> int:
-        return PAGE_OVERHEAD * (1 + len(self.extra_urls)) + sum(s.size for s in self.items)
+        return self.extra_size + sum(s.size for s in self.items)
 
     @property
     def version(self) -> str:
@@ -105,7 +106,9 @@ def load_course_for_offline(course_slug: str) -> Course | None:
     )
 
 
-def bundle_of(course: Course, module: Module | None, extra_urls: list[str]) -> Bundle:
+def bundle_of(
+    course: Course, module: Module | None, extra_urls: list[str], extra_size: int = 0
+) -> Bundle:
     """What saving the course (or only `module`) puts on the device: every item's page and
     the files the item kinds' offline parts name (pictures, resources, guides, stills)."""
     modules = [module] if module is not None else list(course.modules)
@@ -124,6 +127,7 @@ def bundle_of(course: Course, module: Module | None, extra_urls: list[str]) -> B
         else {}
     )
     labels = kinds.labels()
+    languages = set(course.languages or []) | {course.language}
     grouped = []
     for m in modules:
         saved_items = []
@@ -148,11 +152,28 @@ def bundle_of(course: Course, module: Module | None, extra_urls: list[str]) -> B
                     label=str(labels.get(item.kind, item.kind)),
                     url=url_for("learning.item", course_slug=course.slug, item_slug=item.slug),
                     files=files,
-                    text_bytes=len(repr(part.content).encode()),
+                    text_bytes=_one_language_size(part.content, languages),
                 )
             )
         grouped.append((m, saved_items))
-    return Bundle(course=course, module=module, items_by_module=grouped, extra_urls=extra_urls)
+    return Bundle(
+        course=course,
+        module=module,
+        items_by_module=grouped,
+        extra_urls=extra_urls,
+        extra_size=extra_size,
+    )
+
+
+def _one_language_size(value, languages: set[str]) -> int:
+    """Bytes of the text a page shows: of texts kept by language, one language (the longest)."""
+    if isinstance(value, dict):
+        if value and set(value) <= languages:
+            return max(_one_language_size(v, languages) for v in value.values())
+        return sum(_one_language_size(v, languages) for v in value.values())
+    if isinstance(value, list):
+        return sum(_one_language_size(v, languages) for v in value)
+    return len(str(value).encode())
 
 
 # Actions queued offline ------------------------------------------------------------------

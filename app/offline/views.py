@@ -1,6 +1,8 @@
 """Offline: the web app manifest, the service worker, saving a course, queued actions sent
 back, the offline pages and the printable course pack."""
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     abort,
@@ -97,27 +99,29 @@ def _module(course, module_slug):
     return next((m for m in course.modules if m.slug == module_slug), None) or abort(404)
 
 
-def _shell_urls() -> list[str]:
-    """Pages and files every saved course needs beside its own: the outline is added per
-    course; these are the offline pages and the stylesheet."""
+def _shell() -> tuple[list[str], int]:
+    """Pages and files every saved course needs beside its own (the outline is added per
+    course): the offline pages, the stylesheet and the icon; and what they weigh."""
     from app import _static_hash  # the layout's versioned stylesheet URL
 
-    css = url_for(
-        "static",
-        filename="aula.css",
-        v=_static_hash(f"{current_app.static_folder}/aula.css"),
-    )
-    return [
+    static = Path(current_app.static_folder)
+    css = url_for("static", filename="aula.css", v=_static_hash(str(static / "aula.css")))
+    urls = [
         url_for("offline.fallback"),
         url_for("offline.queued"),
         css,
         url_for("static", filename="favicon.svg"),
     ]
+    size = 2 * services.PAGE_OVERHEAD + sum(
+        (static / name).stat().st_size for name in ("aula.css", "favicon.svg")
+    )
+    return urls, size
 
 
 def _bundle(course, module):
     outline = url_for("learning.course_home", course_slug=course.slug)
-    return services.bundle_of(course, module, [outline, *_shell_urls()])
+    urls, size = _shell()
+    return services.bundle_of(course, module, [outline, *urls], size + services.PAGE_OVERHEAD)
 
 
 @bp.get("/offline/courses/<course_slug>")

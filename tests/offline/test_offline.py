@@ -377,12 +377,17 @@ def test_the_course_pack_holds_every_lesson_and_no_answer(client, learner, small
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.get_data())).pages)
     flat = " ".join(text.split())
+    assert b"/Subtype /Image" in answer.get_data()  # the lesson's diagram, the visits' stills
     items = db.session.scalars(select(Item).where(Item.course_id == small_course.id)).all()
     for item in items:
         assert " ".join(item.title["en"].split()) in flat, item.slug
     for item in items:
         if item.kind == "lesson":
             words = _visible_words(item.content["html"]["en"])
+            assert words and all(w in flat for w in words[:12]), item.slug
+        if item.kind == "guide":  # the guide's own text, not only its title
+            html = item.content["html"]
+            words = _visible_words(html.get("en") or html[small_course.language])
             assert words and all(w in flat for w in words[:12]), item.slug
         if item.kind == "quiz":
             for question in item.content["questions"]:
@@ -588,3 +593,13 @@ def test_data_saver_costs_a_lesson_one_query_and_only_with_pictures(client, logi
     with counting_queries() as saving:
         client.get(f"/learn/{SMALL}/checklist", headers={"Save-Data": "on"})
     assert len(saving) == len(plain)
+
+
+def test_the_size_shown_is_near_what_the_device_downloads(client, learner):
+    manifest = client.get(f"/offline/courses/{SMALL}/manifest.json").get_json()
+    downloaded = 0
+    for url in manifest["urls"]:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        downloaded += len(answer.get_data())
+    assert 0.6 * downloaded <= manifest["size"] <= 1.5 * downloaded, (manifest["size"], downloaded)
