@@ -108,6 +108,9 @@ def test_the_save_page_lists_every_item_with_its_size_and_loads_the_script(clien
     for title in titles:
         assert title.get("en", title.get("es")) in html
     assert " KB" in html and "Save only this module" in html
+    # Without JavaScript: the saving controls stay hidden, the pack is a plain link.
+    assert 'id="offline-save" hidden' in html and "<noscript>" in html
+    assert f"/offline/courses/{SMALL}/pack.pdf" in html
 
 
 def test_the_manifest_lists_pages_and_files_never_the_answers(client, learner, small_course):
