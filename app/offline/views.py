@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -58,7 +59,7 @@ def web_manifest():
         "name": "Aula",
         "short_name": "Aula",
         "description": _("Distance courses of the vocational training network"),
-        "lang": request.accept_languages.best or "es",
+        "lang": str(get_locale()),
         "start_url": url_for("learning.dashboard"),
         "scope": "/",
         "display": "standalone",

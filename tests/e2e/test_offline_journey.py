@@ -148,6 +148,20 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
         LEARNER[0],
     ) == [(2,)]
 
+    # The data saver, chosen on its page (linked from the profile), without any script.
+    visit(page, "/account/profile")
+    page.get_by_role("link", name=es("Data saver and courses saved for offline")).click()
+    page.wait_for_url("**/offline/data-saver")
+    assert_accessible(page)
+    page.get_by_label(
+        es("Data saver: show a link with the picture's size instead of each picture in lessons")
+    ).check()
+    page.get_by_role("button", name=es("Save my preference")).click()
+    page.get_by_text(es("Your data saver preference is saved.")).wait_for()
+    assert live_server.query("SELECT data_saver FROM user_account WHERE email = ?", LEARNER[0]) == [
+        (1,)
+    ]
+
     # The course's content changes on the server: the saved copy brings itself up to date
     # and the list of saved courses says so.
     ((package_hash,),) = live_server.query(
