@@ -9,7 +9,9 @@ On a phone, in Spanish, axe on the pages the learner sees online.
 import re
 from datetime import date, timedelta
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, snapshot
+from ruamel.yaml import YAML
+
+from tests.e2e.conftest import ROOT, assert_accessible, assert_fits_phone, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, sign_in, visit
 from tests.e2e.test_learner_journey import answer_quiz
 from tests.e2e.test_quiz_attempts_journey import answer_wrongly, first_quiz
@@ -99,9 +101,14 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
 
     # No signal: two lessons, the guide and the quiz open from the device.
     page.context.set_offline(True)
+    spec = YAML(typ="safe").load(
+        (ROOT / "course_content" / COURSE_SLUG / "course.yaml").read_text()
+    )
+    titles = {i["slug"]: i["title"]["es"] for m in spec["modules"] for i in m["items"]}
     for slug in LESSONS:
         page.goto(f"/learn/{COURSE_SLUG}/{slug}")
-        assert page.locator("h1").inner_text().strip()
+        assert page.locator("h1").inner_text().strip() == titles[slug]
+        assert len(page.locator(".lesson").inner_text()) > 500  # the lesson's text, not a stub
     page.goto(f"/learn/{COURSE_SLUG}/guia-practica")
     guide = page.locator("a[hreflang='es']").get_attribute("href")
     head = page.evaluate(
