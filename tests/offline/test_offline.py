@@ -606,3 +606,18 @@ def test_the_size_shown_is_near_what_the_device_downloads(client, learner):
         assert answer.status_code == 200, url
         downloaded += len(answer.get_data())
     assert 0.6 * downloaded <= manifest["size"] <= 1.5 * downloaded, (manifest["size"], downloaded)
+
+
+def test_work_queued_before_the_season_closed_is_refused_with_the_reason(client, learner):
+    from app.seasons.models import SeasonState
+    from tests.learning.helpers import enrollment_of
+
+    enrollment_of(learner).season.state = SeasonState.CLOSED
+    db.session.commit()
+    for action in (
+        {"key": key(), "kind": "done", "course": SMALL, "item": "welcome"},
+        {"key": key(), "kind": "quiz", "course": SMALL, "item": "basics-quiz", "answers": RIGHT},
+    ):
+        answer = send(client, action).get_json()
+        assert answer["outcome"] == "refused" and "season is closed" in answer["message"]
+    assert done_slugs(learner) == set() and attempts_of(learner) == []
