@@ -92,7 +92,8 @@ def _register_contributions() -> None:
     """What areas add to registries other areas declare: the kinds of course item each owns
     (app/catalog/kinds.py), sections and course notes of the learner's dashboard
     (app/learning/dashboard.py), the seasons' offers on the catalog's pages
-    (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py), and
+    (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py), the
+    printable pack made of each imported course (app/catalog/kinds.py, course_imported), and
     what each area keeps about a person, to export or erase (app/core/privacy.py)."""
     import app.capstones.dashboard
     import app.capstones.gradebook
@@ -102,6 +103,7 @@ def _register_contributions() -> None:
     import app.certificates.gradebook
     import app.learning.gradebook
     import app.learning.item_kinds
+    import app.offline.packs
     import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 
@@ -113,7 +115,16 @@ def _register_personal_data() -> None:
     lists them in this order (the account first, as the layers stand)."""
     import importlib
 
-    for area in ("accounts", "core", "seasons", "learning", "visits", "capstones", "certificates"):
+    for area in (
+        "accounts",
+        "core",
+        "seasons",
+        "learning",
+        "visits",
+        "capstones",
+        "certificates",
+        "offline",
+    ):
         importlib.import_module(f"app.{area}.personal_data")
 
 
@@ -132,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.offline.views import bp as offline
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
@@ -162,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials,
         visits,
         visits_admin,
+        offline,
     ):
         app.register_blueprint(blueprint)
 
@@ -174,6 +187,7 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import certificates_cli
     from app.core.cli import jobs_cli, mail_cli
     from app.demo.cli import demo_cli
+    from app.offline.cli import offline_cli
     from app.seasons.cli import seasons_cli
 
     for group in (
@@ -187,6 +201,7 @@ def _register_cli(app: Flask) -> None:
         certificates_cli,
         jobs_cli,
         mail_cli,
+        offline_cli,
     ):
         app.cli.add_command(group)
 

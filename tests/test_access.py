@@ -113,6 +113,8 @@ PUBLIC_ENDPOINTS = {
     "credentials.did_document",
     "credentials.status_list",
     "credentials.public_credential",
+    "offline.web_manifest",  # the installable app's manifest: the same for everyone
+    "offline.service_worker",  # the worker's code; it does nothing until a learner saves
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]

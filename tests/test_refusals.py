@@ -184,6 +184,9 @@ REFUSED = {
         "partner-logo": (io.BytesIO(TINY_PDF), "logo.png"),
     },
     "visits_admin.embed_hosts": {"hosts": "not a host!\n*.example.org"},
+    # offline: only the worker's JSON is taken (a form is sent to the saved courses); a JSON
+    # action the rules refuse keeps its key and reason, by design (tests/offline)
+    "offline.replay": {"key": "0" * 32, "kind": "done", "course": "small-example"},
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -204,6 +207,7 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
     "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",
     "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
+    "offline.data_saver": "data saver on or off: both are allowed",
 }
 
 ANONYMOUS = {

@@ -112,6 +112,8 @@ class User(UserMixin, db.Model):
     # Set while the person has a second factor (an authenticator app or a passkey): read with
     # the user, so no page asks the factor tables whether sign-in needs one.
     second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Data saver: lessons show a tap-to-load link in place of each picture (app/offline).
+    data_saver: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
 

@@ -25,6 +25,7 @@ def _account(user) -> dict:
         "represents": user.represents,
         "locale": user.locale,
         "timezone": user.timezone,
+        "data_saver": user.data_saver,
         "roles": sorted(role.value for role in user.roles),
         "created_at": user.created_at,
         "email_confirmed_at": user.email_confirmed_at,

@@ -269,6 +269,12 @@ def update_profile(
     db.session.flush()
 
 
+def set_data_saver(user: User, on: bool) -> None:
+    """Lessons show pictures (off) or a tap-to-load link in their place (on)."""
+    user.data_saver = bool(on)
+    db.session.flush()
+
+
 def set_roles(actor: User, user: User, *, tutor: bool, admin: bool) -> None:
     """Grant or remove the tutor and administrator roles."""
     if user.is_admin and not admin and count_admins() <= 1:

@@ -63,7 +63,12 @@ def _guide_content(context, spec) -> dict:
         pdfs[language] = context.store_bytes(
             pdf, f"{course.slug}-{spec.slug}-{language}.pdf", "application/pdf"
         )
-    return {"pdf": pdfs, "description": context.localised(spec.description)}
+    return {
+        "pdf": pdfs,
+        "description": context.localised(spec.description),
+        # The guide's text as HTML too, for the course's printable pack (app/offline).
+        "html": context.markdown_html(spec.source),
+    }
 
 
 kinds.register(
@@ -106,7 +111,10 @@ kinds.register(
         build_content=_guide_content,
         template="catalog/kinds/guide.html",
         offline=lambda item: OfflinePart(
-            content={"description": item.content["description"]},
+            content={
+                "description": item.content["description"],
+                "html": item.content.get("html", {}),
+            },
             files=list(item.content["pdf"].values()),
         ),
     )

@@ -155,3 +155,24 @@ def learner_data(item_ids: list[int]) -> dict[int, list[str]]:
         for item_id, phrases in counter(item_ids).items():
             found.setdefault(item_id, []).extend(phrases)
     return found
+
+
+# Hooks for what other areas make of a whole course at import ------------------------------
+# A course's printable pack (app/offline) is rendered from all its items once they are
+# written; the importer calls each hook, in the import's transaction, for every course it
+# creates or changes (never for an unchanged one).
+
+CourseImported = Callable[[Any, Any], None]
+_COURSE_IMPORTED: list[CourseImported] = []
+
+
+def register_course_imported(hook: CourseImported) -> CourseImported:
+    """`hook(import context, course)` runs after a created or changed course's items are written."""
+    if hook not in _COURSE_IMPORTED:
+        _COURSE_IMPORTED.append(hook)
+    return hook
+
+
+def course_imported(context, course) -> None:
+    for hook in _COURSE_IMPORTED:
+        hook(context, course)

@@ -72,6 +72,7 @@ def import_courses(courses: list[LoadedCourse], *, force: bool = False) -> Impor
     if losses and not force:
         raise ImportRefused(losses + ["Run again with --force to remove these items anyway."])
 
+    written: list[tuple[ImportContext, Course]] = []
     with current_app.test_request_context():  # url_for() for links inside lessons
         for position, loaded in enumerate(courses):
             course = existing.get(loaded.spec.slug)
@@ -86,15 +87,21 @@ def import_courses(courses: list[LoadedCourse], *, force: bool = False) -> Impor
                 report.created.append(course.slug)
             else:
                 report.updated.append(course.slug)
-            _write_course(course, loaded, position, fingerprint)
+            written.append((_write_course(course, loaded, position, fingerprint), course))
     for item in doomed:
         report.removed_items.append(f"{item.slug}")
         db.session.delete(item)
     db.session.flush()
+    with current_app.test_request_context():
+        for context, course in written:  # what other areas make of each whole course
+            kinds.course_imported(context, course)
+    db.session.flush()
     return report
 
 
-def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerprint: str) -> None:
+def _write_course(
+    course: Course, loaded: LoadedCourse, position: int, fingerprint: str
+) -> "ImportContext":
     spec, main = loaded.spec, loaded.spec.language
     course.kind = CourseKind(spec.kind)
     course.language = main
@@ -146,6 +153,7 @@ def _write_course(course: Course, loaded: LoadedCourse, position: int, fingerpri
     for slug, module in modules.items():
         if slug not in {m.slug for m in spec.modules} and not module.items:
             db.session.delete(module)
+    return context
 
 
 class ImportContext:
