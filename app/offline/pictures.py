@@ -15,6 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.core.formats import filesize
 from app.core.models import StoredFile
 from app.extensions import db
 
@@ -61,7 +62,7 @@ def lighter_pictures(html):
         alt = ALT.search(match.group(0))
         label = unescape(alt.group(1)) if alt and alt.group(1).strip() else _("Picture")
         size = sizes.get(sha)
-        weight = f"{max(1, round(size / 1024))} KB" if size else "?"
+        weight = filesize(size) if size else "?"
         words = _("Picture: %(label)s (%(size)s). Tap to load it.", label=label, size=weight)
         return f'<a class="picture-placeholder" href="{escape(url)}">{escape(words)}</a>'
 

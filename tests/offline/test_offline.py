@@ -447,7 +447,9 @@ def test_the_data_saver_preference_puts_a_link_with_the_size_in_place_of_picture
     size = db.session.scalar(
         select(StoredFile.size).where(StoredFile.sha256 == placeholder["href"].split("/")[2])
     )
-    assert f"({max(1, round(size / 1024))} KB)" in lesson
+    from app.core.formats import filesize
+
+    assert f"({filesize(size, 'es')})" in lesson
     # And off again.
     client.post("/offline/data-saver", data={"csrf_token": token})
     assert "<img" in _lesson(client)
