@@ -98,6 +98,7 @@ def _register_contributions() -> None:
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook
+    import app.discussions.contributions
     import app.learning.gradebook
     import app.learning.item_kinds
     import app.seasons.offers
@@ -115,6 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.discussions.moderation_views import admin_bp as discussions_admin
+    from app.discussions.moderation_views import bp as discussions_tutor
+    from app.discussions.views import bp as discussions
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
     from app.reports.views import bp as reports_admin
@@ -145,6 +149,9 @@ def _register_blueprints(app: Flask) -> None:
         certificates_admin,
         visits,
         visits_admin,
+        discussions,
+        discussions_tutor,
+        discussions_admin,
     ):
         app.register_blueprint(blueprint)
 

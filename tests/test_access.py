@@ -16,11 +16,14 @@ from app.certificates.services import issue_certificate
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
+from app.discussions import services as discussions
+from app.discussions.models import ThreadKind
+from app.discussions.services import Place
 from app.extensions import db
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
-from tests.seasons.factories import enroll, make_cohort
+from tests.seasons.factories import enroll, make_cohort, offering_for
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -141,6 +144,13 @@ def sample(institutions, make_user, small_course):
     capstones.submit(submission, "My project", [("plan.pdf", TINY_PDF)])
     certificate = certificate_for(someone, small_course)
     job = jobs.start_job("certificates.issue", "A season", None)
+    talk = discussions.start_thread(
+        Place(cohort=cohort), someone, ThreadKind.DISCUSSION, "Hola", "Primer mensaje"
+    )
+    said = discussions.reply(
+        talk, Place(cohort=cohort), someone, "Con archivo", [("a.pdf", TINY_PDF)]
+    )
+    self_paced = offering_for(small_course)
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -163,6 +173,11 @@ def sample(institutions, make_user, small_course):
         "visits.tour_progress": {"item_slug": "visit-embed"},  # an embed: confirmed
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
+        "thread_id": talk.id,
+        "post_id": said.id,
+        "discussions.attachment": {"token": said.attachments[0].token},
+        "discussions.course_board": {"offering_id": self_paced.id},
+        "discussions_admin.course_reports": {"offering_id": self_paced.id},
     }
 
 
@@ -184,6 +199,11 @@ def test_every_rule_gives_each_visitor_what_it_should(
         if visitor == Role.TUTOR:
             cohort = db.session.get(Cohort, sample["cohort_id"])
             cohort.tutors.append(user)
+        # The visitor's own question on the sample cohort's board: they may mark its answer.
+        question = discussions.start_thread(
+            Place(cohort=cohort), user, ThreadKind.QUESTION, "¿Cuándo?", "¿Cuándo empieza?"
+        )
+        sample["discussions.mark_answer"] = {"thread_id": question.id}
         db.session.commit()
     token = csrf_token(client, "/")
     checked = 0

@@ -18,6 +18,9 @@ from app.accounts import services as accounts
 from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
+from app.discussions import services as discussions
+from app.discussions.models import Post, ThreadKind
+from app.discussions.services import Place
 from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
@@ -150,6 +153,15 @@ REFUSED = {
     "certificates_admin.revoke": {"reason": ""},
     "certificates_admin.restore": {"reason": "It was never revoked"},
     "visits_admin.embed_hosts": {"hosts": "not a host!\n*.example.org"},
+    # discussions
+    "discussions.cohort_board": {"title": "", "kind": "discussion", "body": "x"},
+    "discussions.course_board": {"title": "Hola", "kind": "private", "body": "x"},
+    "discussions.thread": {"body": "x" * 20_001},
+    "discussions.questions": {"title": "Two\nlines", "body": "x"},
+    "discussions.mark_answer": lambda s: {"post": str(s["opening_post_id"])},  # the question
+    "discussions.report": {"reason": ""},
+    "discussions_tutor.moderate": {"action": "hide", "reason": ""},
+    "discussions_tutor.lock": {"reason": ""},
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -218,6 +230,13 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     full = make_cohort(full_course, seats=1)
     enroll(make_user(), full_course, full)
     institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
+    # A question on the cohort's board: its opening post can never be its own answer.
+    question = discussions.start_thread(
+        Place(cohort=cohort), admin, ThreadKind.QUESTION, "¿Cuándo?", "¿Cuándo empieza?"
+    )
+    opening_post_id = question.id and db.session.scalar(
+        select(Post.id).where(Post.thread_id == question.id)
+    )
     db.session.commit()
     login(client, admin)
     return {
@@ -229,7 +248,9 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "institution": institutions[0],
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
+        "opening_post_id": opening_post_id,
         "urls": {
+            "discussions.mark_answer": {"thread_id": question.id},
             "certificates.change_language": {"certificate_id": own_certificate.id},
             "accounts_admin.person": {"user_id": admin.id},
             "accounts_admin.edit_institution": {"institution_id": institutions[0].id},
