@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, Response, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PRODUCTION_SETUP_ERROR, load_config
@@ -99,6 +100,7 @@ def _register_contributions() -> None:
     import app.certificates.dashboard
     import app.certificates.gradebook
     import app.discussions.contributions
+    import app.discussions.notification_kinds
     import app.learning.gradebook
     import app.learning.item_kinds
     import app.seasons.offers
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.discussions.views import bp as discussions
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.notifications.views import bp as notifications
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
@@ -152,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
         discussions,
         discussions_tutor,
         discussions_admin,
+        notifications,
     ):
         app.register_blueprint(blueprint)
 
@@ -188,6 +192,7 @@ def _init_templates(app: Flask) -> None:
     from app.accounts.forms import LogoutForm
     from app.core.forms import ActionForm, LanguageForm
     from app.core.i18n import LANGUAGE_NAMES, country_name, localise
+    from app.notifications.services import unread_count
 
     def asset_url(filename: str) -> str:
         """A static file's URL carrying its content hash, so it can be cached for a year."""
@@ -209,4 +214,6 @@ def _init_templates(app: Flask) -> None:
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
             "tr": lambda texts, course: localise(texts, course.language),
+            # The header's figure: one indexed count for a signed-in person, none otherwise.
+            "unread_notifications": lambda: unread_count(current_user),
         }

@@ -20,6 +20,7 @@ from app.discussions import services as discussions
 from app.discussions.models import ThreadKind
 from app.discussions.services import Place
 from app.extensions import db
+from app.notifications.services import notify
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
@@ -94,6 +95,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.verify_json",
     "certificates.check_file",
+    "notifications.unsubscribe",
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
@@ -151,6 +153,7 @@ def sample(institutions, make_user, small_course):
         talk, Place(cohort=cohort), someone, "Con archivo", [("a.pdf", TINY_PDF)]
     )
     self_paced = offering_for(small_course)
+    news = notify(someone, "discussions.reply", "/", who="Ana", title="Hola")
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -178,6 +181,7 @@ def sample(institutions, make_user, small_course):
         "discussions.attachment": {"token": said.attachments[0].token},
         "discussions.course_board": {"offering_id": self_paced.id},
         "discussions_admin.course_reports": {"offering_id": self_paced.id},
+        "notification_id": news.id,
     }
 
 
@@ -204,6 +208,9 @@ def test_every_rule_gives_each_visitor_what_it_should(
             Place(cohort=cohort), user, ThreadKind.QUESTION, "¿Cuándo?", "¿Cuándo empieza?"
         )
         sample["discussions.mark_answer"] = {"thread_id": question.id}
+        own_news = notify(user, "discussions.reply", "/", who="Ana", title="Hola")
+        db.session.flush()
+        sample["notifications.open_notification"] = {"notification_id": own_news.id}
         db.session.commit()
     token = csrf_token(client, "/")
     checked = 0

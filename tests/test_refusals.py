@@ -162,6 +162,10 @@ REFUSED = {
     "discussions.report": {"reason": ""},
     "discussions_tutor.moderate": {"action": "hide", "reason": ""},
     "discussions_tutor.lock": {"reason": ""},
+    # notifications
+    "notifications.settings": {"kind_discussions__reply": "sms"},
+    "notifications.unsubscribe": {"List-Unsubscribe": "One-Click"},  # a token never signed
+    "notifications.open_notification": None,  # someone else's notification: not found
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -172,6 +176,7 @@ NOTHING_TO_REFUSE = {
     "seasons_admin.remove_enrollment": "an administrator may remove any place",
     "certificates_admin.reissue": "any certificate may be printed again",
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
+    "notifications.mark_all_read": "marking one's own news as read always succeeds",
 }
 
 ANONYMOUS = {
@@ -180,6 +185,7 @@ ANONYMOUS = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.accept_invitation",
+    "notifications.unsubscribe",
 }
 
 
