@@ -96,13 +96,16 @@ def _register_contributions() -> None:
     gradebook (app/seasons/gradebook.py)."""
     import app.capstones.gradebook
     import app.capstones.item_kinds
+    import app.capstones.notification_kinds
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook
+    import app.certificates.notification_kinds
     import app.discussions.contributions
     import app.discussions.notification_kinds
     import app.learning.gradebook
     import app.learning.item_kinds
+    import app.seasons.notification_kinds
     import app.seasons.offers
     import app.visits.item_kinds  # noqa: F401
 

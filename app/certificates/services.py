@@ -29,6 +29,7 @@ from app.certificates.models import (
     CertificateEvent,
     CertificateStatus,
 )
+from app.certificates.notification_kinds import READY
 from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
 from app.core.i18n import localise
@@ -37,6 +38,7 @@ from app.core.models import Job
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
+from app.notifications.services import notify
 from app.seasons import enrollments
 from app.seasons.models import Cohort, Enrollment
 
@@ -399,6 +401,9 @@ def _tell_learner(certificate: Certificate) -> None:
         certificate=certificate,
         dashboard_url=external_url("learning.dashboard"),
         verify_url=verification_url(certificate),
+    )
+    notify(
+        learner, READY, external_url("learning.dashboard"), course={"_": certificate.course_title}
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.core.db import utcnow
+from app.core.i18n import localise
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -43,6 +44,9 @@ def notify(user: User, kind_name: str, link: str, **values) -> Notification:
     kind = kind_named(kind_name)
     if kind is None:
         raise ValueError(f"unknown notification kind {kind_name!r}")
+    base = current_app.config["BASE_URL"]
+    if link.startswith(base + "/"):
+        link = link[len(base) :]  # an absolute link of this site, as mails carry: its path
     delivery = delivery_for(user, kind)
     notification = Notification(
         user_id=user.id,
@@ -281,6 +285,12 @@ def page_of(user: User, page_number: int) -> Page:
         .offset((page.page - 1) * PER_PAGE)
     ).all()
     return page
+
+
+def course_title(values: dict) -> str:
+    """A course title stored with a notification ({language: title}) in the reader's words."""
+    titles = values.get("course") or {}
+    return str(localise(titles, next(iter(titles), "es"))) if titles else ""
 
 
 def describe(notification: Notification) -> str:
