@@ -49,6 +49,16 @@ def create_app(config: dict | None = None) -> Flask:
     init_security_headers(app)
     register_error_handlers(app)
 
+    if app.config.get("SCHEDULE_IN_PROCESS", app.config["JOBS_BACKEND"] == "pool"):
+
+        @app.before_request
+        def run_schedule_in_process():
+            # Without Redis there is no worker: the web process keeps the schedule itself
+            # (started by the first request, so `flask` commands never start it).
+            from app.core.schedule import start_in_process
+
+            start_in_process(app)
+
     @app.after_request
     def commit_request(response):
         # The request boundary commits once, and only what succeeded: a 4xx answer keeps
@@ -97,6 +107,7 @@ def _register_contributions() -> None:
     import app.capstones.gradebook
     import app.capstones.item_kinds
     import app.capstones.notification_kinds
+    import app.capstones.scheduled
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook

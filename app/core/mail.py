@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
-from app.core import jobs
+from app.core import jobs, schedule
 from app.core.db import utcnow
 from app.core.models import MailState, OutboxMessage
 from app.extensions import db
@@ -174,3 +174,13 @@ def mail_counts() -> dict[str, int]:
         ).all()
     )
     return counts
+
+
+@jobs.task("mail.send_pending")
+def send_pending_task() -> None:
+    """Scheduled: deliver mail the SMTP server did not take earlier (nothing without SMTP)."""
+    if current_app.config["SMTP_HOST"]:
+        queue_pending()
+
+
+schedule.every("mail.send_pending", "mail.send_pending", timedelta(minutes=15))

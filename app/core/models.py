@@ -171,3 +171,13 @@ Job.last_finished_at = column_property(
     .correlate_except(Task)
     .scalar_subquery()
 )
+
+
+class ScheduleRun(db.Model):
+    """When a scheduled entry (app/core/schedule.py) runs next, and when it last ran."""
+
+    __tablename__ = "schedule_run"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

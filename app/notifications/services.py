@@ -8,6 +8,7 @@ unsubscribe (RFC 8058) whose signed token works signed out.
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import time
 
 from flask import current_app
 from flask_babel import force_locale
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from app.accounts.models import User
 from app.accounts.services import external_url
+from app.core import jobs, schedule
 from app.core.db import utcnow
 from app.core.i18n import localise
 from app.core.mail import send_template_mail
@@ -138,6 +140,15 @@ def send_digests() -> int:
             sent += 1
         db.session.commit()
     return sent
+
+
+@jobs.task("notifications.digest")
+def digest_task() -> None:
+    """Scheduled once a day: everyone's digest."""
+    send_digests()
+
+
+schedule.daily_at("notifications.digest", "notifications.digest", time(6, 0))
 
 
 # Unsubscribing ---------------------------------------------------------------------------
