@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_security_headers(app)
     register_error_handlers(app)
 
-    if app.config.get("SCHEDULE_IN_PROCESS", app.config["JOBS_BACKEND"] == "pool"):
+    if app.config.get("SCHEDULE_IN_PROCESS") and app.config["JOBS_BACKEND"] != "rq":
 
         @app.before_request
         def run_schedule_in_process():

@@ -161,6 +161,13 @@ def load_config(instance_path: str) -> dict:
         "CAPSTONE_FILE_TYPES": _env_list("CAPSTONE_FILE_TYPES", ["pdf", "office", "images", "zip"]),
         "CAPSTONE_MAX_FILE_BYTES": _env_int("CAPSTONE_MAX_FILE_MB", 20) * 1024 * 1024,
         "CAPSTONE_MAX_SUBMISSION_BYTES": _env_int("CAPSTONE_MAX_SUBMISSION_MB", 50) * 1024 * 1024,
+        # Discussions: posts (threads, replies, questions, reports) per account, and files.
+        "DISCUSSION_POST_RATE_LIMIT": os.environ.get(
+            "DISCUSSION_POST_RATE_LIMIT", "6 per minute;60 per hour"
+        ),
+        "DISCUSSION_MAX_FILE_BYTES": _env_int("DISCUSSION_MAX_FILE_MB", 5) * 1024 * 1024,
+        # The schedule (app/core/schedule.py) runs in the web process when no worker does.
+        "SCHEDULE_IN_PROCESS": _env_bool("SCHEDULE_IN_PROCESS", not redis_url and env != "testing"),
         # Background jobs (app/core/jobs.py): RQ on Redis when REDIS_URL is set, else a small
         # pool in the web process; tests run them inline.
         "JOBS_BACKEND": _jobs_backend(env, redis_url),

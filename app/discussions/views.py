@@ -40,7 +40,7 @@ def _account_key() -> str:
 
 
 def _post_limit() -> str:
-    return current_app.config.get("DISCUSSION_POST_RATE_LIMIT", "6 per minute;60 per hour")
+    return current_app.config["DISCUSSION_POST_RATE_LIMIT"]
 
 
 # One budget for every way of posting: new threads, replies, questions, reports.
