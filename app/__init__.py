@@ -134,6 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core
     from app.discussions.moderation_views import admin_bp as discussions_admin
     from app.discussions.moderation_views import bp as discussions_tutor
+    from app.discussions.network_views import admin_bp as networks_admin
+    from app.discussions.network_views import bp as networks
     from app.discussions.views import bp as discussions
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
@@ -170,6 +172,8 @@ def _register_blueprints(app: Flask) -> None:
         discussions_tutor,
         discussions_admin,
         notifications,
+        networks,
+        networks_admin,
     ):
         app.register_blueprint(blueprint)
 

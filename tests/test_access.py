@@ -16,8 +16,11 @@ from app.certificates.services import issue_certificate
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
+from app.discussions import networks
 from app.discussions import services as discussions
-from app.discussions.models import ThreadKind
+from app.discussions.models import Post, ThreadKind
+from app.discussions.networks import create_network, name_moderator
+from app.discussions.networks import join as join_network
 from app.discussions.services import Place
 from app.extensions import db
 from app.notifications.services import notify
@@ -154,6 +157,12 @@ def sample(institutions, make_user, small_course):
     )
     self_paced = offering_for(small_course)
     news = notify(someone, "discussions.reply", "/", who="Ana", title="Hola")
+    network = create_network("red-de-prueba", "Red de prueba")
+    join_network(network, someone)
+    network_talk = discussions.start_thread(
+        Place(network=network), someone, ThreadKind.DISCUSSION, "En la red", "Hola, red"
+    )
+    network_post = db.session.scalar(select(Post).where(Post.thread_id == network_talk.id))
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -182,6 +191,9 @@ def sample(institutions, make_user, small_course):
         "discussions.course_board": {"offering_id": self_paced.id},
         "discussions_admin.course_reports": {"offering_id": self_paced.id},
         "notification_id": news.id,
+        "slug": network.slug,
+        "networks.moderate": {"post_id": network_post.id},
+        "networks.lock": {"thread_id": network_talk.id},
     }
 
 
@@ -211,6 +223,8 @@ def test_every_rule_gives_each_visitor_what_it_should(
         own_news = notify(user, "discussions.reply", "/", who="Ana", title="Hola")
         db.session.flush()
         sample["notifications.open_notification"] = {"notification_id": own_news.id}
+        # Every visitor moderates the sample network (moderators need no role of their own).
+        name_moderator(networks.network_by_slug(sample["slug"]), user.email)
         db.session.commit()
     token = csrf_token(client, "/")
     checked = 0

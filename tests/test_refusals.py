@@ -166,6 +166,12 @@ REFUSED = {
     "notifications.settings": {"kind_discussions__reply": "sms"},
     "notifications.unsubscribe": {"List-Unsubscribe": "One-Click"},  # a token never signed
     "notifications.open_notification": None,  # someone else's notification: not found
+    # thematic networks
+    "networks.board": {"title": "", "kind": "discussion", "body": "x"},
+    "networks.moderate": {"action": "hide", "reason": ""},
+    "networks.lock": {"reason": ""},
+    "networks_admin.manage": {"name": "Copia", "slug": "red-de-prueba"},  # taken
+    "networks_admin.add_moderator": {"email": "nobody@example.org"},  # no such account
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -177,6 +183,8 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.reissue": "any certificate may be printed again",
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
     "notifications.mark_all_read": "marking one's own news as read always succeeds",
+    "networks.join": "anyone registered may join; joining twice changes nothing",
+    "networks.leave": "leaving a network one is not in changes nothing, by design",
 }
 
 ANONYMOUS = {

@@ -35,14 +35,53 @@ class PostState(enum.StrEnum):
     REMOVED = "removed"  # by a moderator: text and files deleted, only the trail remains
 
 
+class Network(db.Model):
+    """A thematic network: a network-wide board on one theme (green skills, apprenticeship...),
+    which anyone registered may join; administrators create it and name its moderators."""
+
+    __tablename__ = "discussion_network"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Members-only: only members read the board; otherwise anyone signed in reads it.
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NetworkMember(db.Model):
+    """A person in a network; moderators hide, remove and lock on its board."""
+
+    __tablename__ = "discussion_network_member"
+
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion_network.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    moderator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class Board(db.Model):
-    """The discussion board of one cohort, or of one self-paced course in a season.
+    """The discussion board of one cohort, of one self-paced course in a season, or of a
+    thematic network.
 
     Made when its first thread is started; a board page with no row is simply empty."""
 
     __tablename__ = "discussion_board"
     __table_args__ = (
-        CheckConstraint("(cohort_id IS NULL) <> (offering_id IS NULL)", name="one_place"),
+        CheckConstraint(
+            "(CASE WHEN cohort_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN offering_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN network_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_place",
+        ),
         NEVER_REUSE_IDS,
     )
 
@@ -53,10 +92,14 @@ class Board(db.Model):
     offering_id: Mapped[int | None] = mapped_column(
         ForeignKey("season_course.id", ondelete="CASCADE"), unique=True
     )
+    network_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discussion_network.id", ondelete="CASCADE"), unique=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort | None] = relationship()
     offering: Mapped[Offering | None] = relationship()
+    network: Mapped[Network | None] = relationship()
 
 
 class Thread(db.Model):

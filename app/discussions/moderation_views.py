@@ -5,6 +5,7 @@ moderates only the boards of the cohorts they lead."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.core.auth import admin_blueprint, tutor_blueprint
@@ -24,6 +25,17 @@ bp = tutor_blueprint(
 )
 
 admin_bp = admin_blueprint("discussions_admin", __name__, url_prefix="/admin/discussions")
+
+
+# How the moderation record names each act.
+ACTION_NAMES = {
+    "hide": _l("Hidden"),
+    "show": _l("Shown again"),
+    "remove": _l("Removed"),
+    "lock": _l("Locked"),
+    "unlock": _l("Unlocked"),
+    "dismiss": _l("Left as it is"),
+}
 
 
 def _moderator_or_403(place: Place) -> None:
@@ -51,14 +63,7 @@ def _reports(place: Place):
         place=place,
         reports=moderation.open_reports(place),
         trail=moderation.trail(place),
-        action_names={
-            "hide": _("Hidden"),
-            "show": _("Shown again"),
-            "remove": _("Removed"),
-            "lock": _("Locked"),
-            "unlock": _("Unlocked"),
-            "dismiss": _("Left as it is"),
-        },
+        action_names={key: str(value) for key, value in ACTION_NAMES.items()},
     )
 
 

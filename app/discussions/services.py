@@ -23,6 +23,8 @@ from app.discussions import events
 from app.discussions.models import (
     Attachment,
     Board,
+    Network,
+    NetworkMember,
     Post,
     PostState,
     Thread,
@@ -71,17 +73,22 @@ class Place:
 
     cohort: Cohort | None = None
     offering: Offering | None = None
+    network: Network | None = None
 
     @classmethod
     def of(cls, board: Board) -> "Place":
-        return cls(cohort=board.cohort, offering=board.offering)
+        return cls(cohort=board.cohort, offering=board.offering, network=board.network)
 
     @property
     def course(self):
+        if self.network is not None:
+            return None
         return (self.cohort.offering if self.cohort else self.offering).course
 
     @property
     def season(self):
+        if self.network is not None:
+            return None
         return (self.cohort.offering if self.cohort else self.offering).season
 
     @property
@@ -99,24 +106,46 @@ class Place:
         )
 
     def board_filter(self):
+        if self.network is not None:
+            return Board.network_id == self.network.id
         if self.cohort is not None:
             return Board.cohort_id == self.cohort.id
         return Board.offering_id == self.offering.id
 
 
+def _network_member(user, network: Network) -> NetworkMember | None:
+    return db.session.get(NetworkMember, (network.id, user.id))
+
+
 def can_moderate(user, place: Place) -> bool:
-    """A cohort's tutors (on its board) and administrators (everywhere)."""
+    """A cohort's tutors (on its board), a network's moderators (on its board) and
+    administrators (everywhere)."""
     if not user.is_authenticated:
         return False
-    return user.is_admin or (place.cohort is not None and place.cohort.is_tutor(user))
+    if user.is_admin or (place.cohort is not None and place.cohort.is_tutor(user)):
+        return True
+    if place.network is not None:
+        member = _network_member(user, place.network)
+        return member is not None and member.moderator
+    return False
+
+
+def can_read_board(user, place: Place) -> bool:
+    """Members read; a network that is not members-only is read by anyone signed in."""
+    if place.network is not None and user.is_authenticated and not place.network.members_only:
+        return True
+    return is_member(user, place)
 
 
 def is_member(user, place: Place) -> bool:
-    """Whether the user reads and writes on the board: its learners, tutors, administrators."""
+    """Whether the user writes on the board: its learners, tutors, administrators; a
+    network's members."""
     if not user.is_authenticated:
         return False
     if can_moderate(user, place):
         return True
+    if place.network is not None:
+        return _network_member(user, place.network) is not None
     return bool(
         db.session.scalar(
             select(exists().where(Enrollment.user_id == user.id, place.members_filter()))
@@ -191,7 +220,7 @@ def load_thread(thread_id: int) -> Thread | None:
 
     cohort_path = joinedload(Thread.board).joinedload(Board.cohort)
     offering_path = joinedload(Thread.board).joinedload(Board.offering)
-    options = [joinedload(Thread.author)]
+    options = [joinedload(Thread.author), joinedload(Thread.board).joinedload(Board.network)]
     for option in COHORT_CONTEXT:
         options.append(cohort_path.options(option))
     for option in OFFERING_CONTEXT:
@@ -233,7 +262,10 @@ def attachment_by_token(token: str) -> Attachment | None:
 
 def board_members(place: Place, but=None) -> list[User]:
     """The board's learners and tutors (not `but`), for announcements."""
-    learners = select(Enrollment.user_id).where(place.members_filter())
+    if place.network is not None:
+        learners = select(NetworkMember.user_id).where(NetworkMember.network_id == place.network.id)
+    else:
+        learners = select(Enrollment.user_id).where(place.members_filter())
     people = db.session.scalars(select(User).where(User.id.in_(learners))).all()
     if place.cohort is not None:
         people = [*people, *place.cohort.tutors]
@@ -319,11 +351,12 @@ def check_attachments(uploads: list[tuple[str, bytes]]) -> list[CheckedFile]:
 
 
 def _ensure_board(place: Place) -> Board:
-    values = (
-        {"cohort_id": place.cohort.id}
-        if place.cohort is not None
-        else {"offering_id": place.offering.id}
-    )
+    if place.network is not None:
+        values = {"network_id": place.network.id}
+    elif place.cohort is not None:
+        values = {"cohort_id": place.cohort.id}
+    else:
+        values = {"offering_id": place.offering.id}
     insert_or_ignore(Board, created_at=utcnow(), **values)
     return find_board(place)
 

@@ -73,7 +73,7 @@ def _read_upload_body():
 
 def _member_or_403(place: Place) -> bool:
     """Whether the user moderates the board; 403 unless they belong to it."""
-    if not services.is_member(current_user, place):
+    if not services.can_read_board(current_user, place):
         abort(403)
     return services.can_moderate(current_user, place)
 
@@ -96,8 +96,8 @@ def course_board(offering_id):
     return _board(Place(offering=offering))
 
 
-def _board(place: Place):
-    if place.cohort is None and place.course.kind == "tutor_led":
+def _board(place: Place, template: str = "discussions/board.html", **extra):
+    if place.offering is not None and place.course.kind == "tutor_led":
         # A tutor-led course talks in its cohorts' boards.
         own = [c for c in place.offering.cohorts if services.is_member(current_user, Place(c))]
         if not own:
@@ -133,16 +133,20 @@ def _board(place: Place):
     board = services.find_board(place)
     page = services.board_threads(board, current_user, moderator, request.args.get("page", 1, int))
     return render_template(
-        "discussions/board.html",
+        template,
         place=place,
         page=page,
         form=form,
         moderator=moderator,
+        may_post=services.is_member(current_user, place),
         board_url=_board_url(place),
+        **extra,
     )
 
 
 def _board_url(place: Place, **values) -> str:
+    if place.network is not None:
+        return url_for("networks.board", slug=place.network.slug, **values)
     if place.cohort is not None:
         return url_for("discussions.cohort_board", cohort_id=place.cohort.id, **values)
     return url_for("discussions.course_board", offering_id=place.offering.id, **values)
@@ -188,7 +192,11 @@ def thread(thread_id):
                     )
                 )
     page = services.thread_posts(found, request.args.get("page", 1, int))
-    may_reply = found.state == PostState.VISIBLE and (moderator or not found.locked)
+    may_reply = (
+        found.state == PostState.VISIBLE
+        and (moderator or not found.locked)
+        and (place.network is None or services.is_member(current_user, place))
+    )
     return render_template(
         "discussions/thread.html",
         thread=found,
