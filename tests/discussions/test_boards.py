@@ -11,7 +11,7 @@ from app.discussions.models import Post, Thread, ThreadKind
 from app.discussions.services import Place
 from app.extensions import db
 from tests.capstones.helpers import pdf_bytes, png_bytes
-from tests.conftest import login, outbox, post_form
+from tests.conftest import csrf_token, login, outbox, post_form
 from tests.discussions.helpers import counts, make_scene, post_multipart, signed_in, start
 from tests.learning.helpers import build_course, counting_queries, enroll_directly
 from tests.seasons.factories import offering_for
@@ -351,3 +351,38 @@ def test_a_locked_thread_takes_no_reply_but_the_moderators(client, scene):
 
 def test_the_board_needs_a_role_only_for_announcements(scene):
     assert Role.TUTOR not in scene.learner.roles
+
+
+def test_many_replies_sent_at_once_by_one_account_store_only_what_the_limit_allows(app, scene):
+    """Fifty replies in flight together from one account: six are kept, each whole (post and
+    count moved together); the rest are refused with nothing half-stored."""
+    import threading
+
+    thread = start(scene)
+    client = signed_in(app, scene.learner)
+    url = f"/discussions/threads/{thread.id}"
+    token = csrf_token(client, "/")
+    statuses, lock = [], threading.Lock()
+    gate = threading.Barrier(25)
+
+    def send(n):
+        gate.wait()
+        response = client.post(
+            url,
+            data={"csrf_token": token, "body": f"en paralelo {n}"},
+            content_type="multipart/form-data",
+        )
+        with lock:
+            statuses.append(response.status_code)
+
+    workers = [threading.Thread(target=send, args=(n,)) for n in range(25)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(set(statuses)) == [302, 429], statuses
+    kept = statuses.count(302)
+    assert kept == 6
+    db.session.expire_all()
+    assert db.session.get(Thread, thread.id).reply_count == kept
+    assert counts()[1] == kept + 1  # the opening post and the replies kept
