@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.views import content_disposition, render_error
-from app.discussions import services
+from app.discussions import search, services
 from app.discussions.forms import QuestionForm, ReplyForm, ReportForm, ThreadForm
 from app.discussions.models import PostState, ThreadKind
 from app.discussions.services import DiscussionError, Place, UploadRefused
@@ -131,6 +131,15 @@ def _board(place: Place, template: str = "discussions/board.html", **extra):
             flash(_("Your message was posted."), "success")
             return redirect(url_for("discussions.thread", thread_id=thread.id))
     board = services.find_board(place)
+    words = request.args.get("q", "").strip()[: search.QUERY_MAX]
+    if words:
+        return render_template(
+            "discussions/search.html",
+            place=place,
+            words=words,
+            results=search.search_posts(board, place, current_user, moderator, words),
+            board_url=_board_url(place),
+        )
     page = services.board_threads(board, current_user, moderator, request.args.get("page", 1, int))
     return render_template(
         template,
