@@ -48,7 +48,25 @@ class Network(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Members-only: only members read the board; otherwise anyone signed in reads it.
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The course whose theme it carries: learners of its cohorts are invited when they end.
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NetworkInvitation(db.Model):
+    """A learner invited to a network when their cohort ended; once per person and network."""
+
+    __tablename__ = "discussion_network_invitation"
+
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("discussion_network.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class NetworkMember(db.Model):

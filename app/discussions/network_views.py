@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.core.auth import admin_blueprint
 from app.core.forms import strip_filter
+from app.core.i18n import localise
 from app.discussions import moderation, networks, services
 from app.discussions.forms import LockForm, ModerationForm
 from app.discussions.models import PostState
@@ -152,6 +153,12 @@ class NetworkForm(FlaskForm):
     )
     description = TextAreaField(_l("What it is about"), validators=[Length(max=2000)])
     members_only = BooleanField(_l("Members only (others cannot read the board)"))
+    course = SelectField(
+        _l("Its theme's course (learners are invited when their cohort ends)"),
+        choices=[],
+        coerce=int,
+        default=0,
+    )
     submit = SubmitField(_l("Create the network"))
 
 
@@ -162,13 +169,29 @@ class ModeratorForm(FlaskForm):
     submit = SubmitField(_l("Name moderator"))
 
 
+def all_courses():
+    from sqlalchemy import select
+
+    from app.catalog.models import Course
+    from app.extensions import db
+
+    return db.session.scalars(select(Course).order_by(Course.position, Course.slug)).all()
+
+
 @admin_bp.route("", methods=["GET", "POST"])
 def manage():
     form = NetworkForm()
+    form.course.choices = [(0, "—")] + [
+        (course.id, str(localise(course.title, course.language))) for course in all_courses()
+    ]
     if form.validate_on_submit():
         try:
             network = networks.create_network(
-                form.slug.data, form.name.data, form.description.data, form.members_only.data
+                form.slug.data,
+                form.name.data,
+                form.description.data,
+                form.members_only.data,
+                course_id=form.course.data,
             )
         except DiscussionError as error:
             form.slug.errors = [*form.slug.errors, str(error)]

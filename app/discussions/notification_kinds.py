@@ -9,6 +9,7 @@ REPLY = "discussions.reply"
 ANSWERED = "discussions.answered"
 ANNOUNCEMENT = "discussions.announcement"
 QUESTION = "discussions.question"
+NETWORK_INVITATION = "discussions.network_invitation"
 
 
 def _answered(values: dict) -> str:
@@ -49,6 +50,17 @@ register_kind(
         label=_l("Questions learners ask me as their tutor"),
         describe=lambda v: _(
             "%(who)s asked the tutors: “%(title)s”", who=v["who"], title=v["title"]
+        ),
+        default=Delivery.MAIL,
+    )
+)
+register_kind(
+    NotificationKind(
+        name=NETWORK_INVITATION,
+        label=_l("Invitations to thematic networks"),
+        describe=lambda v: _(
+            "Your cohort has ended: carry the conversation on in the network %(network)s",
+            network=v["network"],
         ),
         default=Delivery.MAIL,
     )

@@ -88,8 +88,10 @@ def search_posts(board, place, user, moderator: bool, words: str) -> list[Post]:
         if not terms:
             return []
         match = " ".join(f'"{term}"*' for term in terms)
-        found = select(literal_column("rowid")).select_from(text("discussion_post_fts")).where(
-            text("discussion_post_fts MATCH :match").bindparams(match=match)
+        found = (
+            select(literal_column("rowid"))
+            .select_from(text("discussion_post_fts"))
+            .where(text("discussion_post_fts MATCH :match").bindparams(match=match))
         )
         query = query.where(and_(Post.id.in_(found))).order_by(Post.id.desc())
     return db.session.scalars(query).unique().all()

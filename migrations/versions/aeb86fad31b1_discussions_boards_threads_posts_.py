@@ -24,7 +24,9 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('members_only', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_discussion_network_course_id_course'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_discussion_network')),
     sa.UniqueConstraint('slug', name=op.f('uq_discussion_network_slug')),
     sqlite_autoincrement=True
@@ -38,8 +40,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_discussion_network_member_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('network_id', 'user_id', name=op.f('pk_discussion_network_member'))
     )
+    with op.batch_alter_table('discussion_network', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_discussion_network_course_id'), ['course_id'], unique=False)
+
     with op.batch_alter_table('discussion_network_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_discussion_network_member_user_id'), ['user_id'], unique=False)
+
+    op.create_table('discussion_network_invitation',
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['discussion_network.id'], name=op.f('fk_discussion_network_invitation_network_id_discussion_network'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_discussion_network_invitation_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('network_id', 'user_id', name=op.f('pk_discussion_network_invitation'))
+    )
+    with op.batch_alter_table('discussion_network_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_discussion_network_invitation_user_id'), ['user_id'], unique=False)
 
     op.create_table('discussion_board',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,9 +199,16 @@ def downgrade():
 
     op.drop_table('discussion_thread')
     op.drop_table('discussion_board')
+    with op.batch_alter_table('discussion_network_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discussion_network_invitation_user_id'))
+
+    op.drop_table('discussion_network_invitation')
     with op.batch_alter_table('discussion_network_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_discussion_network_member_user_id'))
 
     op.drop_table('discussion_network_member')
+    with op.batch_alter_table('discussion_network', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discussion_network_course_id'))
+
     op.drop_table('discussion_network')
     # ### end Alembic commands ###

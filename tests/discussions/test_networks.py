@@ -93,3 +93,46 @@ def test_a_networks_moderator_moderates_there_and_nowhere_else(app, make_user):
     )
     with pytest.raises(services.NotAllowed):
         moderation.moderate_post(there_post, Place(network=other), moderator, "hide", "x")
+
+
+def test_learners_of_an_ended_cohort_are_invited_once_to_their_courses_network(app, make_user):
+    from datetime import date, timedelta
+
+    from app.catalog.models import CourseKind
+    from app.notifications.models import Notification
+    from app.seasons.models import Enrollment
+    from tests.learning.helpers import build_course
+    from tests.seasons.factories import make_cohort
+
+    course = build_course("themed", kind=CourseKind.TUTOR_LED)
+    today = date.today()
+    ended = make_cohort(
+        course, name="Ended", starts_on=today - timedelta(days=40),
+        ends_on=today - timedelta(days=2), enroll_opens_on=today - timedelta(days=50),
+        enroll_closes_on=today - timedelta(days=41),
+    )  # fmt: skip
+    running = make_cohort(course, name="Running")
+    network = networks.create_network("tema", "Red del tema", course_id=course.id)
+    alumna, member, current = make_user(), make_user(), make_user()
+    for person, cohort in ((alumna, ended), (member, ended), (current, running)):
+        db.session.add(
+            Enrollment(
+                user_id=person.id, course_id=course.id,
+                season_id=cohort.offering.season_id, cohort_id=cohort.id,
+            )
+        )  # fmt: skip
+    networks.join(network, member)
+    db.session.commit()
+
+    assert networks.invite_alumni() == 1
+    assert networks.invite_alumni() == 0  # once
+    db.session.commit()
+    invited = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.link) for n in invited] == [(alumna.id, "/networks/tema/board")]
+    assert "Red del tema" in services_describe(invited[0])
+
+
+def services_describe(notification):
+    from app.notifications.services import describe
+
+    return describe(notification)
