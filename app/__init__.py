@@ -118,6 +118,7 @@ def _register_contributions() -> None:
     import app.learning.item_kinds
     import app.seasons.notification_kinds
     import app.seasons.offers
+    import app.seasons.reminders
     import app.visits.item_kinds  # noqa: F401
 
 
