@@ -85,6 +85,7 @@ def moderate_post(post: Post, place: Place, actor, action: str, reason: str) -> 
     reason = _reason(reason)
     if action in POST_ACTIONS:
         expected, new_state = POST_ACTIONS[action]
+        was_answer = post.is_answer
         changes = {"state": new_state}
         if new_state == PostState.REMOVED:
             changes.update(body="", body_html="", is_answer=False)
@@ -98,6 +99,13 @@ def moderate_post(post: Post, place: Place, actor, action: str, reason: str) -> 
             return False
         if new_state == PostState.REMOVED:
             db.session.execute(delete(Attachment).where(Attachment.post_id == post.id))
+            if was_answer:  # the question waits for an answer again
+                db.session.execute(
+                    update(Thread)
+                    .where(Thread.id == post.thread_id)
+                    .values(answered_at=None)
+                    .execution_options(synchronize_session=False)
+                )
         if _is_opening(post):
             db.session.execute(
                 update(Thread)

@@ -175,3 +175,15 @@ def test_locking_is_kept_in_the_trail_and_stops_learners(app, scene):
     )
     assert counts() == before
     assert db.session.scalar(select(ModerationEntry)).action.value == "lock"
+
+
+def test_removing_the_marked_answer_leaves_the_question_waiting_again(app, scene):
+    thread = start(scene, kind=ThreadKind.QUESTION, title="¿Plazo?")
+    answer = services.reply(thread, scene.place, scene.classmate, "Mañana")
+    services.mark_answer(answer, scene.place, scene.learner)
+    db.session.commit()
+    assert moderation.moderate_post(answer, scene.place, scene.tutor, "remove", "Falso")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Thread, thread.id).answered_at is None
+    assert not db.session.get(Post, answer.id).is_answer
