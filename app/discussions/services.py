@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -467,9 +468,14 @@ def mark_answer(post: Post, place: Place, user: User) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
-    post.is_answer = True
-    thread.answered_at = utcnow()
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            post.is_answer = True
+            thread.answered_at = utcnow()
+            db.session.flush()
+    except IntegrityError:
+        # Another answer was marked at the same moment: one answer per thread, always.
+        raise InvalidPost(_l("Someone marked another answer at the same moment.")) from None
     events.answered(thread, place, post, user)
 
 
