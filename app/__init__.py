@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, Response, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PRODUCTION_SETUP_ERROR, load_config
@@ -47,6 +48,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security_headers(app)
     register_error_handlers(app)
+
+    if app.config.get("SCHEDULE_IN_PROCESS") and app.config["JOBS_BACKEND"] != "rq":
+
+        @app.before_request
+        def run_schedule_in_process():
+            # Without Redis there is no worker: the web process keeps the schedule itself
+            # (started by the first request, so `flask` commands never start it).
+            from app.core.schedule import start_in_process
+
+            start_in_process(app)
 
     @app.after_request
     def commit_request(response):
@@ -98,13 +109,20 @@ def _register_contributions() -> None:
     import app.capstones.dashboard
     import app.capstones.gradebook
     import app.capstones.item_kinds
+    import app.capstones.notification_kinds
+    import app.capstones.scheduled
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook
+    import app.certificates.notification_kinds
+    import app.discussions.contributions
+    import app.discussions.notification_kinds
     import app.learning.gradebook
     import app.learning.item_kinds
     import app.offline.packs
+    import app.seasons.notification_kinds
     import app.seasons.offers
+    import app.seasons.reminders
     import app.visits.item_kinds  # noqa: F401
 
     _register_personal_data()
@@ -124,6 +142,8 @@ def _register_personal_data() -> None:
         "capstones",
         "certificates",
         "offline",
+        "discussions",
+        "notifications",
     ):
         importlib.import_module(f"app.{area}.personal_data")
 
@@ -141,8 +161,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.discussions.moderation_views import admin_bp as discussions_admin
+    from app.discussions.moderation_views import bp as discussions_tutor
+    from app.discussions.network_views import admin_bp as networks_admin
+    from app.discussions.network_views import bp as networks
+    from app.discussions.views import bp as discussions
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.notifications.views import bp as notifications
     from app.offline.views import bp as offline
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
@@ -175,6 +201,12 @@ def _register_blueprints(app: Flask) -> None:
         visits,
         visits_admin,
         offline,
+        discussions,
+        discussions_tutor,
+        discussions_admin,
+        notifications,
+        networks,
+        networks_admin,
     ):
         app.register_blueprint(blueprint)
 
@@ -216,6 +248,7 @@ def _init_templates(app: Flask) -> None:
     from app.core.formats import filesize
     from app.core.forms import ActionForm, LanguageForm
     from app.core.i18n import LANGUAGE_NAMES, country_name, localise
+    from app.notifications.services import unread_count
 
     def asset_url(filename: str) -> str:
         """A static file's URL carrying its content hash, so it can be cached for a year."""
@@ -238,4 +271,6 @@ def _init_templates(app: Flask) -> None:
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
             "tr": lambda texts, course: localise(texts, course.language),
+            # The header's figure: one indexed count for a signed-in person, none otherwise.
+            "unread_notifications": lambda: unread_count(current_user),
         }

@@ -179,6 +179,13 @@ def load_config(instance_path: str) -> dict:
         # A ZIP is listed before it is accepted: at most this many files, unpacked size.
         "ARCHIVE_MAX_ENTRIES": _env_int("ARCHIVE_MAX_ENTRIES", 500),
         "ARCHIVE_MAX_BYTES": _env_int("ARCHIVE_MAX_MB", 100) * 1024 * 1024,
+        # Discussions: posts (threads, replies, questions, reports) per account, and files.
+        "DISCUSSION_POST_RATE_LIMIT": os.environ.get(
+            "DISCUSSION_POST_RATE_LIMIT", "6 per minute;60 per hour"
+        ),
+        "DISCUSSION_MAX_FILE_BYTES": _env_int("DISCUSSION_MAX_FILE_MB", 5) * 1024 * 1024,
+        # The schedule (app/core/schedule.py) runs in the web process when no worker does.
+        "SCHEDULE_IN_PROCESS": _env_bool("SCHEDULE_IN_PROCESS", not redis_url and env != "testing"),
         # Background jobs (app/core/jobs.py): RQ on Redis when REDIS_URL is set, else a small
         # pool in the web process; tests run them inline.
         "JOBS_BACKEND": _jobs_backend(env, redis_url),

@@ -18,11 +18,18 @@ from app.certificates.services import issue_certificate, render_document
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
+from app.discussions import networks
+from app.discussions import services as discussions
+from app.discussions.models import Post, ThreadKind
+from app.discussions.networks import create_network, name_moderator
+from app.discussions.networks import join as join_network
+from app.discussions.services import Place
 from app.extensions import db
+from app.notifications.services import notify
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
-from tests.seasons.factories import enroll, make_cohort
+from tests.seasons.factories import enroll, make_cohort, offering_for
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -115,6 +122,7 @@ PUBLIC_ENDPOINTS = {
     "credentials.public_credential",
     "offline.web_manifest",  # the installable app's manifest: the same for everyone
     "offline.service_worker",  # the worker's code; it does nothing until a learner saves
+    "notifications.unsubscribe",
 }
 
 VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
@@ -175,6 +183,20 @@ def sample(institutions, make_user, small_course):
     someones_session = db.session.scalar(
         select(UserSession).where(UserSession.user_id == someone.id)
     )
+    talk = discussions.start_thread(
+        Place(cohort=cohort), someone, ThreadKind.DISCUSSION, "Hola", "Primer mensaje"
+    )
+    said = discussions.reply(
+        talk, Place(cohort=cohort), someone, "Con archivo", [("a.pdf", TINY_PDF)]
+    )
+    self_paced = offering_for(small_course)
+    news = notify(someone, "discussions.reply", "/", who="Ana", title="Hola")
+    network = create_network("red-de-prueba", "Red de prueba")
+    join_network(network, someone)
+    network_talk = discussions.start_thread(
+        Place(network=network), someone, ThreadKind.DISCUSSION, "En la red", "Hola, red"
+    )
+    network_post = db.session.scalar(select(Post).where(Post.thread_id == network_talk.id))
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -204,6 +226,15 @@ def sample(institutions, make_user, small_course):
         "visits.read_visit": {"item_slug": "visit-hosted"},
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
+        "thread_id": talk.id,
+        "post_id": said.id,
+        "discussions.attachment": {"token": said.attachments[0].token},
+        "discussions.course_board": {"offering_id": self_paced.id},
+        "discussions_admin.course_reports": {"offering_id": self_paced.id},
+        "notification_id": news.id,
+        "slug": network.slug,
+        "networks.moderate": {"post_id": network_post.id},
+        "networks.lock": {"thread_id": network_talk.id},
     }
 
 
@@ -225,6 +256,16 @@ def test_every_rule_gives_each_visitor_what_it_should(
         if visitor == Role.TUTOR:
             cohort = db.session.get(Cohort, sample["cohort_id"])
             cohort.tutors.append(user)
+        # The visitor's own question on the sample cohort's board: they may mark its answer.
+        question = discussions.start_thread(
+            Place(cohort=cohort), user, ThreadKind.QUESTION, "¿Cuándo?", "¿Cuándo empieza?"
+        )
+        sample["discussions.mark_answer"] = {"thread_id": question.id}
+        own_news = notify(user, "discussions.reply", "/", who="Ana", title="Hola")
+        db.session.flush()
+        sample["notifications.open_notification"] = {"notification_id": own_news.id}
+        # Every visitor moderates the sample network (moderators need no role of their own).
+        name_moderator(networks.network_by_slug(sample["slug"]), user.email)
         db.session.commit()
     token = csrf_token(client, "/")
     checked = 0

@@ -18,6 +18,9 @@ from app.accounts import services as accounts
 from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
+from app.discussions import services as discussions
+from app.discussions.models import Post, ThreadKind
+from app.discussions.services import Place
 from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
@@ -187,6 +190,25 @@ REFUSED = {
     # offline: only the worker's JSON is taken (a form is sent to the saved courses); a JSON
     # action the rules refuse keeps its key and reason, by design (tests/offline)
     "offline.replay": {"key": "0" * 32, "kind": "done", "course": "small-example"},
+    # discussions
+    "discussions.cohort_board": {"title": "", "kind": "discussion", "body": "x"},
+    "discussions.course_board": {"title": "Hola", "kind": "private", "body": "x"},
+    "discussions.thread": {"body": "x" * 20_001},
+    "discussions.questions": {"title": "Two\nlines", "body": "x"},
+    "discussions.mark_answer": lambda s: {"post": str(s["opening_post_id"])},  # the question
+    "discussions.report": {"reason": ""},
+    "discussions_tutor.moderate": {"action": "hide", "reason": ""},
+    "discussions_tutor.lock": {"reason": ""},
+    # notifications
+    "notifications.settings": {"kind_discussions__reply": "sms"},
+    "notifications.unsubscribe": {"List-Unsubscribe": "One-Click"},  # a token never signed
+    "notifications.open_notification": None,  # someone else's notification: not found
+    # thematic networks
+    "networks.board": {"title": "", "kind": "discussion", "body": "x"},
+    "networks.moderate": {"action": "hide", "reason": ""},
+    "networks.lock": {"reason": ""},
+    "networks_admin.manage": {"name": "Copia", "slug": "red-de-prueba"},  # taken
+    "networks_admin.add_moderator": {"email": "nobody@example.org"},  # no such account
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -208,6 +230,9 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",
     "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
     "offline.data_saver": "data saver on or off: both are allowed",
+    "notifications.mark_all_read": "marking one's own news as read always succeeds",
+    "networks.join": "anyone registered may join; joining twice changes nothing",
+    "networks.leave": "leaving a network one is not in changes nothing, by design",
 }
 
 ANONYMOUS = {
@@ -218,6 +243,7 @@ ANONYMOUS = {
     "accounts.accept_invitation",
     "accounts.second_factor",
     "accounts.passkey_sign_in",
+    "notifications.unsubscribe",
 }
 
 
@@ -269,6 +295,13 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     enroll(make_user(), full_course, full)
     started = make_cohort(full_course, name="Started", starts_on=days(-5))
     institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
+    # A question on the cohort's board: its opening post can never be its own answer.
+    question = discussions.start_thread(
+        Place(cohort=cohort), admin, ThreadKind.QUESTION, "¿Cuándo?", "¿Cuándo empieza?"
+    )
+    opening_post_id = question.id and db.session.scalar(
+        select(Post.id).where(Post.thread_id == question.id)
+    )
     db.session.commit()
     login(client, admin)
     return {
@@ -280,7 +313,9 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "institution": institutions[0],
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
+        "opening_post_id": opening_post_id,
         "urls": {
+            "discussions.mark_answer": {"thread_id": question.id},
             "certificates.change_language": {"certificate_id": own_certificate.id},
             "certificates.request_name_correction": {"certificate_id": own_certificate.id},
             "accounts_admin.person": {"user_id": admin.id},

@@ -30,6 +30,7 @@ from app.capstones.models import (
     SubmissionState,
     SubmissionVersion,
 )
+from app.capstones.notification_kinds import REVIEWED, REVISE
 from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
 from app.catalog.models import Course, Item
 from app.core.db import UTCDateTime, insert_or_ignore, utcnow
@@ -37,6 +38,7 @@ from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
+from app.notifications.services import notify
 from app.seasons.models import Cohort, Enrollment, Offering, SeasonState, cohort_tutor, day_ends
 
 TEXT_MAX = 20_000
@@ -506,6 +508,12 @@ def _tell_learner(submission: Submission, made: Review) -> None:
         project_url=external_url(
             "learning.item", course_slug=course.slug, item_slug=submission.item.slug
         ),
+    )
+    notify(
+        learner,
+        REVISE if made.decision == Decision.REVISE else REVIEWED,
+        external_url("learning.item", course_slug=course.slug, item_slug=submission.item.slug),
+        course=course.title,
     )
 
 

@@ -64,8 +64,9 @@ def allowed_types() -> dict[str, tuple[str, ...]]:
     return allowed
 
 
-def allowed_extensions() -> list[str]:
-    return sorted({e for extensions in allowed_types().values() for e in extensions})
+def allowed_extensions(allowed: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    allowed = allowed_types() if allowed is None else allowed
+    return sorted({e for extensions in allowed.values() for e in extensions})
 
 
 def safe_filename(name: str) -> str:
@@ -83,10 +84,19 @@ def safe_filename(name: str) -> str:
     return name[:NAME_MAX]
 
 
-def check_upload(filename: str, data: bytes) -> CheckedFile:
-    """The file as it may be stored, or UploadRefused saying why not."""
+def check_upload(
+    filename: str,
+    data: bytes,
+    *,
+    allowed: dict[str, tuple[str, ...]] | None = None,
+    limit: int | None = None,
+) -> CheckedFile:
+    """The file as it may be stored, or UploadRefused saying why not.
+
+    `allowed` (detected type -> extensions) and `limit` (bytes) default to the capstone
+    settings; other areas (discussions) pass narrower ones and get the same checks."""
     shown = safe_filename(filename)
-    limit = current_app.config["CAPSTONE_MAX_FILE_BYTES"]
+    limit = current_app.config["CAPSTONE_MAX_FILE_BYTES"] if limit is None else limit
     if not data:
         raise UploadRefused(_l("“%(name)s” is empty.", name=shown))
     if len(data) > limit:
@@ -99,13 +109,13 @@ def check_upload(filename: str, data: bytes) -> CheckedFile:
         )
     detected = files.content_type(data)
     extension = shown.rpartition(".")[2].lower() if "." in shown else ""
-    allowed = allowed_types()
+    allowed = allowed_types() if allowed is None else allowed
     if detected not in allowed:
         raise UploadRefused(
             _l(
                 "“%(name)s” is not a file type we accept. Accepted: %(types)s.",
                 name=shown,
-                types=", ".join(allowed_extensions()),
+                types=", ".join(allowed_extensions(allowed)),
             )
         )
     if detected.startswith("image/"):

@@ -31,6 +31,7 @@ from app.certificates.models import (
     NameCorrectionRequest,
     NameRequestStatus,
 )
+from app.certificates.notification_kinds import READY
 from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
 from app.core.i18n import country_name, localise
@@ -39,6 +40,7 @@ from app.core.models import Job
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
+from app.notifications.services import notify
 from app.seasons import enrollments
 from app.seasons.models import Cohort, Enrollment
 
@@ -542,6 +544,9 @@ def tell_holder(certificate: Certificate, template: str, subject, **context) -> 
         certificate=certificate,
         verify_url=verification_url(certificate),
         **context,
+    )
+    notify(
+        learner, READY, external_url("learning.dashboard"), course={"_": certificate.course_title}
     )
 
 

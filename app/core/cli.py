@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from rq import Queue, SimpleWorker
 
-from app.core import jobs
+from app.core import jobs, schedule
 from app.core.commands import one_commit
 from app.core.mail import MAX_ATTEMPTS, DeliveryFailed, mail_counts, queue_pending
 from app.core.models import MailState
@@ -41,6 +41,7 @@ def worker(burst):
             "inside the web process and need no worker"
         )
     _dispatch_quietly(app)
+    schedule.enqueue_due_quietly(app)
     stop = threading.Event()
     if not burst:
         threading.Thread(
@@ -115,6 +116,30 @@ def _dispatch_quietly(app) -> None:
 def _keep_dispatching(app, stop: threading.Event) -> None:
     while not stop.wait(app.config["JOBS_DISPATCH_SECONDS"]):
         _dispatch_quietly(app)
+        schedule.enqueue_due_quietly(app)
+
+
+@jobs_cli.command("run-due")
+@with_appcontext
+def run_due():
+    """Ask for the scheduled work that is due now (workers and `make run` do it themselves)."""
+    app = current_app._get_current_object()
+    asked = schedule.enqueue_due()
+    if app.config["JOBS_BACKEND"] == "pool":
+        jobs.wait_for_pool(app)
+    click.echo(f"{len(asked)} scheduled task(s) asked for: {', '.join(asked) or '-'}")
+
+
+@jobs_cli.command("schedule")
+@with_appcontext
+def show_schedule():
+    """List the schedule kept in the code, with each entry's next run."""
+    from app.core.models import ScheduleRun
+
+    for entry in schedule.SCHEDULE.values():
+        row = db.session.get(ScheduleRun, entry.name)
+        when = row.due_at.isoformat(timespec="minutes") if row else "at the next check"
+        click.echo(f"{entry.name}: task {entry.task}, every {entry.interval}, next {when}")
 
 
 @jobs_cli.command("dispatch-pending")

@@ -20,13 +20,14 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
-from app.core import jobs
+from app.core import jobs, schedule
 from app.core.db import utcnow
 from app.core.models import MailState, OutboxMessage
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://[^\s<>\"']+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 DELIVER = "mail.deliver"
 # `flask mail send-pending` leaves a mail alone after this many failed deliveries.
@@ -35,13 +36,24 @@ MAX_ATTEMPTS = 10
 SENDING_LEASE = timedelta(minutes=10)
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail once the current transaction commits (or keep it, without SMTP)."""
+# Header fields a caller may add (never From, To or Subject, which the outbox writes).
+EXTRA_HEADERS = {"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Auto-Submitted"}
+
+
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+    """Send a plain-text mail once the current transaction commits (or keep it, without SMTP).
+
+    `headers` may add the fields in EXTRA_HEADERS (a one-click unsubscribe, say)."""
     smtp = bool(current_app.config["SMTP_HOST"])
+    if headers:
+        unknown = set(headers) - EXTRA_HEADERS
+        if unknown or any(_CONTROL.search(value) for value in headers.values()):
+            raise ValueError(f"header fields the outbox does not add: {sorted(unknown)}")
     message = OutboxMessage(
         recipient=to,
         subject=subject[:300],
         body=body,
+        headers=dict(headers) if headers else None,
         state=MailState.PENDING if smtp else MailState.KEPT,
     )
     db.session.add(message)
@@ -57,14 +69,16 @@ def send_mail(to: str, subject: str, body: str) -> None:
             print(f"Mail kept (no SMTP) to {to}: {subject}{links}", file=sys.stderr, flush=True)
 
 
-def send_template_mail(to: str, locale: str, template: str, subject: str, **context) -> None:
+def send_template_mail(
+    to: str, locale: str, template: str, subject: str, headers=None, **context
+) -> None:
     """Render `<template>.txt` in the recipient's language and send it.
 
     `subject` is a lazy or plain string; it is resolved inside the recipient's locale.
     """
     with force_locale(locale):
         body = render_template(f"{template}.txt", **context)
-        send_mail(to, str(subject), body)
+        send_mail(to, str(subject), body, headers=headers)
 
 
 class DeliveryFailed(Exception):
@@ -102,6 +116,7 @@ def deliver(message_id: int) -> None:
     message.state = MailState.SENT
     message.sent_at = utcnow()
     message.body = ""
+    message.headers = None
     message.last_error = None
 
 
@@ -122,6 +137,8 @@ def _smtp_send(message: OutboxMessage) -> None:
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as smtp:
         if config["SMTP_STARTTLS"]:
@@ -157,3 +174,13 @@ def mail_counts() -> dict[str, int]:
         ).all()
     )
     return counts
+
+
+@jobs.task("mail.send_pending")
+def send_pending_task() -> None:
+    """Scheduled: deliver mail the SMTP server did not take earlier (nothing without SMTP)."""
+    if current_app.config["SMTP_HOST"]:
+        queue_pending()
+
+
+schedule.every("mail.send_pending", "mail.send_pending", timedelta(minutes=15))

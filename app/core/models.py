@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, select
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
@@ -31,6 +41,8 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # More header fields ({"List-Unsubscribe": ...}); cleared with the body once delivered.
+    headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     state: Mapped[str] = mapped_column(
         String(10), default=MailState.KEPT, server_default=MailState.KEPT, index=True
@@ -159,3 +171,13 @@ Job.last_finished_at = column_property(
     .correlate_except(Task)
     .scalar_subquery()
 )
+
+
+class ScheduleRun(db.Model):
+    """When a scheduled entry (app/core/schedule.py) runs next, and when it last ran."""
+
+    __tablename__ = "schedule_run"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from app.core.i18n import collation_key
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
+from app.notifications.services import notify
 from app.seasons import enrollments
 from app.seasons.models import (
     Cohort,
@@ -31,6 +32,7 @@ from app.seasons.models import (
     WaitlistEntry,
     within,
 )
+from app.seasons.notification_kinds import SEAT
 
 NAME_MAX = 120
 SEATS_MAX = 10_000
@@ -781,6 +783,12 @@ def _tell_promoted(user: User, cohort: Cohort) -> None:
         cohort=cohort,
         course=course,
         course_url=external_url("learning.course_home", course_slug=course.slug),
+    )
+    notify(
+        user,
+        SEAT,
+        external_url("learning.course_home", course_slug=course.slug),
+        course=course.title,
     )
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.core.auth import tutor_blueprint
 from app.core.exports import csv_bytes, download, file_name
 from app.extensions import db
-from app.seasons import enrollments, gradebook, queries, services
+from app.seasons import enrollments, gradebook, queries, services, tutor_panels
 from app.seasons.models import Cohort, Enrollment
 from app.seasons.queries import COHORT_CONTEXT, load_cohort_or_404
 from app.seasons.tutor_forms import CohortMessageForm
@@ -31,7 +31,12 @@ def cohorts():
     seasons_url = None
     if current_user.is_admin and "seasons_admin.seasons" in current_app.view_functions:
         seasons_url = url_for("seasons_admin.seasons")
-    return render_template("seasons/tutor/cohorts.html", cohorts=led, seasons_url=seasons_url)
+    return render_template(
+        "seasons/tutor/cohorts.html",
+        cohorts=led,
+        seasons_url=seasons_url,
+        panels=tutor_panels.panels_for(current_user, led),
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>")

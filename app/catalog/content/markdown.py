@@ -62,8 +62,13 @@ def render(
     text: str,
     rewrite: Callable[[str, str], str] | None = None,
     extra_schemes: frozenset[str] = frozenset(),
+    *,
+    tags: set[str] = ALLOWED_TAGS,
+    link_rel: str = "noopener noreferrer",
 ) -> str:
-    """Render Markdown to sanitised HTML; `rewrite(kind, target)` maps link/image targets."""
+    """Render Markdown to sanitised HTML; `rewrite(kind, target)` maps link/image targets.
+
+    People's posts (discussions) pass fewer `tags` and `link_rel="nofollow ugc ..."`."""
     tokens = _md.parse(text)
     for block in tokens:
         if block.type == "heading_open" and block.tag == "h1":
@@ -77,15 +82,21 @@ def render(
             elif rewrite and token.type == "image":
                 token.attrSet("src", rewrite("image", token.attrGet("src") or ""))
     html = _md.renderer.render(tokens, _md.options, {})
-    return sanitise(html, extra_schemes)
+    return sanitise(html, extra_schemes, tags=tags, link_rel=link_rel)
 
 
-def sanitise(html: str, extra_schemes: frozenset[str] = frozenset()) -> str:
+def sanitise(
+    html: str,
+    extra_schemes: frozenset[str] = frozenset(),
+    *,
+    tags: set[str] = ALLOWED_TAGS,
+    link_rel: str = "noopener noreferrer",
+) -> str:
     """Keep only harmless markup: no script, no event handlers, no javascript: URLs."""
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes={tag: names for tag, names in ALLOWED_ATTRIBUTES.items() if tag in tags},
         url_schemes={"http", "https", "mailto"} | extra_schemes,
-        link_rel="noopener noreferrer",
+        link_rel=link_rel,
     )
