@@ -8,8 +8,10 @@ reason) so nothing is stored half-signed. Any change to the stored bytes breaks 
 signature (`pdfsig` says so), and any change to the embedded credential breaks its proof.
 """
 
+import asyncio
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from asn1crypto import keys as asn1_keys
@@ -116,8 +118,23 @@ def sign_pdf(pdf: bytes, credential: bytes, keys: SigningKeys) -> bytes:
     # Room for the CMS signature, given rather than estimated: pyHanko would otherwise sign
     # twice (once to measure). The chain's certificates are most of it.
     reserved = 4096 + 2 * sum(len(certificate.dump()) for certificate in chain)
-    signers.sign_pdf(writer, metadata, signer=signer, output=output, bytes_reserved=reserved)
+    _outside_any_event_loop(
+        signers.sign_pdf, writer, metadata, signer=signer, output=output, bytes_reserved=reserved
+    )
     return output.getvalue()
+
+
+def _outside_any_event_loop(function, *args, **kwargs):
+    """Call `function` (pyHanko's sign_pdf runs asyncio.run inside) where no event loop is
+    running: in this thread when none is (web requests, job workers), else in a short-lived
+    thread of its own (a caller that runs an event loop in this thread, such as a test
+    process that also drives a browser)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def embedded_credential(pdf: bytes) -> dict:

@@ -642,3 +642,26 @@ def test_a_bulk_issue_with_an_unusable_key_fails_each_unit_with_the_reason(
     assert "0 of 2 certificates issued, 2 failed" in result.output
     assert result.output.count("could not be signed") == 2 and "is missing" in result.output
     assert count(CertificateDocument) == 0
+
+
+def test_a_pdf_is_signed_in_a_process_that_runs_an_event_loop(client, make_user, small_course):
+    """pyHanko signs through asyncio.run, which refuses to start inside a running event loop
+    (a process that also drives a browser has one): the signature is made all the same."""
+    import asyncio
+
+    learner = make_user(full_name="Rosa Bucle", locale="pt")
+    place = completed_place(learner, small_course)
+
+    certificate, _ = services.issue_certificate(place.id, render=False)
+    db.session.commit()
+
+    async def render_inside_a_loop():
+        return services.render_document(certificate.id)
+
+    document, stored = asyncio.run(render_inside_a_loop())
+    db.session.commit()
+    assert stored and document is not None
+    pdf = stored_pdf(certificate)
+    credential = signing.embedded_credential(pdf)
+    assert credential["credentialSubject"]["name"] == "Rosa Bucle"
+    assert verified(client, credential).verified
