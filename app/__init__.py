@@ -110,18 +110,24 @@ def _register_contributions() -> None:
     import app.capstones.gradebook
     import app.capstones.item_kinds
     import app.capstones.notification_kinds
+
+    # Sections of an administrator's page about a person (app/accounts/person_page.py).
+    import app.capstones.person_section
     import app.capstones.scheduled
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook
     import app.certificates.notification_kinds
+    import app.certificates.person_section
     import app.discussions.contributions
     import app.discussions.notification_kinds
     import app.learning.gradebook
     import app.learning.item_kinds
+    import app.learning.person_section
     import app.offline.packs
     import app.seasons.notification_kinds
     import app.seasons.offers
+    import app.seasons.person_section  # noqa: F401
     import app.seasons.reminders
     import app.visits.item_kinds  # noqa: F401
 

@@ -98,7 +98,9 @@ def run_migrations_online():
     # Full-text indexes no model declares (SQLite's FTS5 tables: app/discussions/search.py).
     conf_args.setdefault(
         "include_name",
-        lambda name, type_, parent: not (type_ == "table" and (name or "").startswith("discussion_post_fts")),
+        lambda name, type_, parent: not (
+            type_ == "table" and (name or "").startswith("discussion_post_fts")
+        ),
     )
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

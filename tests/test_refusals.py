@@ -81,6 +81,10 @@ def cohort_form(cohort: Cohort, **changes) -> dict:
 
 # endpoint -> the refused input: form data, or a function of the scene returning it.
 REFUSED = {
+    # the person page's actions: each needs its reason (kept in the person's history)
+    "accounts_admin.end_sessions": {"sessions-reason": ""},
+    "accounts_admin.resend_confirmation": {"confirm-reason": ""},
+    "seasons_admin.remove_enrollment": {"reason": "  "},
     # accounts
     "accounts.login": lambda s: {"email": s["admin"].email, "password": "not the password"},
     "accounts.register": lambda s: {
@@ -220,7 +224,6 @@ NOTHING_TO_REFUSE = {
     "accounts.logout": "signing out always succeeds",
     "accounts.end_session": "a session not one's own, or already ended, is left alone, by design",
     "accounts.end_other_sessions": "signing out elsewhere always succeeds",
-    "accounts_admin.end_sessions": "an administrator may sign anyone out",
     "accounts_admin.reset_factors": "an administrator may remove anyone's factors (audited)",
     "accounts.remove_passkey": "a passkey not one's own, or already gone, is left alone",
     "accounts.passkey_options": "options change no row (the challenge waits in the cookie)",
@@ -228,7 +231,6 @@ NOTHING_TO_REFUSE = {
     "privacy.accept_notice": "accepting the notice in force again keeps the first acceptance",
     "seasons.leave_waitlist": "leaving a list one is not on changes nothing, by design",
     "seasons_admin.close_season": "closing is allowed in every state (closing twice is a no-op)",
-    "seasons_admin.remove_enrollment": "an administrator may remove any place",
     "certificates_admin.reissue": "any certificate may be printed again",
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
     "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.accounts import factors, security_log, services
-from app.accounts.forms import InstitutionForm, RolesForm
+from app.accounts import factors, person_page, security_log, services
+from app.accounts.forms import InstitutionForm, PersonActionForm, RolesForm
 from app.accounts.models import Institution, Role, User
 from app.accounts.sessions import approximate_network, device_label
 from app.core.auth import admin_blueprint
@@ -46,25 +46,44 @@ def person(user_id):
         else:
             flash(_("Roles of %(name)s saved.", name=user.full_name), "success")
             return redirect(url_for("accounts_admin.person", user_id=user.id))
+    return _person_page(user, form=form)
+
+
+def _person_page(user: User, **forms):
+    """The person page, with any form that came back refused in place of a blank one."""
+    blank = {
+        "form": RolesForm(formdata=None, data={"tutor": user.is_tutor, "admin": user.is_admin}),
+        "sessions_form": PersonActionForm(formdata=None, prefix="sessions"),
+        "confirm_form": PersonActionForm(formdata=None, prefix="confirm"),
+    }
     return render_template(
         "accounts/admin/person.html",
         person=user,
-        form=form,
+        **{**blank, **forms},
         sessions=services.sessions_of(user),
         events=db.session.scalars(security_log.events_of(user).limit(RECENT_EVENTS)).all(),
         labels=security_log.KIND_LABELS,
         device_label=device_label,
         approximate_network=approximate_network,
+        person_sections=person_page.sections_for(user),
+        history=services.history_of(user),
+        action_labels=person_page.ACTION_LABELS,
     )
 
 
 @bp.post("/people/<int:user_id>/end-sessions")
 def end_sessions(user_id):
-    """Sign a person out everywhere (a lost phone, a shared computer, a suspected intrusion)."""
+    """Sign a person out everywhere (a lost phone, a shared computer, a suspected intrusion),
+    with the reason kept in their history."""
     user = db.session.get(User, user_id) or abort(404)
-    ActionForm().validate_on_submit() or abort(400)
+    form = PersonActionForm(prefix="sessions")
+    if not form.validate_on_submit():
+        return _person_page(user, sessions_form=form)
     keep = current_user.current_session_key if user.id == current_user.id else None
     ended = services.end_other_sessions(user, keep_key=keep, actor=current_user)
+    services.record_action(
+        user, current_user, "sessions_ended", str(ended), services.check_reason(form.reason.data)
+    )
     flash(
         ngettext(
             "%(num)s session of %(name)s signed out.",
@@ -74,6 +93,22 @@ def end_sessions(user_id):
         ),
         "success",
     )
+    return redirect(url_for("accounts_admin.person", user_id=user.id))
+
+
+@bp.post("/people/<int:user_id>/resend-confirmation")
+def resend_confirmation(user_id):
+    """Send the confirmation link again to a person who lost it or never got it."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = PersonActionForm(prefix="confirm")
+    if not form.validate_on_submit():
+        return _person_page(user, confirm_form=form)
+    try:
+        services.resend_confirmation(user, current_user, form.reason.data)
+    except services.AccountError as refused:
+        form.reason.errors.append(str(refused))
+        return _person_page(user, confirm_form=form)
+    flash(_("The confirmation mail was sent again to %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts_admin.person", user_id=user.id))
 
 

@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -192,6 +193,20 @@ class LogoutForm(FlaskForm):
 
 
 # Administration ---------------------------------------------------------------------
+
+
+class PersonActionForm(FlaskForm):
+    """An administrator's action about a person: the reason goes into their history."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Give the reason: it is kept in the person's history.")),
+            Length(min=3, max=1000),
+        ],
+        filters=[strip_filter],
+        description=_l("Kept in the person's history with your name and the date."),
+    )
 
 
 class RolesForm(FlaskForm):

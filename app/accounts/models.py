@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     false,
     true,
 )
@@ -285,3 +286,23 @@ __all__ = [
     "UserSession",
     "lower_email",
 ]
+
+
+class AccountAction(db.Model):
+    """What staff did about a person (more quiz attempts, a confirmation sent again, a place
+    withdrawn, their sessions ended...), with who and why: the person page's history. Kept
+    as long as the account; other areas write it through accounts.services.record_action."""
+
+    __tablename__ = "account_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))  # a key of app/accounts/person_page.py
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -156,3 +156,43 @@ register_personal_data(
     erase=_erase_second_factors,
     erase_order=90,
 )
+
+
+def _history(user) -> list[dict]:
+    from app.accounts.models import AccountAction
+
+    rows = db.session.scalars(
+        select(AccountAction).where(AccountAction.user_id == user.id).order_by(AccountAction.id)
+    )
+    return [
+        {"action": a.action, "summary": a.summary, "reason": a.reason, "at": a.created_at}
+        for a in rows
+    ]
+
+
+def _erase_history(user) -> None:
+    from sqlalchemy import update
+
+    from app.accounts.models import AccountAction
+
+    db.session.execute(
+        delete(AccountAction)
+        .where(AccountAction.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    # What they did about others as staff stays in those people's history, without their name.
+    db.session.execute(
+        update(AccountAction)
+        .where(AccountAction.actor_id == user.id)
+        .values(actor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+register_personal_data(
+    "staff_actions_about_them",
+    tables=("account_action",),
+    export=_history,
+    erase=_erase_history,
+    erase_order=90,
+)

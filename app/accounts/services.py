@@ -275,6 +275,67 @@ def set_data_saver(user: User, on: bool) -> None:
     db.session.flush()
 
 
+# The person page's history ----------------------------------------------------------------
+
+ACTION_REASON_MAX = 1000
+
+
+class ReasonMissing(AccountError):
+    pass
+
+
+def check_reason(reason: str | None, *, required: bool = True) -> str:
+    """The reason as kept: spaces collapsed; refused when required and empty, or too long."""
+    reason = " ".join((reason or "").split())
+    if required and len(reason) < 3:
+        raise ReasonMissing(_l("Give the reason: it is kept in the person's history."))
+    if len(reason) > ACTION_REASON_MAX:
+        raise ReasonMissing(
+            _l("The reason has at most %(max)s characters.", max=ACTION_REASON_MAX)
+        )
+    return reason
+
+
+def record_action(person: User, actor: User | None, action: str, summary="", reason="") -> None:
+    """Keep in the person's history what staff did about them, who did it and why."""
+    from app.accounts.models import AccountAction
+
+    db.session.add(
+        AccountAction(
+            user_id=person.id,
+            actor_id=actor.id if actor is not None and actor.is_authenticated else None,
+            action=action[:40],
+            summary=str(summary)[:300],
+            reason=reason or "",
+        )
+    )
+    db.session.flush()
+
+
+def history_of(person: User, limit: int = 50):
+    """The latest actions staff took about the person, newest first, with who took them."""
+    from sqlalchemy.orm import joinedload
+
+    from app.accounts.models import AccountAction
+
+    return db.session.scalars(
+        select(AccountAction)
+        .where(AccountAction.user_id == person.id)
+        .options(joinedload(AccountAction.actor))
+        .order_by(AccountAction.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def resend_confirmation(person: User, actor: User, reason: str) -> None:
+    """Mail the confirmation link again (a person who lost or never got it), recorded."""
+    reason = check_reason(reason)
+    if person.email_confirmed_at is not None:
+        raise AccountError(_l("This person has already confirmed their email."))
+    send_confirmation(person)
+    record_action(person, actor, "confirmation_resent", person.email, reason)
+
+
 def set_roles(actor: User, user: User, *, tutor: bool, admin: bool) -> None:
     """Grant or remove the tutor and administrator roles."""
     if user.is_admin and not admin and count_admins() <= 1:

@@ -7,9 +7,10 @@ from sqlalchemy import Integer, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.accounts.services import external_url
+from app.accounts.services import external_url, record_action
 from app.catalog.models import Item
 from app.core.db import insert_or_ignore, utcnow
+from app.core.i18n import localise
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -362,7 +363,7 @@ def grant_attempts(
             _l("This page was out of date: look at the attempts given, then try again.")
         )
     # Two copies of one form arriving at once: the unique number lets one in.
-    insert_or_ignore(
+    inserted = insert_or_ignore(
         QuizAttemptGrant,
         enrollment_id=enrollment.id,
         item_id=item.id,
@@ -372,6 +373,9 @@ def grant_attempts(
         granted_by_id=by.id,
         granted_at=utcnow(),
     )
+    if inserted:  # and in the person's history, beside what else staff did about them
+        title = localise(item.title, enrollment.course.language)
+        record_action(enrollment.user, by, "attempts_granted", f"{title}: +{attempts}", reason)
     return _grant_numbered(enrollment, number)
 
 

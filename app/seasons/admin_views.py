@@ -6,8 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from app.accounts import services as accounts
+from app.accounts.forms import PersonActionForm
 from app.catalog.models import CourseKind
 from app.core.auth import admin_blueprint
+from app.core.i18n import localise
 from app.seasons import enrollments, queries, services
 from app.seasons.forms import CohortForm, CopySeasonForm, OfferingForm, SeasonForm, WindowForm
 from app.seasons.models import Cohort, Offering, SeasonState
@@ -427,12 +430,17 @@ def remove_enrollment(enrollment_id):
             if offering_id is not None
             else url_for("seasons_admin.season", season_id=enrollment.season_id)
         )
-    if request.method == "GET":
+    form = PersonActionForm()
+    if not form.validate_on_submit():
         return render_template(
-            "seasons/admin/remove_enrollment.html", enrollment=enrollment, back=back
+            "seasons/admin/remove_enrollment.html", enrollment=enrollment, back=back, form=form
         )
-    name = enrollment.user.full_name
+    learner, name = enrollment.user, enrollment.user.full_name
+    course = enrollment.course
+    what = f"{localise(course.title, course.language)} · {enrollment.season.name}"
+    reason = accounts.check_reason(form.reason.data)
     promoted = services.withdraw(enrollment, by_admin=True)
+    accounts.record_action(learner, current_user, "withdrawn", what, reason)
     flash(_("%(name)s no longer has a place in the course.", name=name), "success")
     for user in promoted:
         flash(

@@ -10,7 +10,7 @@ from app.accounts import sessions
 from app.accounts.models import Role, SecurityEvent, SecurityEventKind, UserSession
 from app.core.db import utcnow
 from app.extensions import db
-from tests.conftest import login, post_form
+from tests.conftest import csrf_token, login, post_form
 
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = (
@@ -92,7 +92,13 @@ def test_an_administrator_signs_a_person_out_everywhere(app, client, make_user):
     login(client, admin)
     page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
     assert page.count("Chrome / Android") == 2
-    response = post_form(client, f"/admin/people/{person.id}/end-sessions", {}, form_page="/")
+    url = f"/admin/people/{person.id}/end-sessions"
+    token = csrf_token(client, f"/admin/people/{person.id}")
+    refused = client.post(url, data={"sessions-csrf_token": token, "sessions-reason": ""})
+    assert refused.status_code == 200 and all(signed_in(d) for d in devices)  # no reason given
+    response = client.post(
+        url, data={"sessions-csrf_token": token, "sessions-reason": "Lost phone, reported by call"}
+    )
     assert response.status_code == 302
     assert not any(signed_in(d) for d in devices)
     assert signed_in(client)  # the administrator's own session is untouched
