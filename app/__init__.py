@@ -98,6 +98,7 @@ def _register_contributions() -> None:
     import app.catalog.item_kinds
     import app.certificates.dashboard
     import app.certificates.gradebook
+    import app.coordinators.dashboard
     import app.learning.gradebook
     import app.learning.item_kinds
     import app.seasons.offers
@@ -114,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.admin_views import bp as certificates_admin
     from app.certificates.credential_views import bp as credentials
     from app.certificates.views import bp as certificates
+    from app.coordinators.views import admin_bp as coordinators_admin
+    from app.coordinators.views import bp as coordinators_coordinator
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
     from app.learning.tutor_views import bp as learning_tutor
@@ -147,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
         credentials,
         visits,
         visits_admin,
+        coordinators_coordinator,
+        coordinators_admin,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,11 +9,12 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
 from app.certificates import corrections, signatories
 from app.certificates.services import issue_certificate, render_document
+from app.coordinators import services as coordinators
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
@@ -110,7 +111,9 @@ PUBLIC_ENDPOINTS = {
     "credentials.public_credential",
 }
 
-VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
+# A coordinator is a learner granted one institution (app/coordinators): the sample's.
+COORDINATOR = "coordinator"
+VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN, COORDINATOR]
 
 
 def expected_access(endpoint: str, visitor: Role | None) -> str:
@@ -124,6 +127,8 @@ def expected_access(endpoint: str, visitor: Role | None) -> str:
         return "open" if visitor == Role.ADMIN else "forbidden"
     if blueprint.endswith("_tutor"):
         return "open" if visitor in (Role.TUTOR, Role.ADMIN) else "forbidden"
+    if blueprint.endswith("_coordinator"):
+        return "open" if visitor in (COORDINATOR, Role.ADMIN) else "forbidden"
     return "open"
 
 
@@ -164,6 +169,8 @@ def sample(institutions, make_user, small_course):
     partner = signatories.add_partner(course_id=small_course.id, name="SENAI", logo=PNG)
     render_document(certificate.id)  # its credential and status list exist
     job = jobs.start_job("certificates.issue", "A season", None)
+    member = make_user(email="member@example.org")
+    member.institution_id = institutions[0].id
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -190,15 +197,30 @@ def sample(institutions, make_user, small_course):
         "visits.tour_progress": {"item_slug": "visit-embed"},  # an embed: confirmed
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
+        "coordinators_coordinator.person": {"user_id": member.id},
     }
 
 
-@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: v.value if v else "anonymous")
+def make_coordinator(make_user, institution, **kwargs):
+    """A learner registered with `institution` who coordinates it."""
+    user = make_user(**kwargs)
+    user.institution_id = institution.id
+    db.session.flush()
+    coordinators.grant_coordinator(user, institution, user)
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: str(v) if v else "anonymous")
 def test_every_rule_gives_each_visitor_what_it_should(
-    app, client, sample, login_as, visitor, small_course
+    app, client, sample, login_as, make_user, visitor, small_course
 ):
-    if visitor is not None:
+    if visitor == COORDINATOR:
+        user = make_coordinator(make_user, db.session.get(Institution, sample["institution_id"]))
+        login(client, user)
+    elif visitor is not None:
         user = login_as(visitor)
+    if visitor is not None:
         # Object-level checks are tested on their own: here the visitor's own certificate.
         sample["certificate_id"] = certificate_for(user, small_course).id
         # The visitor's own place and project in the tutor-led sample course.
@@ -247,3 +269,43 @@ def test_admin_blueprints_refuse_learners_even_for_posts(client, sample, login_a
         f"/admin/people/{sample['user_id']}", data={"csrf_token": token, "admin": "y"}
     )
     assert response.status_code == 403
+
+
+def coordinator_rules(app):
+    """Rules of coordinators' blueprints, and of any route naming an institution."""
+    return [
+        rule
+        for rule in all_rules(app)
+        if rule.endpoint.split(".")[0].endswith("_coordinator")
+        and not rule.endpoint.endswith(".mine")
+    ]
+
+
+def test_a_coordinator_reaches_nothing_of_another_institution(
+    app, client, sample, make_user, institutions
+):
+    """Coordinators of two institutions: every coordinators' URL of the first, visited (GET
+    and POST) by the second's coordinator, answers 403 or 404 and changes nothing."""
+    first = db.session.get(Institution, sample["institution_id"])
+    second = next(i for i in institutions if i.id != first.id)
+    make_coordinator(make_user, first, email="first@example.org")
+    other = make_coordinator(make_user, second, email="second@example.org")
+    login(client, other)
+    token = csrf_token(client, "/")
+    rules = coordinator_rules(app)
+    assert rules
+    for rule in rules:
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_arguments(rule, sample))
+        for method in ("GET", "POST"):
+            if method not in rule.methods:
+                continue
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token, "place": "1-0"})
+            assert response.status_code in (403, 404), f"{rule.endpoint} {method} {url}"
+    # Their own institution's pages are open to them.
+    own = client.get(f"/institution/{second.id}")
+    assert own.status_code == 200
+    assert second.acronym in own.get_data(as_text=True)

@@ -163,6 +163,9 @@ REFUSED = {
         "partner-logo": (io.BytesIO(TINY_PDF), "logo.png"),
     },
     "visits_admin.embed_hosts": {"hosts": "not a host!\n*.example.org"},
+    # coordinators
+    "coordinators_admin.coordinators": lambda s: {"email": s["admin"].email},  # not a member
+    "coordinators_coordinator.person": lambda s: {"place": s["full_place"]},  # CohortFull
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -175,6 +178,7 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.issue_for_season": "a season with nothing to issue starts no job",
     "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",
     "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
+    "coordinators_admin.remove_coordinator": "removing a role nobody holds changes nothing",
 }
 
 ANONYMOUS = {
@@ -244,6 +248,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "institution": institutions[0],
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
+        "full_place": f"{full.offering_id}-{full.id}",
         "urls": {
             "certificates.change_language": {"certificate_id": own_certificate.id},
             "certificates.request_name_correction": {"certificate_id": own_certificate.id},
