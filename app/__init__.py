@@ -121,6 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.observatory.views import admin_bp as observatory_admin
+    from app.observatory.views import bp as observatory
+    from app.observatory.views import coordinator_bp as observatory_coordinator
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
@@ -152,6 +155,9 @@ def _register_blueprints(app: Flask) -> None:
         visits_admin,
         coordinators_coordinator,
         coordinators_admin,
+        observatory,
+        observatory_coordinator,
+        observatory_admin,
     ):
         app.register_blueprint(blueprint)
 

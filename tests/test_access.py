@@ -19,6 +19,7 @@ from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
 from app.extensions import db
+from app.observatory import services as observatory
 from app.seasons.models import Cohort
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
@@ -38,6 +39,21 @@ def _png() -> bytes:
 
 
 PNG = _png()
+
+
+def published_entry(institution, author, title="Aprendizaje dual en pandemia"):
+    """A published observatory entry of the institution, with one PDF."""
+    draft = observatory.EntryDraft(
+        texts={"es": observatory.EntryTexts(title, "Un resumen.", "Un **texto**.")},
+        country_code=institution.country_code,
+        themes=["apprenticeship"],
+        audience="everyone",
+    )
+    entry = observatory.save_entry(None, institution, draft, author)
+    observatory.add_file(entry, "guia.pdf", TINY_PDF)
+    observatory.submit_entry(entry)
+    observatory.publish_entry(entry, author)
+    return entry
 
 
 def certificate_for(user, course):
@@ -109,6 +125,10 @@ PUBLIC_ENDPOINTS = {
     "credentials.did_document",
     "credentials.status_list",
     "credentials.public_credential",
+    "observatory.index",
+    "observatory.entry",
+    "observatory.download",
+    "observatory.feed",
 }
 
 # A coordinator is a learner granted one institution (app/coordinators): the sample's.
@@ -171,6 +191,7 @@ def sample(institutions, make_user, small_course):
     job = jobs.start_job("certificates.issue", "A season", None)
     member = make_user(email="member@example.org")
     member.institution_id = institutions[0].id
+    entry = published_entry(institutions[0], member)
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -198,6 +219,8 @@ def sample(institutions, make_user, small_course):
         "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
         "core.stored_file": {"sha256": stored.sha256, "filename": stored.filename},
         "coordinators_coordinator.person": {"user_id": member.id},
+        "entry_id": entry.id,
+        "file_id": entry.files[0].id,
     }
 
 

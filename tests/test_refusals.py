@@ -19,6 +19,7 @@ from app.accounts.models import Institution, Role
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
 from app.extensions import db
+from app.observatory import services as observatory
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
 from tests.conftest import TEST_PASSWORD, csrf_token, login
@@ -166,6 +167,29 @@ REFUSED = {
     # coordinators
     "coordinators_admin.coordinators": lambda s: {"email": s["admin"].email},  # not a member
     "coordinators_coordinator.person": lambda s: {"place": s["full_place"]},  # CohortFull
+    # observatory
+    "observatory_coordinator.new_entry": {
+        "title_es": "x" * 5000,  # far too long a title
+        "summary_es": "<script>alert(1)</script>",
+        "country": "CO",
+        "themes": "osh",
+        "audience": "everyone",
+    },
+    "observatory_coordinator.edit_entry": {
+        "title_es": "Título",
+        "summary_es": "Resumen",
+        "country": "CO",
+        "themes": "osh",
+        "audience": "everyone",
+        "links": "javascript:alert(1) click me",
+    },
+    "observatory_coordinator.add_file": {
+        "file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "guide.pdf")
+    },
+    "observatory_coordinator.submit_entry": None,  # the sample entry is published already
+    "observatory_coordinator.remove_file": None,  # a published entry's files stay
+    "observatory_admin.publish": None,  # published already
+    "observatory_admin.send_back": {"comment": "   "},  # says nothing
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -237,6 +261,17 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     full = make_cohort(full_course, seats=1)
     enroll(make_user(), full_course, full)
     institutions = db.session.scalars(select(Institution).order_by(Institution.id)).all()
+    draft = observatory.save_entry(
+        None,
+        institutions[0],
+        observatory.EntryDraft(
+            texts={"es": observatory.EntryTexts("Borrador", "Resumen", "")},
+            country_code="CO",
+            themes=["osh"],
+            audience="everyone",
+        ),
+        admin,
+    )
     db.session.commit()
     login(client, admin)
     return {
@@ -262,6 +297,8 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "visits.tour_progress": {"item_slug": "visit-hosted"},
             "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
             "capstones_tutor.review": {"submission_id": submission.id},
+            "observatory_coordinator.edit_entry": {"entry_id": draft.id},
+            "observatory_coordinator.add_file": {"entry_id": draft.id},
         },
     }
 

@@ -12,7 +12,5 @@ def _institution(user) -> Institution | None:
 
 
 register_section(
-    DashboardSection(
-        name="coordinator", template="coordinators/_dashboard.html", load=_institution
-    )
+    DashboardSection(name="coordinator", template="coordinators/_dashboard.html", load=_institution)
 )

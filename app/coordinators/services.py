@@ -97,9 +97,7 @@ def people_query(institution: Institution, query: str = ""):
     query = (query or "").strip()[:100]
     if query:
         like = f"%{query.lower()}%"
-        statement = statement.where(
-            func.lower(User.full_name).like(like) | User.email.like(like)
-        )
+        statement = statement.where(func.lower(User.full_name).like(like) | User.email.like(like))
     return statement.order_by(User.full_name, User.id)
 
 

@@ -51,7 +51,8 @@ def _place_label(place: services.Place) -> str:
     label = f"{localise(course.title, course.language)} · {place.offering.season.name}"
     if place.cohort is not None:
         label += " · " + _(
-            "%(cohort)s (%(seats)s seats left)", cohort=place.cohort.name,
+            "%(cohort)s (%(seats)s seats left)",
+            cohort=place.cohort.name,
             seats=place.cohort.seats_left,
         )
     return label
@@ -120,8 +121,9 @@ def coordinators(institution_id):
             except services.CoordinatorError as error:
                 form.email.errors.append(str(error))
             else:
-                flash(_("%(name)s now coordinates this institution.", name=user.full_name),
-                      "success")
+                flash(
+                    _("%(name)s now coordinates this institution.", name=user.full_name), "success"
+                )
                 return redirect(
                     url_for("coordinators_admin.coordinators", institution_id=institution.id)
                 )

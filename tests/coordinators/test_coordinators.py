@@ -114,7 +114,8 @@ def test_a_coordinator_enrols_within_seats_and_windows(client, make_user, two):
     assert enrolments_of(ours) == 1
     # The cohort is now full: refused, nothing stored.
     response = post_form(
-        client, f"/institution/{first.id}/people/{again.id}",
+        client,
+        f"/institution/{first.id}/people/{again.id}",
         {"place": f"{cohort.offering_id}-{cohort.id}"},
     )
     assert response.status_code == 200 and enrolments_of(again) == 0
@@ -123,7 +124,8 @@ def test_a_coordinator_enrols_within_seats_and_windows(client, make_user, two):
     assert enrolments_of(ours) == 1
     # Another institution's person: 404, not enrolled.
     response = post_form(
-        client, f"/institution/{first.id}/people/{theirs.id}",
+        client,
+        f"/institution/{first.id}/people/{theirs.id}",
         {"place": f"{cohort.offering_id}-{cohort.id}"},
         form_page=url,
     )
