@@ -129,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
     from app.seasons.tutor_views import bp as seasons_tutor
     from app.seasons.views import bp as seasons
+    from app.survey.views import admin_bp as survey_admin
+    from app.survey.views import coordinator_bp as survey_coordinator
     from app.visits.admin_views import bp as visits_admin
     from app.visits.views import bp as visits
 
@@ -158,6 +160,8 @@ def _register_blueprints(app: Flask) -> None:
         observatory,
         observatory_coordinator,
         observatory_admin,
+        survey_coordinator,
+        survey_admin,
     ):
         app.register_blueprint(blueprint)
 

@@ -21,6 +21,7 @@ from app.core.models import StoredFile
 from app.extensions import db
 from app.observatory import services as observatory
 from app.seasons.models import Cohort
+from app.survey import services as survey_service
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
 from tests.seasons.factories import enroll, make_cohort
@@ -39,6 +40,23 @@ def _png() -> bytes:
 
 
 PNG = _png()
+
+
+def open_survey_with_questions(title="Encuesta de la red"):
+    """An open survey (dates around today) with one question of each kind."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    survey = survey_service.save_survey(
+        None, title, "", "es", today - timedelta(days=5), today + timedelta(days=10)
+    )
+    survey_service.add_question(survey, "single", "¿Sigue abierta?", "Sí\nNo\nEn parte", True)
+    survey_service.add_question(survey, "multiple", "¿Qué usa?", "Moodle\nBlackboard\nSMS", False)
+    survey_service.add_question(survey, "number", "¿Cuántos docentes?", "", False)
+    survey_service.add_question(survey, "short", "¿Plataforma?", "", False)
+    survey_service.add_question(survey, "long", "¿Qué hicieron?", "", False)
+    survey_service.open_survey(survey)
+    return survey
 
 
 def published_entry(institution, author, title="Aprendizaje dual en pandemia"):
@@ -192,6 +210,11 @@ def sample(institutions, make_user, small_course):
     member = make_user(email="member@example.org")
     member.institution_id = institutions[0].id
     entry = published_entry(institutions[0], member)
+    survey = open_survey_with_questions()
+    survey_service.save_response(
+        survey, institutions[0], member, "public",
+        {survey.questions[0].id: "0", survey.questions[-1].id: "Una respuesta larga"},
+    )  # fmt: skip
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -221,6 +244,8 @@ def sample(institutions, make_user, small_course):
         "coordinators_coordinator.person": {"user_id": member.id},
         "entry_id": entry.id,
         "file_id": entry.files[0].id,
+        "survey_id": survey.id,
+        "question_id": survey.questions[-1].id,
     }
 
 

@@ -22,6 +22,8 @@ from app.extensions import db
 from app.observatory import services as observatory
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
+from app.survey import services as survey_service
+from app.survey.models import Survey
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.learning.helpers import build_course, enroll_directly
 from tests.seasons.factories import enroll, make_cohort, make_season, offering_for
@@ -190,6 +192,29 @@ REFUSED = {
     "observatory_coordinator.remove_file": None,  # a published entry's files stay
     "observatory_admin.publish": None,  # published already
     "observatory_admin.send_back": {"comment": "   "},  # says nothing
+    # survey
+    "survey_admin.surveys": {
+        "title": "\x00",
+        "language": "es",
+        "opens_on": "2027-01-01",
+        "closes_on": "2027-02-01",
+    },
+    "survey_admin.survey": {
+        "title": "Encuesta",
+        "language": "es",
+        "opens_on": "2027-02-01",
+        "closes_on": "2027-01-01",
+    },  # closes before it opens
+    "survey_admin.add_question": {"kind": "single", "prompt": "¿Sí?", "choices": "Sí"},
+    "survey_admin.remove_question": None,  # institutions have answered
+    "survey_admin.open_survey": None,  # a survey without questions (see scene)
+    "survey_admin.remind": None,  # a draft survey: not open (see scene)
+    "survey_coordinator.answer": lambda s: {
+        "institution_kind": "public",
+        f"q{s['single_question_id']}": "99",  # not a choice offered
+        f"q{s['long_question_id']}": "Cambiada",
+    },
+    "survey_coordinator.answer_to_entry": None,  # a choice question (see scene)
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -203,6 +228,7 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.remove_signatory": "any signatory may be removed (issued ones stay)",
     "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
     "coordinators_admin.remove_coordinator": "removing a role nobody holds changes nothing",
+    "survey_admin.close_survey": "closing is allowed in every state (closing twice is a no-op)",
 }
 
 ANONYMOUS = {
@@ -272,6 +298,10 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         ),
         admin,
     )
+    empty_survey = survey_service.save_survey(
+        None, "Sin preguntas", "", "es", date(2027, 1, 1), date(2027, 2, 1)
+    )
+    survey = db.session.get(Survey, sample["survey_id"])
     db.session.commit()
     login(client, admin)
     return {
@@ -284,6 +314,8 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
         "full_place": f"{full.offering_id}-{full.id}",
+        "single_question_id": survey.questions[0].id,
+        "long_question_id": survey.questions[-1].id,
         "urls": {
             "certificates.change_language": {"certificate_id": own_certificate.id},
             "certificates.request_name_correction": {"certificate_id": own_certificate.id},
@@ -299,6 +331,9 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "capstones_tutor.review": {"submission_id": submission.id},
             "observatory_coordinator.edit_entry": {"entry_id": draft.id},
             "observatory_coordinator.add_file": {"entry_id": draft.id},
+            "survey_admin.open_survey": {"survey_id": empty_survey.id},
+            "survey_admin.remind": {"survey_id": empty_survey.id},
+            "survey_coordinator.answer_to_entry": {"question_id": survey.questions[0].id},
         },
     }
 

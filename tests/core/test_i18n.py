@@ -106,6 +106,7 @@ ANONYMOUS_PAGES = [
     "/forgot-password",
     "/register/check-email",
     "/no-such-page",
+    "/observatory/",
 ]
 SIGNED_IN_PAGES = [
     "/",
@@ -118,6 +119,14 @@ SIGNED_IN_PAGES = [
     "/admin/institutions/new",
     "/admin/institutions/{institution_id}",
     "/admin/outbox",
+    "/admin/observatory/",
+    "/admin/surveys/",
+    "/admin/institutions/{institution_id}/coordinators",
+    "/institution/{institution_id}",
+    "/institution/{institution_id}/participation",
+    "/institution/{institution_id}/experiences",
+    "/institution/{institution_id}/experiences/new",
+    "/institution/{institution_id}/surveys",
     "/dashboard",
     "/learn/small-example",
     "/learn/small-example/welcome",
