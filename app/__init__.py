@@ -119,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.coordinators.views import bp as coordinators_coordinator
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.directory.views import bp as directory
+    from app.directory.views import coordinator_bp as directory_coordinator
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
     from app.observatory.views import admin_bp as observatory_admin
@@ -162,6 +164,8 @@ def _register_blueprints(app: Flask) -> None:
         observatory_admin,
         survey_coordinator,
         survey_admin,
+        directory,
+        directory_coordinator,
     ):
         app.register_blueprint(blueprint)
 

@@ -18,6 +18,7 @@ from app.coordinators import services as coordinators
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
+from app.directory import services as directory
 from app.extensions import db
 from app.observatory import services as observatory
 from app.seasons.models import Cohort
@@ -57,6 +58,16 @@ def open_survey_with_questions(title="Encuesta de la red"):
     survey_service.add_question(survey, "long", "¿Qué hicieron?", "", False)
     survey_service.open_survey(survey)
     return survey
+
+
+def course_listing(**changes):
+    """A member course as a coordinator lists it."""
+    values = dict(
+        title="Curso de soldadura en línea", description="", modality="self_paced",
+        language="es", theme="digital", hours=40, free=True, url="https://campus.example.org/1",
+    )  # fmt: skip
+    values.update(changes)
+    return directory.CourseListing(**values)
 
 
 def published_entry(institution, author, title="Aprendizaje dual en pandemia"):
@@ -147,6 +158,7 @@ PUBLIC_ENDPOINTS = {
     "observatory.entry",
     "observatory.download",
     "observatory.feed",
+    "directory.index",
 }
 
 # A coordinator is a learner granted one institution (app/coordinators): the sample's.
@@ -211,6 +223,7 @@ def sample(institutions, make_user, small_course):
     member.institution_id = institutions[0].id
     entry = published_entry(institutions[0], member)
     survey = open_survey_with_questions()
+    listed = directory.save_course(None, institutions[0], course_listing())
     survey_service.save_response(
         survey, institutions[0], member, "public",
         {survey.questions[0].id: "0", survey.questions[-1].id: "Una respuesta larga"},
@@ -245,6 +258,7 @@ def sample(institutions, make_user, small_course):
         "entry_id": entry.id,
         "file_id": entry.files[0].id,
         "survey_id": survey.id,
+        "course_id": listed.id,
         "question_id": survey.questions[-1].id,
     }
 

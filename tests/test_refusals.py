@@ -215,6 +215,21 @@ REFUSED = {
         f"q{s['long_question_id']}": "Cambiada",
     },
     "survey_coordinator.answer_to_entry": None,  # a choice question (see scene)
+    # directory
+    "directory_coordinator.new_course": {
+        "title": "Curso",
+        "modality": "self_paced",
+        "language": "es",
+        "theme": "digital",
+        "url": "javascript:alert(1)",
+    },
+    "directory_coordinator.edit_course": {
+        "title": "<script>" * 100,
+        "modality": "self_paced",
+        "language": "es",
+        "theme": "digital",
+        "url": "https://example.org",
+    },  # a title far too long
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -229,6 +244,7 @@ NOTHING_TO_REFUSE = {
     "certificates_admin.remove_partner": "any partner may be removed (issued ones stay)",
     "coordinators_admin.remove_coordinator": "removing a role nobody holds changes nothing",
     "survey_admin.close_survey": "closing is allowed in every state (closing twice is a no-op)",
+    "directory_coordinator.remove_course": "an institution may take any of its courses away",
 }
 
 ANONYMOUS = {

@@ -107,6 +107,7 @@ ANONYMOUS_PAGES = [
     "/register/check-email",
     "/no-such-page",
     "/observatory/",
+    "/distance-courses/",
 ]
 SIGNED_IN_PAGES = [
     "/",
@@ -127,6 +128,8 @@ SIGNED_IN_PAGES = [
     "/institution/{institution_id}/experiences",
     "/institution/{institution_id}/experiences/new",
     "/institution/{institution_id}/surveys",
+    "/institution/{institution_id}/courses",
+    "/institution/{institution_id}/courses/new",
     "/dashboard",
     "/learn/small-example",
     "/learn/small-example/welcome",
