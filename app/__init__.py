@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.directory.views import coordinator_bp as directory_coordinator
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
+    from app.numbers.views import bp as numbers
     from app.observatory.views import admin_bp as observatory_admin
     from app.observatory.views import bp as observatory
     from app.observatory.views import coordinator_bp as observatory_coordinator
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
         survey_admin,
         directory,
         directory_coordinator,
+        numbers,
     ):
         app.register_blueprint(blueprint)
 

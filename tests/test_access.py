@@ -159,6 +159,7 @@ PUBLIC_ENDPOINTS = {
     "observatory.download",
     "observatory.feed",
     "directory.index",
+    "numbers.numbers",
 }
 
 # A coordinator is a learner granted one institution (app/coordinators): the sample's.

@@ -108,6 +108,7 @@ ANONYMOUS_PAGES = [
     "/no-such-page",
     "/observatory/",
     "/distance-courses/",
+    "/network/numbers",
 ]
 SIGNED_IN_PAGES = [
     "/",
