@@ -10,10 +10,13 @@ from sqlalchemy import case, distinct, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Institution, User
+from app.accounts.services import external_url
 from app.certificates.models import Certificate, CertificateStatus
 from app.coordinators.models import InstitutionCoordinator
+from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
+from app.seasons import enrollments
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState
 
@@ -164,12 +167,32 @@ def find_place(key: str) -> Place | None:
     return next((place for place in open_places() if place.key == key), None)
 
 
-def enrol_person(institution: Institution, person: User, place: Place) -> Enrollment:
+def enrol_person(
+    institution: Institution, person: User, place: Place, actor: User | None = None
+) -> Enrollment:
     """Enrol one of the institution's people, through the same rules as a learner's own
-    enrolment (the window must be open and a seat free)."""
+    enrolment (the window must be open and a seat free), and tell them by mail."""
     if person.institution_id != institution.id:
         raise CoordinatorError(_l("This person is not registered with your institution."))
-    return seasons.enroll(person, place.offering, place.cohort)
+    already = enrollments.enrollment_in_season(
+        person.id, place.offering.course_id, place.offering.season_id
+    )
+    enrollment = seasons.enroll(person, place.offering, place.cohort)
+    if already is None:
+        course = place.offering.course
+        send_template_mail(
+            person.email,
+            person.locale,
+            "seasons/mail/enrolled",
+            _l("You have a place in a course on Aula"),
+            user=person,
+            invited_by=actor,
+            course=course,
+            cohort=place.cohort,
+            course_url=external_url("learning.course_home", course_slug=course.slug),
+            reset_url=external_url("accounts.forgot_password"),
+        )
+    return enrollment
 
 
 # Participation --------------------------------------------------------------------------

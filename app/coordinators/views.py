@@ -73,7 +73,7 @@ def person(institution_id, user_id):
             form.place.errors.append(_("This course is not open for enrolment now."))
         else:
             try:
-                services.enrol_person(institution, person, place)
+                services.enrol_person(institution, person, place, current_user)
             except Refusal as error:
                 form.place.errors.append(str(error))
             else:

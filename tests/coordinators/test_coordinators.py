@@ -10,7 +10,7 @@ from app.coordinators import services
 from app.coordinators.models import InstitutionCoordinator
 from app.extensions import db
 from app.seasons.models import Enrollment
-from tests.conftest import login, post_form
+from tests.conftest import login, outbox, post_form
 from tests.learning.helpers import build_course
 from tests.seasons.factories import days, enroll, make_cohort
 from tests.test_access import make_coordinator
@@ -112,6 +112,7 @@ def test_a_coordinator_enrols_within_seats_and_windows(client, make_user, two):
     assert f"{closed.offering_id}-{closed.id}" not in form  # its window has passed
     assert post_form(client, url, {"place": f"{cohort.offering_id}-{cohort.id}"}).status_code == 302
     assert enrolments_of(ours) == 1
+    assert [m.recipient for m in outbox()] == [ours.email]  # told of their place
     # The cohort is now full: refused, nothing stored.
     response = post_form(
         client,
@@ -144,3 +145,34 @@ def test_participation_counts_only_the_institutions_people(client, make_user, tw
     login(client, coordinator)
     page = client.get(f"/institution/{first.id}/participation")
     assert page.status_code == 200 and "Test season" in page.get_data(as_text=True)
+
+
+def test_coordinators_pages_keep_their_queries(client, make_user, two, small_course):
+    from tests.learning.helpers import counting_queries
+
+    first, _ = two
+    coordinator = make_coordinator(make_user, first)
+    person = member_of(make_user, first)
+    enroll(person, small_course)
+    db.session.commit()
+    login(client, coordinator)
+    urls = [
+        f"/institution/{first.id}",
+        f"/institution/{first.id}/participation",
+        f"/institution/{first.id}/people/{person.id}",
+    ]
+
+    def queries():
+        counts = {}
+        for url in urls:
+            with counting_queries() as statements:
+                assert client.get(url).status_code == 200, url
+            counts[url] = len(statements)
+        return counts
+
+    queries()
+    few = queries()
+    for _n in range(40):
+        enroll(member_of(make_user, first), small_course)
+    db.session.commit()
+    assert queries() == few

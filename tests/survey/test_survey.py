@@ -204,3 +204,33 @@ def test_questions_cannot_change_once_answered(make_user, first, survey):
     with pytest.raises(services.SurveyError):
         services.remove_question(survey, survey.questions[0])
     assert count(Question) == 5
+
+
+def test_results_and_review_pages_keep_their_queries(app, make_user, institutions, survey):
+    from tests.learning.helpers import counting_queries
+
+    client = app.test_client()
+    login(client, make_user(role=Role.ADMIN))
+    urls = [f"/admin/surveys/{survey.id}/results?by={by}" for by in ("", "country", "kind")]
+    urls += [f"/admin/surveys/{survey.id}/results.csv", f"/admin/surveys/{survey.id}"]
+
+    def answer(institution):
+        services.save_response(survey, institution, make_user(), "public", {
+            survey.questions[0].id: "1", survey.questions[1].id: ["0", "1"],
+            survey.questions[2].id: "7", survey.questions[4].id: "Texto"})  # fmt: skip
+        db.session.commit()
+
+    def queries():
+        counts = {}
+        for url in urls:
+            with counting_queries() as statements:
+                assert client.get(url).status_code == 200, url
+            counts[url] = len(statements)
+        return counts
+
+    answer(institutions[0])
+    queries()
+    few = queries()
+    for institution in institutions[1:12]:
+        answer(institution)
+    assert queries() == few
