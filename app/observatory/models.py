@@ -4,7 +4,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
@@ -14,6 +14,9 @@ from app.core.models import StoredFile
 from app.extensions import db
 
 LANGUAGES = ("es", "pt", "en")
+# The text search vector of an entry: its folded text (every language, accents and case
+# removed) as words, without stemming, since entries mix languages.
+SEARCH_VECTOR = "to_tsvector('simple'::regconfig, search_text)"
 
 
 class EntryState(enum.StrEnum):
@@ -44,6 +47,13 @@ class Entry(db.Model):
         CheckConstraint(
             "state != 'published' OR published_at IS NOT NULL", name="published_has_a_date"
         ),
+        # Full-text search on PostgreSQL (services.published_query); SQLite searches the same
+        # folded text with LIKE.
+        Index(
+            "ix_observatory_entry_search",
+            text(SEARCH_VECTOR),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
         NEVER_REUSE_IDS,
     )
 

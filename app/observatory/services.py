@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, false, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Institution, User
@@ -19,7 +19,7 @@ from app.core.i18n import fold, is_country
 from app.core.refusals import Refusal
 from app.core.storage import store_file
 from app.extensions import db
-from app.observatory.models import LANGUAGES, Entry, EntryFile, EntryState
+from app.observatory.models import LANGUAGES, SEARCH_VECTOR, Entry, EntryFile, EntryState
 from app.observatory.vocabulary import AUDIENCES, THEMES
 
 TITLE_MAX = 200
@@ -35,6 +35,7 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # newlines and tabs are text
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 
@@ -329,11 +330,29 @@ def published_query(filters: Filters):
         statement = statement.where(Entry.languages.like(f"%,{filters.language},%"))
     if filters.institution:
         statement = statement.where(Entry.institution_id == filters.institution)
-    for term in fold(filters.q).split()[:SEARCH_TERMS_MAX]:
-        statement = statement.where(
-            Entry.search_text.like(f"%{_like_escape(term[:40])}%", escape="\\")
-        )
+    if filters.q.strip():
+        statement = statement.where(_matches(search_terms(filters.q)))
     return statement.order_by(Entry.published_at.desc(), Entry.id.desc())
+
+
+def search_terms(query: str) -> list[str]:
+    """The words searched for: folded (no accents, no case), at most SEARCH_TERMS_MAX."""
+    return [word[:40] for word in _WORD.findall(fold(query))][:SEARCH_TERMS_MAX]
+
+
+def _matches(terms: list[str]):
+    """Entries holding every term (a word starting with it, on PostgreSQL's full-text index;
+    anywhere in the text, on SQLite). Punctuation alone matches nothing."""
+    if not terms:
+        return false()
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{term}:*" for term in terms)  # words only: a safe tsquery
+        return literal_column(SEARCH_VECTOR).op("@@")(
+            func.to_tsquery(literal_column("'simple'::regconfig"), query)
+        )
+    return and_(
+        *(Entry.search_text.like(f"%{_like_escape(term)}%", escape="\\") for term in terms)
+    )
 
 
 def filter_options() -> tuple[list[str], list[Institution]]:

@@ -58,6 +58,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_observatory_entry_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_observatory_entry_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_observatory_entry_state'), ['state'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Full-text search; SQLite searches the same folded text with LIKE.
+        op.create_index(
+            'ix_observatory_entry_search',
+            'observatory_entry',
+            [sa.text("to_tsvector('simple'::regconfig, search_text)")],
+            postgresql_using='gin',
+        )
 
     op.create_table('observatory_file',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -86,6 +94,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_observatory_file_entry_id'))
 
     op.drop_table('observatory_file')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_observatory_entry_search', table_name='observatory_entry')
     with op.batch_alter_table('observatory_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_observatory_entry_state'))
         batch_op.drop_index(batch_op.f('ix_observatory_entry_published_at'))

@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -216,7 +217,12 @@ def test_filters_and_search(app, first, second, make_user):
     assert titles("theme=osh") == ["Seguridad en talleres"]
     assert titles(f"institution={first.id}") == ["Aprendizaje dual"]
     assert titles("q=APRENDÍZAJE") == ["Aprendizaje dual"]  # accents and case do not count
-    assert titles("q=%25") == []  # a LIKE wildcard is searched for as itself
+    assert titles("q=aprendiz") == ["Aprendizaje dual"]  # the start of a word is enough
+    assert titles("q=dual+pandemia") == ["Aprendizaje dual"]  # every word must be there
+    assert titles("q=dual+talleres") == []
+    assert titles("q=senai") == ["Seguridad en talleres"]  # the institution's name counts
+    assert titles("q=%25") == []  # punctuation alone, LIKE's wildcards too, matches nothing
+    assert titles("q=_") == [] and titles("q=%27%29%3A*%26%7C") == []
     assert titles("language=pt") == []
     assert titles("country=<script>&theme=x&institution=abc") == [
         "Aprendizaje dual",
@@ -333,3 +339,19 @@ def test_public_pages_keep_their_queries_and_weight_from_10_to_1000(app, first, 
     for url in ("/observatory/", f"/observatory/{entry.id}"):
         size = len(client.get(url, headers={"Accept-Encoding": "identity"}).data)
         assert size < 30_000, (url, size)
+
+
+def test_postgresql_searches_through_its_full_text_index(app, first, make_user):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the full-text index is PostgreSQL's; SQLite searches with LIKE")
+    published_entry(first, make_user())
+    db.session.commit()
+    # The search condition is written as the index's expression, so the index can answer it.
+    terms = services.search_terms("aprendizaje dual")
+    matching = select(Entry.id).where(services._matches(terms))
+    compiled = matching.compile(db.engine, compile_kwargs={"literal_binds": True})
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(row[0] for row in db.session.execute(sa.text(f"EXPLAIN {compiled}")))
+    assert "ix_observatory_entry_search" in plan, plan
+    statement = services.published_query(services.Filters(q="Aprendizaje DUAL"))
+    assert len(db.session.execute(statement).all()) == 1
