@@ -180,6 +180,7 @@ def _register_cli(app: Flask) -> None:
     from app.core.cli import jobs_cli, mail_cli
     from app.demo.cli import demo_cli
     from app.seasons.cli import seasons_cli
+    from app.survey.cli import survey_cli
 
     for group in (
         users_cli,
@@ -191,6 +192,7 @@ def _register_cli(app: Flask) -> None:
         certificates_cli,
         jobs_cli,
         mail_cli,
+        survey_cli,
     ):
         app.cli.add_command(group)
 

@@ -234,3 +234,11 @@ def test_results_and_review_pages_keep_their_queries(app, make_user, institution
     for institution in institutions[1:12]:
         answer(institution)
     assert queries() == few
+
+
+def test_the_remind_command_mails_who_has_not_answered(app, make_user, first, second, survey):
+    make_coordinator(make_user, second, email="waiting@example.org")
+    result = app.test_cli_runner().invoke(args=["survey", "remind"])
+    assert result.exit_code == 0, result.output
+    assert "1 reminder(s) sent" in result.output
+    assert [m.recipient for m in outbox()] == ["waiting@example.org"]
