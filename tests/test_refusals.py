@@ -169,6 +169,10 @@ REFUSED = {
     # coordinators
     "coordinators_admin.coordinators": lambda s: {"email": s["admin"].email},  # not a member
     "coordinators_coordinator.person": lambda s: {"place": s["full_place"]},  # CohortFull
+    "coordinators_coordinator.home": lambda s: {
+        "people": [s["member_id"]],
+        "place": s["full_place"],
+    },  # CohortFull
     # observatory
     "observatory_coordinator.new_entry": {
         "title_es": "x" * 5000,  # far too long a title
@@ -330,6 +334,7 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
         "full_place": f"{full.offering_id}-{full.id}",
+        "member_id": sample["coordinators_coordinator.person"]["user_id"],
         "single_question_id": survey.questions[0].id,
         "long_question_id": survey.questions[-1].id,
         "urls": {

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SubmitField
+from wtforms import EmailField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.core.forms import strip_filter
@@ -15,6 +15,12 @@ class GrantCoordinatorForm(FlaskForm):
         filters=[strip_filter],
     )
     submit = SubmitField(_l("Make coordinator"))
+
+
+class EnrolPeopleForm(FlaskForm):
+    people = SelectMultipleField(_l("People"), coerce=int, choices=[], validate_choice=False)
+    place = SelectField(_l("Course and cohort"), choices=[])
+    submit = SubmitField(_l("Enrol the people chosen"))
 
 
 class EnrolPersonForm(FlaskForm):

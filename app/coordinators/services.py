@@ -20,6 +20,8 @@ from app.seasons import enrollments
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState
 
+MAX_PEOPLE_AT_ONCE = 200
+
 
 class CoordinatorError(Refusal):
     """A rule about coordinators was broken; the message is for the person."""
@@ -193,6 +195,35 @@ def enrol_person(
             reset_url=external_url("accounts.forgot_password"),
         )
     return enrollment
+
+
+def enrol_people(
+    institution: Institution, user_ids: list[int], place: Place, actor: User | None = None
+) -> list[Enrollment]:
+    """Enrol several of the institution's people in one place: all of them or, if one is
+    refused (a full cohort, a place elsewhere in the course), none."""
+    if not user_ids:
+        raise CoordinatorError(_l("Choose at least one person."))
+    if len(user_ids) > MAX_PEOPLE_AT_ONCE:
+        raise CoordinatorError(_l("Enrol at most %(max)s people at once.", max=MAX_PEOPLE_AT_ONCE))
+    people = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+    if len(people) != len(set(user_ids)) or any(
+        person.institution_id != institution.id for person in people
+    ):
+        raise CoordinatorError(_l("This person is not registered with your institution."))
+    placed = []
+    for person in sorted(people, key=lambda p: (p.full_name, p.id)):
+        try:
+            placed.append(enrol_person(institution, person, place, actor))
+        except seasons.SeasonError as error:
+            raise CoordinatorError(
+                _l(
+                    "Nobody was enrolled: %(name)s: %(reason)s",
+                    name=person.full_name,
+                    reason=str(error),
+                )
+            ) from None
+    return placed
 
 
 # Participation --------------------------------------------------------------------------

@@ -3,13 +3,14 @@ administrators' page that grants the role."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.models import Institution
 from app.accounts.services import find_user_by_email
 from app.coordinators import services
 from app.coordinators.auth import coordinator_blueprint, load_own_institution_or_404
-from app.coordinators.forms import EnrolPersonForm, GrantCoordinatorForm
+from app.coordinators.forms import EnrolPeopleForm, EnrolPersonForm, GrantCoordinatorForm
 from app.core.auth import admin_blueprint
 from app.core.i18n import localise
 from app.core.refusals import Refusal
@@ -34,15 +35,44 @@ def mine():
     return redirect(url_for("coordinators_coordinator.home", institution_id=institution_id))
 
 
-@bp.get("/<int:institution_id>")
+def _place_choices(places) -> list[tuple[str, str]]:
+    return [("", _("Choose a course"))] + [(p.key, _place_label(p)) for p in places]
+
+
+@bp.route("/<int:institution_id>", methods=["GET", "POST"])
 def home(institution_id):
     institution = load_own_institution_or_404(institution_id)
     query = request.args.get("q", "")[:100]
+    places = services.open_places()
+    form = EnrolPeopleForm()
+    form.place.choices = _place_choices(places)
+    problem = None
+    if form.validate_on_submit():
+        place = next((p for p in places if p.key == form.place.data), None)
+        try:
+            if place is None:
+                raise services.CoordinatorError(_("Choose a course open for enrolment now."))
+            placed = services.enrol_people(institution, form.people.data, place, current_user)
+        except services.CoordinatorError as error:
+            problem = str(error)
+        else:
+            flash(
+                ngettext("%(num)s person is enrolled.", "%(num)s people are enrolled.",
+                         len(placed)),
+                "success",
+            )  # fmt: skip
+            return redirect(url_for("coordinators_coordinator.home", institution_id=institution.id))
     page = db.paginate(
-        services.people_query(institution, query), per_page=PER_PAGE, max_per_page=PER_PAGE
-    )
+        services.people_query(institution, query), per_page=PER_PAGE, max_per_page=PER_PAGE,
+        error_out=False,
+    )  # fmt: skip
     return render_template(
-        "coordinators/home.html", institution=institution, page=page, query=query
+        "coordinators/home.html",
+        institution=institution,
+        page=page,
+        query=query,
+        form=form,
+        problem=problem,
     )
 
 
@@ -64,9 +94,7 @@ def person(institution_id, user_id):
     person = services.person_of(institution, user_id) or abort(404)
     places = services.open_places()
     form = EnrolPersonForm()
-    form.place.choices = [("", _("Choose a course"))] + [
-        (place.key, _place_label(place)) for place in places
-    ]
+    form.place.choices = _place_choices(places)
     if form.validate_on_submit():
         place = next((p for p in places if p.key == form.place.data), None)
         if place is None:

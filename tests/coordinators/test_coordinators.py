@@ -176,3 +176,27 @@ def test_coordinators_pages_keep_their_queries(client, make_user, two, small_cou
         enroll(member_of(make_user, first), small_course)
     db.session.commit()
     assert queries() == few
+
+
+def test_a_coordinator_enrols_several_people_all_or_none(client, make_user, two):
+    first, second = two
+    coordinator = make_coordinator(make_user, first)
+    course = build_course("coord-many", kind=CourseKind.TUTOR_LED)
+    cohort = make_cohort(course, seats=2)
+    a, b, c = (member_of(make_user, first) for _ in range(3))
+    theirs = member_of(make_user, second)
+    db.session.commit()
+    login(client, coordinator)
+    url = f"/institution/{first.id}"
+    place = f"{cohort.offering_id}-{cohort.id}"
+    # Three people for two seats: nobody is enrolled, nobody mailed.
+    response = post_form(client, url, {"people": [a.id, b.id, c.id], "place": place})
+    assert response.status_code == 200
+    assert sum(enrolments_of(p) for p in (a, b, c)) == 0 and outbox() == []
+    # Someone of another institution among them: refused, nothing stored.
+    post_form(client, url, {"people": [a.id, theirs.id], "place": place})
+    assert enrolments_of(a) == 0 and enrolments_of(theirs) == 0
+    # Two for two seats: both enrolled and told.
+    assert post_form(client, url, {"people": [a.id, b.id], "place": place}).status_code == 302
+    assert enrolments_of(a) == enrolments_of(b) == 1
+    assert sorted(m.recipient for m in outbox()) == sorted([a.email, b.email])
