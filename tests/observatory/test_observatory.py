@@ -355,3 +355,31 @@ def test_postgresql_searches_through_its_full_text_index(app, first, make_user):
     assert "ix_observatory_entry_search" in plan, plan
     statement = services.published_query(services.Filters(q="Aprendizaje DUAL"))
     assert len(db.session.execute(statement).all()) == 1
+
+
+def test_coordinators_and_review_pages_keep_their_queries(app, first, make_user):
+    author = make_coordinator(make_user, first)
+    entry = published_entry(first, author)
+    add_published(first, author, 4)
+    admin, coordinator = app.test_client(), app.test_client()
+    login(admin, make_user(role=Role.ADMIN))
+    login(coordinator, author)
+    pages = [
+        (admin, "/admin/observatory/"),
+        (admin, f"/admin/observatory/{entry.id}"),
+        (coordinator, f"/institution/{first.id}/experiences"),
+        (coordinator, f"/institution/{first.id}/experiences/{entry.id}"),
+    ]
+
+    def queries():
+        counts = []
+        for client, url in pages:
+            with counting_queries() as statements:
+                assert client.get(url).status_code == 200, url
+            counts.append(len(statements))
+        return counts
+
+    queries()
+    few = queries()
+    add_published(first, author, 60)
+    assert queries() == few
