@@ -1,7 +1,7 @@
 """Counts for the public numbers page, from GROUP BY queries: their number never grows with
 the rows. Only aggregates leave this module: no person is named or counted alone."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select
 
@@ -24,20 +24,32 @@ class SeasonNumbers:
 
 
 @dataclass
+class CountryNumbers:
+    country_code: str
+    institutions: int = 0
+    learners: int = 0
+
+
+@dataclass
 class NetworkNumbers:
     institutions: int
     countries: int
     experiences: int
     member_courses: int
     seasons: list[SeasonNumbers]
+    by_country: list[CountryNumbers] = field(default_factory=list)
 
     def maximum(self, measure: str) -> int:
         return max((getattr(s, measure) for s in self.seasons), default=0)
 
+    @property
+    def most_learners_in_a_country(self) -> int:
+        return max((c.learners for c in self.by_country), default=0)
+
 
 def network_numbers() -> NetworkNumbers:
-    """The network's totals and each season's figures (open and closed seasons), in six
-    queries whatever the number of seasons, learners or certificates."""
+    """The network's totals, each season's figures (open and closed seasons) and each
+    country's, in eight queries whatever the number of seasons, learners or certificates."""
     institutions, countries = db.session.execute(
         select(func.count(Institution.id), func.count(distinct(Institution.country_code))).where(
             Institution.active.is_(True)
@@ -83,5 +95,31 @@ def network_numbers() -> NetworkNumbers:
         ):
             by_season[season_id].certificates = certificates
     return NetworkNumbers(
-        institutions, countries, experiences or 0, member_courses or 0, list(by_season.values())
+        institutions,
+        countries,
+        experiences or 0,
+        member_courses or 0,
+        list(by_season.values()),
+        _by_country(),
     )
+
+
+def _by_country() -> list[CountryNumbers]:
+    """Member institutions and learners (enrolled in any open or closed season) per country,
+    most learners first: two queries."""
+    countries: dict[str, CountryNumbers] = {}
+    for code, count in db.session.execute(
+        select(Institution.country_code, func.count(Institution.id))
+        .where(Institution.active.is_(True))
+        .group_by(Institution.country_code)
+    ):
+        countries[code] = CountryNumbers(code, institutions=count)
+    for code, learners in db.session.execute(
+        select(User.country_code, func.count(distinct(Enrollment.user_id)))
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .join(Season, Season.id == Enrollment.season_id)
+        .where(Season.state != SeasonState.DRAFT)
+        .group_by(User.country_code)
+    ):
+        countries.setdefault(code, CountryNumbers(code)).learners = learners
+    return sorted(countries.values(), key=lambda c: (-c.learners, -c.institutions, c.country_code))
