@@ -116,3 +116,11 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     assert downloaded(visitor, visitor.get_by_role("link", name="guía-sms.pdf")) == PDF
     feed = visitor.request.get("/observatory/feed.atom")
     assert feed.ok and TITLE in feed.text()
+
+    # The network in numbers and the directory of members' courses: public, light, no script.
+    visit(visitor, "/network/numbers")
+    look(visitor, "o9-numbers")
+    assert visitor.locator("svg[role=img]").count() >= 1
+    assert visitor.locator("script").count() == 0
+    visit(visitor, "/distance-courses/")
+    look(visitor, "o10-directory")
