@@ -74,6 +74,8 @@ def answer_form(survey, data=None) -> FlaskForm:
             field = CheckboxesField(label, choices=choices, validate_choice=False)
         elif question.kind == QuestionKind.LONG:
             field = TextAreaField(label)
+        elif question.kind == QuestionKind.NUMBER:
+            field = StringField(label, render_kw={"inputmode": "decimal"})
         else:
             field = StringField(label)
         setattr(AnswerForm, field_name(question), field)

@@ -124,3 +124,66 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     assert visitor.locator("script").count() == 0
     visit(visitor, "/distance-courses/")
     look(visitor, "o10-directory")
+
+
+def test_a_survey_is_written_answered_and_read(people, live_server):
+    """After the journey above: its coordinator answers the network survey, turns an answer
+    into a draft experience, and the administrator reads the results by country."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    admin = people("admin")
+    sign_in(admin, ADMIN[0])
+    visit(admin, "/admin/")
+    admin.get_by_role("link", name=es("Network surveys")).click()
+    look(admin, "s1-surveys")
+    admin.get_by_label(es("Title")).fill("Cómo operan las instituciones")
+    admin.get_by_label(es("Opens on")).fill(today.isoformat())
+    admin.get_by_label(es("Closes on")).fill((today + timedelta(days=14)).isoformat())
+    admin.get_by_role("button", name=es("Save the survey")).click()
+    for kind, prompt, choices in (
+        ("single", "¿Siguen las clases prácticas?", "Sí\nNo\nEn parte"),
+        ("number", "¿Cuántos instructores enseñan a distancia?", ""),
+        ("long", "¿Qué hicieron para seguir formando?", ""),
+    ):
+        admin.get_by_label(es("Kind of question")).select_option(kind)
+        admin.get_by_label(es("Question text")).fill(prompt)
+        admin.get_by_label(es("Choices (one per line)")).fill(choices)
+        admin.get_by_role("button", name=es("Add the question")).click()
+        admin.get_by_text(es("The question is added.")).wait_for()
+    look(admin, "s2-survey")
+    admin.get_by_role("button", name=es("Open the survey")).click()
+    admin.get_by_text(es("The survey is open.")).wait_for()
+
+    coordinator = people("coordinator")
+    sign_in(coordinator, COORDINATOR[0])
+    visit(coordinator, "/dashboard")
+    coordinator.get_by_role(
+        "link", name=es("Your institution's people, enrolments and participation")
+    ).click()
+    coordinator.get_by_role("link", name=es("Network surveys")).click()
+    coordinator.get_by_role("link", name="Cómo operan las instituciones").click()
+    look(coordinator, "s3-answer")
+    coordinator.get_by_label(es("Public vocational training institution")).check()
+    coordinator.get_by_label("En parte").check()
+    coordinator.get_by_label("¿Cuántos instructores enseñan a distancia?").fill("120")
+    coordinator.get_by_label("¿Qué hicieron para seguir formando?").fill(
+        "Paquetes de datos para instructores y guías por SMS."
+    )
+    coordinator.get_by_role("button", name=es("Save the answers")).click()
+    coordinator.get_by_text(es("Your institution's answers are saved.")).wait_for()
+    look(coordinator, "s4-answered")
+    coordinator.get_by_role(
+        "button", name=re.compile("¿Qué hicieron para seguir formando?")
+    ).click()
+    coordinator.get_by_text(
+        es("A draft entry is made from the answer: complete it, then send it.")
+    ).wait_for()
+    assert re.search(r"/experiences/\d+$", coordinator.url)
+
+    visit(admin, "/admin/surveys/")
+    admin.get_by_role("link", name="Cómo operan las instituciones").click()
+    admin.get_by_role("link", name=es("Results")).click()
+    admin.get_by_role("link", name=es("By country")).click()
+    look(admin, "s5-results")
+    assert admin.get_by_role("row", name=re.compile("Uruguay")).count() >= 1
