@@ -206,6 +206,8 @@ def enrol_people(
         raise CoordinatorError(_l("Choose at least one person."))
     if len(user_ids) > MAX_PEOPLE_AT_ONCE:
         raise CoordinatorError(_l("Enrol at most %(max)s people at once.", max=MAX_PEOPLE_AT_ONCE))
+    if any(not 0 < user_id < 2**31 for user_id in user_ids):  # no id column holds it
+        raise CoordinatorError(_l("This person is not registered with your institution."))
     people = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
     if len(people) != len(set(user_ids)) or any(
         person.institution_id != institution.id for person in people

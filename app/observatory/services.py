@@ -303,9 +303,7 @@ class Filters:
             country=country if is_country(country) else "",
             theme=theme if theme in THEMES else "",
             language=language if language in LANGUAGES else "",
-            institution=int(institution)
-            if institution.isdigit() and len(institution) < 10
-            else None,
+            institution=_row_id(institution),
             q=(args.get("q") or "")[:200],
         )
 
@@ -313,6 +311,13 @@ class Filters:
         values = {"country": self.country, "theme": self.theme, "language": self.language,
                   "institution": self.institution, "q": self.q}  # fmt: skip
         return {key: value for key, value in values.items() if value}
+
+
+def _row_id(value: str) -> int | None:
+    """A row id written in a query string, if an id column can hold it (32 bits)."""
+    if value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) < 2**31:
+        return int(value)
+    return None
 
 
 def _like_escape(term: str) -> str:

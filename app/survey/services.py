@@ -170,6 +170,15 @@ def response_of(survey: Survey, institution: Institution) -> SurveyResponse | No
     )
 
 
+def _choice_index(raw, question: Question) -> int | None:
+    """The index a form's value names among the question's choices, or None."""
+    raw = str(raw or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
+        return None
+    index = int(raw)
+    return index if index < len(question.choices) else None
+
+
 def _checked_value(question: Question, raw):
     """The value to store for one question's raw form input (None: not answered)."""
     kind = question.kind
@@ -177,14 +186,15 @@ def _checked_value(question: Question, raw):
         raw = (raw or "").strip()
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) >= len(question.choices):
+        index = _choice_index(raw, question)
+        if index is None:
             raise SurveyError(_l("Choose one of the choices offered."))
-        return int(raw)
+        return index
     if kind == QuestionKind.MULTIPLE:
-        picked = sorted({item for item in (raw or []) if item})
-        if any(not i.isdigit() or int(i) >= len(question.choices) for i in picked):
+        picked = [_choice_index(item, question) for item in (raw or []) if item]
+        if None in picked:
             raise SurveyError(_l("Choose among the choices offered."))
-        return sorted(int(i) for i in picked) or None
+        return sorted(set(picked)) or None
     if kind == QuestionKind.NUMBER:
         raw = str(raw if raw is not None else "").strip().replace(",", ".")
         if not raw:

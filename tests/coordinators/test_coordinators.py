@@ -193,6 +193,9 @@ def test_a_coordinator_enrols_several_people_all_or_none(client, make_user, two)
     response = post_form(client, url, {"people": [a.id, b.id, c.id], "place": place})
     assert response.status_code == 200
     assert sum(enrolments_of(p) for p in (a, b, c)) == 0 and outbox() == []
+    # Ids that are no ids: refused, nothing stored.
+    for bad in (["²"], [str(10**15)], ["9" * 5000]):
+        assert post_form(client, url, {"people": bad, "place": place}).status_code == 200
     # Someone of another institution among them: refused, nothing stored.
     post_form(client, url, {"people": [a.id, theirs.id], "place": place})
     assert enrolments_of(a) == 0 and enrolments_of(theirs) == 0

@@ -224,6 +224,9 @@ def test_filters_and_search(app, first, second, make_user):
     assert titles("q=%25") == []  # punctuation alone, LIKE's wildcards too, matches nothing
     assert titles("q=_") == [] and titles("q=%27%29%3A*%26%7C") == []
     assert titles("language=pt") == []
+    everything = titles("")
+    for odd in ("%C2%B2", "9" * 5000, str(2**31), "0"):
+        assert titles(f"institution={odd}") == everything  # not an id: no filter
     assert titles("country=<script>&theme=x&institution=abc") == [
         "Aprendizaje dual",
         "Seguridad en talleres",

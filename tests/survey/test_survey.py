@@ -113,6 +113,9 @@ def test_a_coordinator_answers_once_and_edits_until_it_closes(
     [
         {"single": "7"},
         {"single": "x"},
+        {"single": "²"},  # a digit to str.isdigit, not to int()
+        {"single": "9" * 5000},
+        {"single": "0", "multiple": ["²"]},
         {"single": ""},  # required
         {"single": "0", "multiple": ["0", "9"]},
         {"single": "0", "number": "1e400"},
