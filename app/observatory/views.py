@@ -1,10 +1,21 @@
 """The observatory's pages: public (list, entry, files, Atom feed), coordinators' (drafts,
 files, sending for review) and administrators' (review: publish or send back)."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.forms import country_select_choices
 from app.coordinators.auth import coordinator_blueprint, load_own_institution_or_404
@@ -12,8 +23,8 @@ from app.coordinators.services import can_coordinate
 from app.core.auth import admin_blueprint
 from app.core.i18n import localise
 from app.core.models import StoredFile
-from app.core.views import content_disposition
-from app.extensions import db
+from app.core.views import content_disposition, render_error
+from app.extensions import csrf, db
 from app.observatory import services
 from app.observatory.forms import EntryFileForm, EntryForm, ReturnForm
 from app.observatory.models import LANGUAGES, Entry, EntryFile
@@ -240,8 +251,21 @@ def submit_entry(institution_id, entry_id):
 
 
 @coordinator_bp.post("/<int:institution_id>/experiences/<int:entry_id>/files")
+@csrf.exempt  # checked below, once the larger request limit is in place
 def add_file(institution_id, entry_id):
+    # The app accepts 2 MB requests; guides are larger. Raise the limit before anything
+    # reads the body (the CSRF check reads the form), as capstone projects do.
+    limit = current_app.config["CAPSTONE_MAX_FILE_BYTES"]
+    request.max_content_length = limit + 1024 * 1024
     institution, found = _own_entry(institution_id, entry_id)
+    try:
+        csrf.protect()
+        request.files  # noqa: B018  (parse the whole body here, under the limit)
+    except RequestEntityTooLarge:
+        return render_error(
+            413,
+            _("A file may be at most %(mb)s MB. Nothing was saved.", mb=limit // (1024 * 1024)),
+        )
     form = EntryFileForm()
     if not form.validate_on_submit():
         flash(_("Choose a file."), "error")

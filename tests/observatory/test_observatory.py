@@ -386,3 +386,27 @@ def test_coordinators_and_review_pages_keep_their_queries(app, first, make_user)
     few = queries()
     add_published(first, author, 60)
     assert queries() == few
+
+
+def test_guides_larger_than_a_form_are_accepted_up_to_the_file_limit(
+    app, client, coordinator, first
+):
+    login(client, coordinator)
+    new_entry(client, first)
+    entry = db.session.scalar(select(Entry))
+    url = f"/institution/{first.id}/experiences/{entry.id}"
+    limit = app.config["CAPSTONE_MAX_FILE_BYTES"]
+    guide = TINY_PDF + b"%" + b"0" * (5 * 1024 * 1024)  # 5 MB: more than a form's 2 MB
+    response = client.post(
+        f"{url}/files", data={"csrf_token": csrf(client, url), "file": (io.BytesIO(guide), "g.pdf")}
+    )
+    assert response.status_code == 302 and count(EntryFile) == 1
+    too_big = TINY_PDF + b"%" + b"0" * (limit + 2 * 1024 * 1024)
+    response = client.post(
+        f"{url}/files",
+        data={"csrf_token": csrf(client, url), "file": (io.BytesIO(too_big), "big.pdf")},
+    )
+    assert response.status_code == 413 and count(EntryFile) == 1
+    # Without its form token, even a small file is refused.
+    response = client.post(f"{url}/files", data={"file": (io.BytesIO(TINY_PDF), "g2.pdf")})
+    assert response.status_code == 400 and count(EntryFile) == 1
