@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.forms import country_select_choices
+from app.accounts.services import external_url
 from app.coordinators.auth import coordinator_blueprint, load_own_institution_or_404
 from app.coordinators.services import can_coordinate
 from app.core.auth import admin_blueprint
@@ -91,7 +92,8 @@ def entry(entry_id):
         shown_language=shown,
         language_endpoint="observatory.entry",
         language_args={"entry_id": found.id},
-        citation_url=url_for("observatory.entry", entry_id=found.id, _external=True),
+        # The site's own address (BASE_URL), whatever host the request named: citable.
+        citation_url=external_url("observatory.entry", entry_id=found.id),
     )
 
 
@@ -123,6 +125,7 @@ def feed():
     body = render_template(
         "observatory/feed.xml",
         entries=entries,
+        base=current_app.config["BASE_URL"],
         updated=entries[0].published_at if entries else None,
         locale=str(get_locale()),
     )

@@ -410,3 +410,15 @@ def test_guides_larger_than_a_form_are_accepted_up_to_the_file_limit(
     # Without its form token, even a small file is refused.
     response = client.post(f"{url}/files", data={"file": (io.BytesIO(TINY_PDF), "g2.pdf")})
     assert response.status_code == 400 and count(EntryFile) == 1
+
+
+def test_citations_and_the_feed_use_the_sites_own_address(app, first, make_user):
+    entry = published_entry(first, make_user())
+    db.session.commit()
+    client = app.test_client()
+    base = app.config["BASE_URL"]
+    page = client.get(f"/observatory/{entry.id}", headers={"Host": "evil.example"})
+    text = page.get_data(as_text=True)
+    assert f"{base}/observatory/{entry.id}" in text and "evil.example" not in text
+    feed = client.get("/observatory/feed.atom", headers={"Host": "evil.example"}).data
+    assert b"evil.example" not in feed and f"{base}/observatory/{entry.id}".encode() in feed
