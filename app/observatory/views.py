@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.forms import country_select_choices
 from app.accounts.services import external_url
+from app.capstones.uploads import allowed_extensions
 from app.coordinators.auth import coordinator_blueprint, load_own_institution_or_404
 from app.coordinators.services import can_coordinate
 from app.core.auth import admin_blueprint
@@ -234,6 +235,8 @@ def _edit(institution, entry: Entry | None):
         form=form,
         problem=problem,
         file_form=EntryFileForm(formdata=None),
+        accepted_types=", ".join(allowed_extensions()),
+        max_file_mb=current_app.config["CAPSTONE_MAX_FILE_BYTES"] // (1024 * 1024),
         languages=LANGUAGES,
     )
 
