@@ -355,9 +355,7 @@ def _matches(terms: list[str]):
         return literal_column(SEARCH_VECTOR).op("@@")(
             func.to_tsquery(literal_column("'simple'::regconfig"), query)
         )
-    return and_(
-        *(Entry.search_text.like(f"%{_like_escape(term)}%", escape="\\") for term in terms)
-    )
+    return and_(*(Entry.search_text.like(f"%{_like_escape(term)}%", escape="\\") for term in terms))
 
 
 def filter_options() -> tuple[list[str], list[Institution]]:
