@@ -12,10 +12,12 @@ from sqlalchemy import and_, case, false, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Institution, User
+from app.accounts.services import external_url
 from app.capstones.uploads import UploadRefused, check_upload
 from app.catalog.content.markdown import render
 from app.core.db import utcnow
-from app.core.i18n import fold, is_country
+from app.core.i18n import fold, is_country, localise
+from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.core.storage import store_file
 from app.extensions import db
@@ -265,6 +267,12 @@ def publish_entry(entry: Entry, reviewer: User) -> None:
     entry.review_comment = None
     entry.published_at = entry.published_at or utcnow()
     db.session.flush()
+    _tell_author(
+        entry,
+        "observatory/mail/published",
+        _l("Your observatory entry is published"),
+        external_url("observatory.entry", entry_id=entry.id),
+    )
 
 
 def return_entry(entry: Entry, reviewer: User, comment: str) -> None:
@@ -278,6 +286,34 @@ def return_entry(entry: Entry, reviewer: User, comment: str) -> None:
     entry.reviewed_by_id = reviewer.id
     entry.review_comment = comment
     db.session.flush()
+    _tell_author(
+        entry,
+        "observatory/mail/returned",
+        _l("Your observatory entry was sent back"),
+        external_url(
+            "observatory_coordinator.edit_entry",
+            institution_id=entry.institution_id,
+            entry_id=entry.id,
+        ),
+        comment=comment,
+    )
+
+
+def _tell_author(entry: Entry, template: str, subject, url: str, **context) -> None:
+    """Mail the person who wrote the entry, in their language (if their account remains)."""
+    author = db.session.get(User, entry.created_by_id) if entry.created_by_id else None
+    if author is None:
+        return
+    send_template_mail(
+        author.email,
+        author.locale,
+        template,
+        subject,
+        user=author,
+        title=localise(entry.title, entry.main_language, author.locale),
+        url=url,
+        **context,
+    )
 
 
 # Reads ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.observatory import services
 from app.observatory.models import Entry, EntryFile, EntryState
-from tests.conftest import login, post_form
+from tests.conftest import login, outbox, post_form
 from tests.learning.helpers import counting_queries
 from tests.test_access import TINY_PDF, make_coordinator, published_entry
 
@@ -99,6 +99,8 @@ def test_draft_review_publish_journey(app, client, coordinator, first, login_as,
 
     page = client.get(edit_url).get_data(as_text=True)
     assert "Añadan la guía en PDF." in page
+    (told,) = outbox(coordinator.email)
+    assert "Añadan la guía en PDF." in told.body and edit_url in told.body
     response = client.post(
         f"{edit_url}/files",
         data={"csrf_token": csrf(client, edit_url), "file": (io.BytesIO(TINY_PDF), "guía.pdf")},
@@ -110,6 +112,7 @@ def test_draft_review_publish_journey(app, client, coordinator, first, login_as,
     db.session.expire_all()
     published = db.session.get(Entry, entry.id)
     assert published.state == EntryState.PUBLISHED and published.published_at
+    assert f"/observatory/{entry.id}" in outbox(coordinator.email)[-1].body
 
     anonymous = app.test_client()
     page = anonymous.get(f"/observatory/{entry.id}")
