@@ -371,9 +371,23 @@ def published_query(filters: Filters):
         statement = statement.where(Entry.languages.like(f"%,{filters.language},%"))
     if filters.institution:
         statement = statement.where(Entry.institution_id == filters.institution)
+    order = [Entry.published_at.desc(), Entry.id.desc()]
     if filters.q.strip():
-        statement = statement.where(_matches(search_terms(filters.q)))
-    return statement.order_by(Entry.published_at.desc(), Entry.id.desc())
+        terms = search_terms(filters.q)
+        statement = statement.where(_matches(terms))
+        if terms and _full_text():
+            # The entries where the words weigh most first, then the newest.
+            order.insert(0, func.ts_rank(literal_column(SEARCH_VECTOR), _tsquery(terms)).desc())
+    return statement.order_by(*order)
+
+
+def _full_text() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _tsquery(terms: list[str]):
+    query = " & ".join(f"{term}:*" for term in terms)  # words only: a safe tsquery
+    return func.to_tsquery(literal_column("'simple'::regconfig"), query)
 
 
 def search_terms(query: str) -> list[str]:
@@ -386,11 +400,8 @@ def _matches(terms: list[str]):
     anywhere in the text, on SQLite). Punctuation alone matches nothing."""
     if not terms:
         return false()
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = " & ".join(f"{term}:*" for term in terms)  # words only: a safe tsquery
-        return literal_column(SEARCH_VECTOR).op("@@")(
-            func.to_tsquery(literal_column("'simple'::regconfig"), query)
-        )
+    if _full_text():
+        return literal_column(SEARCH_VECTOR).op("@@")(_tsquery(terms))
     return and_(*(Entry.search_text.like(f"%{_like_escape(term)}%", escape="\\") for term in terms))
 
 

@@ -3,6 +3,7 @@
 import io
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -425,3 +426,16 @@ def test_citations_and_the_feed_use_the_sites_own_address(app, first, make_user)
     assert f"{base}/observatory/{entry.id}" in text and "evil.example" not in text
     feed = client.get("/observatory/feed.atom", headers={"Host": "evil.example"}).data
     assert b"evil.example" not in feed and f"{base}/observatory/{entry.id}".encode() in feed
+
+
+def test_postgresql_ranks_the_entries_where_the_words_weigh_most_first(app, first, make_user):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ranking is PostgreSQL's full-text search; SQLite lists the newest first")
+    author = make_user()
+    once = published_entry(first, author, title="Aprendizaje dual")
+    often = published_entry(first, author, title="Formación en talleres")
+    often.search_text = services.fold("dual dual dual formacion dual en talleres")
+    once.published_at = often.published_at + timedelta(days=1)  # the newer one
+    db.session.commit()
+    found = db.session.scalars(services.published_query(services.Filters(q="dual"))).all()
+    assert [e.id for e in found] == [often.id, once.id]
