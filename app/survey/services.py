@@ -263,6 +263,17 @@ def save_response(
     return response
 
 
+def answer_text(question: Question, value) -> str:
+    """An answer as people read it: the choices' words, the number, the text."""
+    if value is None:
+        return ""
+    if question.kind == QuestionKind.SINGLE:
+        return question.choices[value] if 0 <= value < len(question.choices) else ""
+    if question.kind == QuestionKind.MULTIPLE:
+        return ", ".join(question.choices[i] for i in value if 0 <= i < len(question.choices))
+    return str(value)
+
+
 def answer_to_entry(survey: Survey, institution: Institution, question: Question, author: User):
     """A draft observatory entry from the institution's text answer to the question."""
     if question.survey_id != survey.id or question.kind not in (

@@ -283,6 +283,12 @@ def answer(institution_id, survey_id):
         problem=problem,
         field_name=field_name,
         text_kinds=(QuestionKind.SHORT, QuestionKind.LONG),
+        given={
+            a.question_id: services.answer_text(q, a.value)
+            for a in (response.answers if response else [])
+            for q in found.questions
+            if q.id == a.question_id
+        },
     )
 
 

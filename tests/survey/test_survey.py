@@ -106,6 +106,9 @@ def test_a_coordinator_answers_once_and_edits_until_it_closes(
     db.session.expire_all()
     stored = [a.value for a in db.session.scalars(select(Answer))]
     assert "Moodle" in stored and "Otra" not in stored
+    # Closed, the answers are read as words: the choices chosen, not their numbers.
+    page = client.get(url).get_data(as_text=True)
+    assert "Moodle, SMS" in page and "En parte" not in page and "No" in page
 
 
 @pytest.mark.parametrize(
