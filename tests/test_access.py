@@ -259,6 +259,7 @@ def sample(institutions, make_user, small_course):
         "entry_id": entry.id,
         "file_id": entry.files[0].id,
         "survey_id": survey.id,
+        "language": "pt",  # the sample survey is written in Spanish
         "course_id": listed.id,
         "question_id": survey.questions[-1].id,
     }

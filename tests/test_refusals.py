@@ -211,6 +211,7 @@ REFUSED = {
     },  # closes before it opens
     "survey_admin.add_question": {"kind": "single", "prompt": "¿Sí?", "choices": "Sí"},
     "survey_admin.remove_question": None,  # institutions have answered
+    "survey_admin.translation": {"title": "Pesquisa da rede"},  # its questions untranslated
     "survey_admin.open_survey": None,  # a survey without questions (see scene)
     "survey_admin.remind": None,  # a draft survey: not open (see scene)
     "survey_coordinator.answer": lambda s: {

@@ -56,8 +56,28 @@ def field_name(question) -> str:
     return f"q{question.id}"
 
 
-def answer_form(survey, data=None) -> FlaskForm:
-    """A form with one field per question (checked again, fully, by the service)."""
+def translation_form(survey, language: str, data=None) -> FlaskForm:
+    """The survey's title, introduction, prompts and choices in another language."""
+
+    class TranslationForm(FlaskForm):
+        title = StringField(_l("Title"))
+        intro = TextAreaField(_l("Introduction"))
+        submit = SubmitField(_l("Save the translation"))
+
+    for question in survey.questions:
+        setattr(TranslationForm, f"q{question.id}_prompt", StringField(question.prompt))
+        if question.kind.has_choices:
+            setattr(
+                TranslationForm,
+                f"q{question.id}_choices",
+                TextAreaField(" / ".join(question.choices)),
+            )
+    return TranslationForm(data=data)
+
+
+def answer_form(survey, data=None, language: str = "") -> FlaskForm:
+    """A form with one field per question (checked again, fully, by the service), in the
+    reader's language where the survey is written in it."""
 
     class AnswerForm(FlaskForm):
         institution_kind = RadioField(
@@ -66,8 +86,9 @@ def answer_form(survey, data=None) -> FlaskForm:
         submit = SubmitField(_l("Save the answers"))
 
     for question in survey.questions:
-        choices = [(str(i), choice) for i, choice in enumerate(question.choices)]
-        label = question.prompt
+        shown = language or survey.language
+        choices = [(str(i), choice) for i, choice in enumerate(question.choices_in(shown))]
+        label = question.prompt_in(shown)
         if question.kind == QuestionKind.SINGLE:
             field = RadioField(label, choices=choices, validate_choice=False)
         elif question.kind == QuestionKind.MULTIPLE:

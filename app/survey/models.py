@@ -60,6 +60,8 @@ class Survey(db.Model):
     )
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    # {language: {"title": ..., "intro": ...}} for the other platform languages.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     questions: Mapped[list["Question"]] = relationship(
@@ -70,6 +72,18 @@ class Survey(db.Model):
 
     def accepts_answers(self, today: date) -> bool:
         return self.state == SurveyState.OPEN and self.opens_on <= today <= self.closes_on
+
+    def shown_language(self, language: str) -> str:
+        """The language the survey is shown in to a reader of `language`."""
+        return language if language in (self.translations or {}) else self.language
+
+    def title_in(self, language: str) -> str:
+        return (self.translations or {}).get(language, {}).get("title") or self.title
+
+    def intro_in(self, language: str) -> str:
+        if language in (self.translations or {}):
+            return self.translations[language].get("intro", "")
+        return self.intro
 
 
 class Question(db.Model):
@@ -83,8 +97,17 @@ class Question(db.Model):
     prompt: Mapped[str] = mapped_column(String(500))
     choices: Mapped[list] = mapped_column(JSON, default=list)
     required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {language: {"prompt": ..., "choices": [...]}}: the same choices, in the same order.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
+
+    def prompt_in(self, language: str) -> str:
+        return (self.translations or {}).get(language, {}).get("prompt") or self.prompt
+
+    def choices_in(self, language: str) -> list[str]:
+        translated = (self.translations or {}).get(language, {}).get("choices")
+        return translated if translated and len(translated) == len(self.choices) else self.choices
 
 
 class SurveyResponse(db.Model):

@@ -144,6 +144,55 @@ def remove_question(survey: Survey, question: Question) -> None:
     db.session.flush()
 
 
+def translate_survey(
+    survey: Survey, language: str, title: str, intro: str, questions: dict[int, tuple[str, str]]
+) -> None:
+    """Write the survey in another platform language: its title, introduction and every
+    question (the prompt, and for choice questions as many choices, in the same order).
+    An empty title removes the translation. Answers keep their meaning: they are indexes."""
+    if language not in LANGUAGES or language == survey.language:
+        raise SurveyError(_l("Choose another language than the survey's own."))
+    title = _line(title, TITLE_MAX)
+    translations = dict(survey.translations or {})
+    if not title:
+        translations.pop(language, None)
+        survey.translations = translations
+        for question in survey.questions:
+            question.translations = {
+                k: v for k, v in (question.translations or {}).items() if k != language
+            }
+        db.session.flush()
+        return
+    intro = _text(intro, INTRO_MAX)
+    checked = {}
+    for question in survey.questions:
+        prompt_text, choices_text = questions.get(question.id, ("", ""))
+        prompt = _line(prompt_text, PROMPT_MAX, _l("Translate every question."))
+        choices = []
+        if question.kind.has_choices:
+            choices = [
+                _line(line, CHOICE_MAX)
+                for line in (choices_text or "").replace("\r\n", "\n").split("\n")
+                if line.strip()
+            ]
+            if len(choices) != len(question.choices):
+                raise SurveyError(
+                    _l(
+                        "“%(question)s” has %(num)s choices: translate each, one per line, "
+                        "in the same order.",
+                        question=question.prompt[:60],
+                        num=len(question.choices),
+                    )
+                )
+        checked[question.id] = {"prompt": prompt, "choices": choices}
+    # Every check passed: only now is anything changed.
+    translations[language] = {"title": title, "intro": intro}
+    survey.translations = translations
+    for question in survey.questions:
+        question.translations = {**(question.translations or {}), language: checked[question.id]}
+    db.session.flush()
+
+
 def open_survey(survey: Survey) -> None:
     if not survey.questions:
         raise SurveyError(_l("Add at least one question before opening the survey."))
@@ -263,14 +312,15 @@ def save_response(
     return response
 
 
-def answer_text(question: Question, value) -> str:
+def answer_text(question: Question, value, language: str = "") -> str:
     """An answer as people read it: the choices' words, the number, the text."""
     if value is None:
         return ""
+    choices = question.choices_in(language) if language else question.choices
     if question.kind == QuestionKind.SINGLE:
-        return question.choices[value] if 0 <= value < len(question.choices) else ""
+        return choices[value] if 0 <= value < len(choices) else ""
     if question.kind == QuestionKind.MULTIPLE:
-        return ", ".join(question.choices[i] for i in value if 0 <= i < len(question.choices))
+        return ", ".join(choices[i] for i in value if 0 <= i < len(choices))
     return str(value)
 
 
@@ -392,6 +442,7 @@ def remind(survey: Survey, today: date | None = None) -> int:
             _l("The network's survey is waiting for your institution's answers"),
             user=user,
             survey=survey,
+            title=survey.title_in(user.locale),
             institution=row.institution,
             url=external_url(
                 "survey_coordinator.answer", institution_id=row.institution_id, survey_id=survey.id

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +20,7 @@ from app.survey.forms import (
     SurveyForm,
     answer_form,
     field_name,
+    translation_form,
 )
 from app.survey.models import Question, QuestionKind, Survey, SurveyState
 
@@ -122,6 +124,47 @@ def remove_question(survey_id, question_id):
     return redirect(url_for("survey_admin.survey", survey_id=found.id))
 
 
+@admin_bp.route("/<int:survey_id>/translations/<language>", methods=["GET", "POST"])
+def translation(survey_id, language):
+    found = load_survey_or_404(survey_id)
+    if language not in services.LANGUAGES or language == found.language:
+        abort(404)
+    initial = None
+    if request.method == "GET":
+        written = (found.translations or {}).get(language, {})
+        initial = {"title": written.get("title", ""), "intro": written.get("intro", "")}
+        for question in found.questions:
+            own = (question.translations or {}).get(language, {})
+            initial[f"q{question.id}_prompt"] = own.get("prompt", "")
+            initial[f"q{question.id}_choices"] = "\n".join(own.get("choices", []))
+    form = translation_form(found, language, initial)
+    problem = None
+    if form.validate_on_submit():
+        answers = {
+            q.id: (
+                form[f"q{q.id}_prompt"].data or "",
+                form[f"q{q.id}_choices"].data if q.kind.has_choices else "",
+            )
+            for q in found.questions
+        }
+        try:
+            services.translate_survey(
+                found, language, form.title.data or "", form.intro.data or "", answers
+            )
+        except services.SurveyError as error:
+            problem = str(error)
+        else:
+            flash(_("The translation is saved."), "success")
+            return redirect(url_for("survey_admin.survey", survey_id=found.id))
+    return render_template(
+        "survey/admin/translation.html",
+        survey=found,
+        language=language,
+        form=form,
+        problem=problem,
+    )
+
+
 @admin_bp.post("/<int:survey_id>/open")
 def open_survey(survey_id):
     found = load_survey_or_404(survey_id)
@@ -168,8 +211,6 @@ def group_label(by: str, group: str) -> str:
 
 
 def _locale():
-    from flask_babel import get_locale
-
     return get_locale()
 
 
@@ -254,7 +295,8 @@ def answer(institution_id, survey_id):
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)
             initial[f"q{stored.question_id}"] = value
-    form = answer_form(found, initial)
+    locale = str(get_locale())
+    form = answer_form(found, initial, found.shown_language(locale))
     open_now = found.accepts_answers(date.today())
     problem = None
     if request.method == "POST" and form.validate_on_submit():
@@ -283,8 +325,9 @@ def answer(institution_id, survey_id):
         problem=problem,
         field_name=field_name,
         text_kinds=(QuestionKind.SHORT, QuestionKind.LONG),
+        shown=found.shown_language(locale),
         given={
-            a.question_id: services.answer_text(q, a.value)
+            a.question_id: services.answer_text(q, a.value, found.shown_language(locale))
             for a in (response.answers if response else [])
             for q in found.questions
             if q.id == a.question_id

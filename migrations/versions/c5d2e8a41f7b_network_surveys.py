@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('state', sa.Enum('draft', 'open', 'closed', name='survey_state', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('opens_on', sa.Date(), nullable=False),
     sa.Column('closes_on', sa.Date(), nullable=False),
+    sa.Column('translations', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('closes_on >= opens_on', name=op.f('ck_survey_dates_in_order')),
     sa.CheckConstraint('length(title) > 0', name=op.f('ck_survey_has_a_title')),
@@ -40,6 +41,7 @@ def upgrade():
     sa.Column('prompt', sa.String(length=500), nullable=False),
     sa.Column('choices', sa.JSON(), nullable=False),
     sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('translations', sa.JSON(), nullable=False),
     sa.CheckConstraint('length(prompt) > 0', name=op.f('ck_survey_question_has_a_prompt')),
     sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_question_survey_id_survey'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_question'))

@@ -248,3 +248,45 @@ def test_the_remind_command_mails_who_has_not_answered(app, make_user, first, se
     assert result.exit_code == 0, result.output
     assert "1 reminder(s) sent" in result.output
     assert [m.recipient for m in outbox()] == ["waiting@example.org"]
+
+
+def test_a_survey_written_in_spanish_is_answered_in_portuguese(app, make_user, first, survey):
+    admin = app.test_client()
+    login(admin, make_user(role=Role.ADMIN))
+    url = f"/admin/surveys/{survey.id}/translations/pt"
+    prompts = {q.id: (f"Pergunta {n}", "") for n, q in enumerate(survey.questions, start=1)}
+    data = {"title": "Pesquisa da rede", "intro": "Responda, por favor."}
+    for question in survey.questions:
+        data[f"q{question.id}_prompt"] = prompts[question.id][0]
+    single, multiple = survey.questions[0], survey.questions[1]
+    # Two choices for a question with three: refused, nothing kept.
+    many = {f"q{multiple.id}_choices": "Moodle\nBlackboard\nSMS"}
+    response = post_form(admin, url, {**data, **many, f"q{single.id}_choices": "Sim\nNão"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Survey, survey.id).translations == {}
+    three = {f"q{single.id}_choices": "Sim\nNão\nEm parte"}
+    response = post_form(admin, url, {**data, **many, **three})
+    assert response.status_code == 302
+    coordinator = make_coordinator(make_user, first, locale="pt")
+    client = app.test_client()
+    login(client, coordinator)
+    answer_url = f"/institution/{first.id}/surveys/{survey.id}"
+    page = client.get(answer_url).get_data(as_text=True)
+    assert "Pesquisa da rede" in page and "Em parte" in page and "Pergunta 1" in page
+    assert "¿Sigue abierta?" not in page
+    post_form(client, answer_url, answers(survey, single="2"))
+    # The answer is the same index whatever the language it was given in.
+    assert services.results(survey)[0][0].counts[""][2] == 1
+    # The reminder speaks the coordinator's language too.
+    db.session.expire_all()
+    other = make_coordinator(make_user, institutions_other(first), locale="pt")
+    services.remind(db.session.get(Survey, survey.id))
+    db.session.commit()
+    assert "Pesquisa da rede" in outbox(other.email)[0].body
+
+
+def institutions_other(institution):
+    from app.accounts.models import Institution
+
+    return db.session.scalar(select(Institution).where(Institution.id != institution.id).limit(1))
