@@ -104,14 +104,14 @@ def _register_contributions() -> None:
     (app/catalog/kinds.py), sections and course notes of the learner's dashboard
     (app/learning/dashboard.py), the seasons' offers on the catalog's pages
     (app/catalog/offers.py), columns of a cohort's gradebook (app/seasons/gradebook.py), the
-    printable pack made of each imported course (app/catalog/kinds.py, course_imported), and
-    what each area keeps about a person, to export or erase (app/core/privacy.py)."""
+    printable pack made of each imported course (app/catalog/kinds.py, course_imported), the
+    kinds of notification (app/notifications/kinds.py), sections of an administrator's page
+    about a person (app/accounts/person_page.py), and what each area keeps about a person, to
+    export or erase (app/core/privacy.py)."""
     import app.capstones.dashboard
     import app.capstones.gradebook
     import app.capstones.item_kinds
     import app.capstones.notification_kinds
-
-    # Sections of an administrator's page about a person (app/accounts/person_page.py).
     import app.capstones.person_section
     import app.capstones.scheduled
     import app.catalog.item_kinds
@@ -119,6 +119,8 @@ def _register_contributions() -> None:
     import app.certificates.gradebook
     import app.certificates.notification_kinds
     import app.certificates.person_section
+    import app.coordinators.dashboard
+    import app.coordinators.person_section
     import app.discussions.contributions
     import app.discussions.notification_kinds
     import app.learning.gradebook
@@ -127,7 +129,7 @@ def _register_contributions() -> None:
     import app.offline.packs
     import app.seasons.notification_kinds
     import app.seasons.offers
-    import app.seasons.person_section  # noqa: F401
+    import app.seasons.person_section
     import app.seasons.reminders
     import app.visits.item_kinds  # noqa: F401
 
@@ -150,6 +152,9 @@ def _register_personal_data() -> None:
         "offline",
         "discussions",
         "notifications",
+        "coordinators",
+        "observatory",
+        "survey",
     ):
         importlib.import_module(f"app.{area}.personal_data")
 
@@ -165,8 +170,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.admin_views import bp as certificates_admin
     from app.certificates.credential_views import bp as credentials
     from app.certificates.views import bp as certificates
+    from app.coordinators.views import admin_bp as coordinators_admin
+    from app.coordinators.views import bp as coordinators_coordinator
     from app.core.views import admin_bp as core_admin
     from app.core.views import bp as core
+    from app.directory.views import bp as directory
+    from app.directory.views import coordinator_bp as directory_coordinator
     from app.discussions.moderation_views import admin_bp as discussions_admin
     from app.discussions.moderation_views import bp as discussions_tutor
     from app.discussions.network_views import admin_bp as networks_admin
@@ -175,12 +184,18 @@ def _register_blueprints(app: Flask) -> None:
     from app.learning.tutor_views import bp as learning_tutor
     from app.learning.views import bp as learning
     from app.notifications.views import bp as notifications
+    from app.numbers.views import bp as numbers
+    from app.observatory.views import admin_bp as observatory_admin
+    from app.observatory.views import bp as observatory
+    from app.observatory.views import coordinator_bp as observatory_coordinator
     from app.offline.views import bp as offline
     from app.reports.views import bp as reports_admin
     from app.seasons.admin_views import bp as seasons_admin
     from app.seasons.enrollment_admin_views import bp as enrollment_admin
     from app.seasons.tutor_views import bp as seasons_tutor
     from app.seasons.views import bp as seasons
+    from app.survey.views import admin_bp as survey_admin
+    from app.survey.views import coordinator_bp as survey_coordinator
     from app.visits.admin_views import bp as visits_admin
     from app.visits.views import bp as visits
 
@@ -213,6 +228,16 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         networks,
         networks_admin,
+        coordinators_coordinator,
+        coordinators_admin,
+        observatory,
+        observatory_coordinator,
+        observatory_admin,
+        survey_coordinator,
+        survey_admin,
+        directory,
+        directory_coordinator,
+        numbers,
     ):
         app.register_blueprint(blueprint)
 
@@ -227,6 +252,7 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.offline.cli import offline_cli
     from app.seasons.cli import seasons_cli
+    from app.survey.cli import survey_cli
 
     for group in (
         users_cli,
@@ -240,6 +266,7 @@ def _register_cli(app: Flask) -> None:
         jobs_cli,
         mail_cli,
         offline_cli,
+        survey_cli,
     ):
         app.cli.add_command(group)
 

@@ -9,15 +9,17 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app.accounts.models import Role, UserSession
+from app.accounts.models import Institution, Role, UserSession
 from app.accounts.sessions import start_session
 from app.capstones import services as capstones
 from app.catalog.models import CourseKind, Item
 from app.certificates import corrections, signatories
 from app.certificates.services import issue_certificate, render_document
+from app.coordinators import services as coordinators
 from app.core import jobs
 from app.core.db import utcnow
 from app.core.models import StoredFile
+from app.directory import services as directory
 from app.discussions import networks
 from app.discussions import services as discussions
 from app.discussions.models import Post, ThreadKind
@@ -26,7 +28,9 @@ from app.discussions.networks import join as join_network
 from app.discussions.services import Place
 from app.extensions import db
 from app.notifications.services import notify
+from app.observatory import services as observatory
 from app.seasons.models import Cohort
+from app.survey import services as survey_service
 from tests.conftest import csrf_token, login
 from tests.learning.helpers import build_course
 from tests.seasons.factories import enroll, make_cohort, offering_for
@@ -45,6 +49,48 @@ def _png() -> bytes:
 
 
 PNG = _png()
+
+
+def open_survey_with_questions(title="Encuesta de la red"):
+    """An open survey (dates around today) with one question of each kind."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    survey = survey_service.save_survey(
+        None, title, "", "es", today - timedelta(days=5), today + timedelta(days=10)
+    )
+    survey_service.add_question(survey, "single", "¿Sigue abierta?", "Sí\nNo\nEn parte", True)
+    survey_service.add_question(survey, "multiple", "¿Qué usa?", "Moodle\nBlackboard\nSMS", False)
+    survey_service.add_question(survey, "number", "¿Cuántos docentes?", "", False)
+    survey_service.add_question(survey, "short", "¿Plataforma?", "", False)
+    survey_service.add_question(survey, "long", "¿Qué hicieron?", "", False)
+    survey_service.open_survey(survey)
+    return survey
+
+
+def course_listing(**changes):
+    """A member course as a coordinator lists it."""
+    values = dict(
+        title="Curso de soldadura en línea", description="", modality="self_paced",
+        language="es", theme="digital", hours=40, free=True, url="https://campus.example.org/1",
+    )  # fmt: skip
+    values.update(changes)
+    return directory.CourseListing(**values)
+
+
+def published_entry(institution, author, title="Aprendizaje dual en pandemia"):
+    """A published observatory entry of the institution, with one PDF."""
+    draft = observatory.EntryDraft(
+        texts={"es": observatory.EntryTexts(title, "Un resumen.", "Un **texto**.")},
+        country_code=institution.country_code,
+        themes=["apprenticeship"],
+        audience="everyone",
+    )
+    entry = observatory.save_entry(None, institution, draft, author)
+    observatory.add_file(entry, "guia.pdf", TINY_PDF)
+    observatory.submit_entry(entry)
+    observatory.publish_entry(entry, author)
+    return entry
 
 
 def certificate_for(user, course):
@@ -123,9 +169,17 @@ PUBLIC_ENDPOINTS = {
     "offline.web_manifest",  # the installable app's manifest: the same for everyone
     "offline.service_worker",  # the worker's code; it does nothing until a learner saves
     "notifications.unsubscribe",
+    "observatory.index",
+    "observatory.entry",
+    "observatory.download",
+    "observatory.feed",
+    "directory.index",
+    "numbers.numbers",
 }
 
-VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN]
+# A coordinator is a learner granted one institution (app/coordinators): the sample's.
+COORDINATOR = "coordinator"
+VISITORS = [None, Role.LEARNER, Role.TUTOR, Role.ADMIN, COORDINATOR]
 
 
 def expected_access(endpoint: str, visitor: Role | None) -> str:
@@ -139,6 +193,8 @@ def expected_access(endpoint: str, visitor: Role | None) -> str:
         return "open" if visitor == Role.ADMIN else "forbidden"
     if blueprint.endswith("_tutor"):
         return "open" if visitor in (Role.TUTOR, Role.ADMIN) else "forbidden"
+    if blueprint.endswith("_coordinator"):
+        return "open" if visitor in (COORDINATOR, Role.ADMIN) else "forbidden"
     return "open"
 
 
@@ -197,6 +253,15 @@ def sample(institutions, make_user, small_course):
         Place(network=network), someone, ThreadKind.DISCUSSION, "En la red", "Hola, red"
     )
     network_post = db.session.scalar(select(Post).where(Post.thread_id == network_talk.id))
+    member = make_user(email="member@example.org")
+    member.institution_id = institutions[0].id
+    entry = published_entry(institutions[0], member)
+    survey = open_survey_with_questions()
+    listed = directory.save_course(None, institutions[0], course_listing())
+    survey_service.save_response(
+        survey, institutions[0], member, "public",
+        {survey.questions[0].id: "0", survey.questions[-1].id: "Una respuesta larga"},
+    )  # fmt: skip
     db.session.commit()
     return {
         "certificate_id": certificate.id,
@@ -235,15 +300,36 @@ def sample(institutions, make_user, small_course):
         "slug": network.slug,
         "networks.moderate": {"post_id": network_post.id},
         "networks.lock": {"thread_id": network_talk.id},
+        "coordinators_coordinator.person": {"user_id": member.id},
+        "entry_id": entry.id,
+        "file_id": entry.files[0].id,
+        "survey_id": survey.id,
+        "language": "pt",  # the sample survey is written in Spanish
+        "course_id": listed.id,
+        "question_id": survey.questions[-1].id,
     }
 
 
-@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: v.value if v else "anonymous")
+def make_coordinator(make_user, institution, **kwargs):
+    """A learner registered with `institution` who coordinates it."""
+    user = make_user(**kwargs)
+    user.institution_id = institution.id
+    db.session.flush()
+    coordinators.grant_coordinator(user, institution, user)
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: str(v) if v else "anonymous")
 def test_every_rule_gives_each_visitor_what_it_should(
-    app, client, sample, login_as, visitor, small_course
+    app, client, sample, login_as, make_user, visitor, small_course
 ):
-    if visitor is not None:
+    if visitor == COORDINATOR:
+        user = make_coordinator(make_user, db.session.get(Institution, sample["institution_id"]))
+        login(client, user)
+    elif visitor is not None:
         user = login_as(visitor)
+    if visitor is not None:
         # Object-level checks are tested on their own: here the visitor's own certificate.
         sample["certificate_id"] = certificate_for(user, small_course).id
         # The visitor's own place and project in the tutor-led sample course.
@@ -302,3 +388,43 @@ def test_admin_blueprints_refuse_learners_even_for_posts(client, sample, login_a
         f"/admin/people/{sample['user_id']}", data={"csrf_token": token, "admin": "y"}
     )
     assert response.status_code == 403
+
+
+def coordinator_rules(app):
+    """Rules of coordinators' blueprints, and of any route naming an institution."""
+    return [
+        rule
+        for rule in all_rules(app)
+        if rule.endpoint.split(".")[0].endswith("_coordinator")
+        and not rule.endpoint.endswith(".mine")
+    ]
+
+
+def test_a_coordinator_reaches_nothing_of_another_institution(
+    app, client, sample, make_user, institutions
+):
+    """Coordinators of two institutions: every coordinators' URL of the first, visited (GET
+    and POST) by the second's coordinator, answers 403 or 404 and changes nothing."""
+    first = db.session.get(Institution, sample["institution_id"])
+    second = next(i for i in institutions if i.id != first.id)
+    make_coordinator(make_user, first, email="first@example.org")
+    other = make_coordinator(make_user, second, email="second@example.org")
+    login(client, other)
+    token = csrf_token(client, "/")
+    rules = coordinator_rules(app)
+    assert rules
+    for rule in rules:
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **url_arguments(rule, sample))
+        for method in ("GET", "POST"):
+            if method not in rule.methods:
+                continue
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token, "place": "1-0"})
+            assert response.status_code in (403, 404), f"{rule.endpoint} {method} {url}"
+    # Their own institution's pages are open to them.
+    own = client.get(f"/institution/{second.id}")
+    assert own.status_code == 200
+    assert second.acronym in own.get_data(as_text=True)

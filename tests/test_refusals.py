@@ -22,8 +22,11 @@ from app.discussions import services as discussions
 from app.discussions.models import Post, ThreadKind
 from app.discussions.services import Place
 from app.extensions import db
+from app.observatory import services as observatory
 from app.seasons import services as seasons
 from app.seasons.models import Cohort, Enrollment, Season
+from app.survey import services as survey_service
+from app.survey.models import Survey
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.learning.helpers import build_course, enroll_directly
 from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
@@ -217,6 +220,75 @@ REFUSED = {
     "networks.lock": {"reason": ""},
     "networks_admin.manage": {"name": "Copia", "slug": "red-de-prueba"},  # taken
     "networks_admin.add_moderator": {"email": "nobody@example.org"},  # no such account
+    # coordinators
+    "coordinators_admin.coordinators": lambda s: {"email": s["admin"].email},  # not a member
+    "coordinators_coordinator.person": lambda s: {"place": s["full_place"]},  # CohortFull
+    "coordinators_coordinator.home": lambda s: {
+        "people": [s["member_id"]],
+        "place": s["full_place"],
+    },  # CohortFull
+    # observatory
+    "observatory_coordinator.new_entry": {
+        "title_es": "x" * 5000,  # far too long a title
+        "summary_es": "<script>alert(1)</script>",
+        "country": "CO",
+        "themes": "osh",
+        "audience": "everyone",
+    },
+    "observatory_coordinator.edit_entry": {
+        "title_es": "Título",
+        "summary_es": "Resumen",
+        "country": "CO",
+        "themes": "osh",
+        "audience": "everyone",
+        "links": "javascript:alert(1) click me",
+    },
+    "observatory_coordinator.add_file": {
+        "file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "guide.pdf")
+    },
+    "observatory_coordinator.submit_entry": None,  # the sample entry is published already
+    "observatory_coordinator.remove_file": None,  # a published entry's files stay
+    "observatory_admin.publish": None,  # published already
+    "observatory_admin.send_back": {"comment": "   "},  # says nothing
+    # survey
+    "survey_admin.surveys": {
+        "title": "\x00",
+        "language": "es",
+        "opens_on": "2027-01-01",
+        "closes_on": "2027-02-01",
+    },
+    "survey_admin.survey": {
+        "title": "Encuesta",
+        "language": "es",
+        "opens_on": "2027-02-01",
+        "closes_on": "2027-01-01",
+    },  # closes before it opens
+    "survey_admin.add_question": {"kind": "single", "prompt": "¿Sí?", "choices": "Sí"},
+    "survey_admin.remove_question": None,  # institutions have answered
+    "survey_admin.translation": {"title": "Pesquisa da rede"},  # its questions untranslated
+    "survey_admin.open_survey": None,  # a survey without questions (see scene)
+    "survey_admin.remind": None,  # a draft survey: not open (see scene)
+    "survey_coordinator.answer": lambda s: {
+        "institution_kind": "public",
+        f"q{s['single_question_id']}": "99",  # not a choice offered
+        f"q{s['long_question_id']}": "Cambiada",
+    },
+    "survey_coordinator.answer_to_entry": None,  # a choice question (see scene)
+    # directory
+    "directory_coordinator.new_course": {
+        "title": "Curso",
+        "modality": "self_paced",
+        "language": "es",
+        "theme": "digital",
+        "url": "javascript:alert(1)",
+    },
+    "directory_coordinator.edit_course": {
+        "title": "<script>" * 100,
+        "modality": "self_paced",
+        "language": "es",
+        "theme": "digital",
+        "url": "https://example.org",
+    },  # a title far too long
 }
 
 # POST routes whose action takes no input that could be refused, and why.
@@ -239,6 +311,9 @@ NOTHING_TO_REFUSE = {
     "notifications.mark_all_read": "marking one's own news as read always succeeds",
     "networks.join": "anyone registered may join; joining twice changes nothing",
     "networks.leave": "leaving a network one is not in changes nothing, by design",
+    "coordinators_admin.remove_coordinator": "removing a role nobody holds changes nothing",
+    "survey_admin.close_survey": "closing is allowed in every state (closing twice is a no-op)",
+    "directory_coordinator.remove_course": "an institution may take any of its courses away",
 }
 
 ANONYMOUS = {
@@ -308,6 +383,21 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
     opening_post_id = question.id and db.session.scalar(
         select(Post.id).where(Post.thread_id == question.id)
     )
+    draft = observatory.save_entry(
+        None,
+        institutions[0],
+        observatory.EntryDraft(
+            texts={"es": observatory.EntryTexts("Borrador", "Resumen", "")},
+            country_code="CO",
+            themes=["osh"],
+            audience="everyone",
+        ),
+        admin,
+    )
+    empty_survey = survey_service.save_survey(
+        None, "Sin preguntas", "", "es", date(2027, 1, 1), date(2027, 2, 1)
+    )
+    survey = db.session.get(Survey, sample["survey_id"])
     db.session.commit()
     login(client, admin)
     return {
@@ -320,6 +410,10 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
         "other_institution": institutions[1],
         "institution_id": institutions[0].id,
         "opening_post_id": opening_post_id,
+        "full_place": f"{full.offering_id}-{full.id}",
+        "member_id": sample["coordinators_coordinator.person"]["user_id"],
+        "single_question_id": survey.questions[0].id,
+        "long_question_id": survey.questions[-1].id,
         "urls": {
             "discussions.mark_answer": {"thread_id": question.id},
             "certificates.change_language": {"certificate_id": own_certificate.id},
@@ -336,6 +430,11 @@ def scene(app, client, make_user, sample, small_course):  # noqa: F811
             "visits.read_visit": {"item_slug": "welcome"},
             "capstones.save": {"course_slug": "access-tutored", "item_slug": "capstone"},
             "capstones_tutor.review": {"submission_id": submission.id},
+            "observatory_coordinator.edit_entry": {"entry_id": draft.id},
+            "observatory_coordinator.add_file": {"entry_id": draft.id},
+            "survey_admin.open_survey": {"survey_id": empty_survey.id},
+            "survey_admin.remind": {"survey_id": empty_survey.id},
+            "survey_coordinator.answer_to_entry": {"question_id": survey.questions[0].id},
         },
     }
 

@@ -1,0 +1,1 @@
+"""Institution coordinators: people who speak for one member institution on the platform."""

@@ -1,0 +1,1 @@
+"""The directory of members' own distance courses (the observatory of distance training)."""

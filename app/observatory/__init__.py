@@ -1,0 +1,1 @@
+"""The observatory of experiences: what member institutions did, open to everyone."""

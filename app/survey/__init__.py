@@ -1,0 +1,1 @@
+"""The network survey: administrators ask, each institution's coordinator answers once."""
