@@ -44,6 +44,8 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     coordinator.get_by_label(es("Country")).select_option("UY")
     coordinator.get_by_label(es("Institution"), exact=True).select_option(str(institution_id))
     coordinator.get_by_label(es("A vocational training institution")).check()
+    consent = es("I have read the privacy notice and agree to what it says.")
+    coordinator.get_by_label(consent).check()
     coordinator.get_by_role("button", name=es("Create my account")).click()
     coordinator.wait_for_url("**/register/check-email")
     (body,) = live_server.query(
