@@ -8,22 +8,16 @@ streams rows without holding a document model, has no dependencies, and writes a
 as text whatever it starts with.
 """
 
-import csv
-import io
-import re
-from dataclasses import dataclass, field
-
-import xlsxwriter
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Represents
+
+# The reports' tables, workbooks and CSV are the core's (app/core/exports.py).
+from app.core.exports import Table, csv_bytes, safe_cell, xlsx_bytes  # noqa: F401
 from app.core.i18n import country_name, localise
 from app.reports.services import FigureRow, NetworkFigures, SeasonFigures
-
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 REPRESENTS_LABELS = {
     Represents.VTI: _l("Vocational training institutions"),
@@ -32,25 +26,6 @@ REPRESENTS_LABELS = {
     Represents.WORKERS: _l("Workers' organisations"),
     Represents.OTHER: _l("Other organisations"),
 }
-
-# Excel refuses these in a sheet name, and names longer than 31 characters.
-_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-@dataclass
-class Table:
-    """One table of a report: a sheet of the workbook."""
-
-    title: str
-    headers: list[str]
-    rows: list[list] = field(default_factory=list)
-
-
-def safe_cell(value):
-    """Text a spreadsheet shows as text: a leading formula character is quoted away."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def count_headers() -> list[str]:
@@ -170,55 +145,3 @@ def network_table(network: NetworkFigures) -> Table:
         ]  # fmt: skip
     )
     return table
-
-
-def csv_bytes(headers: list[str], rows: list[list]) -> bytes:
-    """CSV in UTF-8 with a BOM, so spreadsheets read accents right; formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(cell) for cell in headers])
-    writer.writerows([safe_cell(cell) for cell in cells] for cells in rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _sheet_name(title: str, taken: set[str]) -> str:
-    name = _SHEET_NAME_BAD.sub(" ", title).strip("' ")[:31] or "Sheet"
-    base, n = name, 2
-    while name.casefold() in taken:
-        suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(name.casefold())
-    return name
-
-
-def xlsx_bytes(tables: list[Table]) -> bytes:
-    """A workbook with one sheet per table: a bold header row frozen at the top, numbers as
-    numbers, text always as text (a cell that starts like a formula gets Excel's quote prefix,
-    shown as text and never run)."""
-    out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    bold = workbook.add_format({"bold": True})
-    quoted = workbook.add_format({"quote_prefix": True})
-    taken: set[str] = set()
-    for table in tables:
-        sheet = workbook.add_worksheet(_sheet_name(table.title, taken))
-        widths = [len(str(header)) for header in table.headers]
-        for column, header in enumerate(table.headers):
-            sheet.write_string(0, column, str(header), bold)
-        for row_number, row in enumerate(table.rows, start=1):
-            for column, value in enumerate(row):
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    text = "" if value is None else str(value)
-                    if not text:
-                        continue  # an empty cell, not an empty text
-                    style = quoted if text.startswith(FORMULA_STARTS) else None
-                    sheet.write_string(row_number, column, text, style)
-                    widths[column] = max(widths[column], len(text))
-                else:
-                    sheet.write_number(row_number, column, value)
-                    widths[column] = max(widths[column], len(str(value)))
-        for column, width in enumerate(widths):
-            sheet.set_column(column, column, min(max(width + 2, 8), 60))
-        sheet.freeze_panes(1, 0)
-    workbook.close()
-    return out.getvalue()

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.coordinators.auth import coordinator_blueprint, load_own_institution_or_404
 from app.core.auth import admin_blueprint
-from app.core.exports import csv_bytes, download, file_name
+from app.core.exports import Table, csv_bytes, download, file_name, xlsx_bytes
 from app.core.i18n import country_name
 from app.extensions import db
 from app.survey import services
@@ -235,6 +235,26 @@ def results(survey_id):
 def results_csv(survey_id):
     found = load_survey_or_404(survey_id)
     by = _grouping()
+    header, table = _results_table(found, by)
+    return download(
+        csv_bytes(header, table), file_name("survey", found.title, by) + ".csv", "text/csv"
+    )
+
+
+@admin_bp.get("/<int:survey_id>/results.xlsx")
+def results_xlsx(survey_id):
+    """The results as a workbook, which is what administrators open: one sheet."""
+    found = load_survey_or_404(survey_id)
+    by = _grouping()
+    header, table = _results_table(found, by)
+    return download(
+        xlsx_bytes([Table(found.title, header, table)]),
+        file_name("survey", found.title, by) + ".xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _results_table(found, by: str) -> tuple[list[str], list[list]]:
     rows, _groups, _responses = services.results(found, by)
     table = []
     for number, result in enumerate(rows, start=1):
@@ -254,9 +274,7 @@ def results_csv(survey_id):
                 table.append([number, question.prompt, by, group, text, 1, institution.acronym])
     header = ["question_number", "question", "grouped_by", "group", "answer", "count",
               "mean_or_institution"]  # fmt: skip
-    return download(
-        csv_bytes(header, table), file_name("survey", found.title, by) + ".csv", "text/csv"
-    )
+    return header, table
 
 
 # Coordinators -----------------------------------------------------------------------------

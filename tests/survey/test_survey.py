@@ -172,6 +172,16 @@ def test_results_by_question_country_and_type_and_csv(app, make_user, first, sec
     text = csv.data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
     assert "¿Sigue abierta?" in text and "public" in text
+    # The same table as a workbook, which administrators open; formulas stay text.
+    from tests.reports.test_network_and_workbooks import XLSX, read_xlsx
+
+    book = client.get(f"/admin/surveys/{survey.id}/results.xlsx?by=kind")
+    assert book.mimetype == XLSX and book.headers["Content-Disposition"].startswith("attachment")
+    assert book.headers["Cache-Control"] == "private, no-store"
+    [sheet] = read_xlsx(book.data).values()
+    assert sheet[0][:2] == ["question_number", "question"]
+    cells = [cell for row in sheet for cell in row]
+    assert '=HYPERLINK("http://evil")' in cells and "¿Sigue abierta?" in cells
 
 
 def test_an_answer_becomes_a_draft_entry_with_one_click(client, make_user, first, survey):
