@@ -6,9 +6,8 @@ both win: the loser gets a clear error and nothing it sent is lost from its form
 """
 
 import hashlib
-import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -35,6 +34,7 @@ from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
 from app.catalog.models import Course, Item
 from app.core.db import UTCDateTime, insert_or_ignore, utcnow
 from app.core.mail import send_template_mail
+from app.core.pagination import Page
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.learning import services as learning
@@ -597,36 +597,6 @@ def _led_by(user: User, query):
             select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == user.id)
         )
     )
-
-
-@dataclass
-class Page:
-    """What the pager macro reads, for a page of rows counted beforehand."""
-
-    page: int
-    per_page: int
-    total: int
-    items: list = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def review_queue(user: User, state: SubmissionState, page_number: int):

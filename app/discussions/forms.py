@@ -80,9 +80,10 @@ class ReplyForm(_WithFiles, FlaskForm):
     submit = SubmitField(_l("Reply"))
 
 
-class ReportForm(FlaskForm):
-    reason = StringField(
-        _l("Why should a moderator look at this message?"),
+def _reason_field(label) -> StringField:
+    """A one-line reason, required and bounded (reports, moderation, locks)."""
+    return StringField(
+        label,
         validators=[
             DataRequired(message=_l("Say why.")),
             Length(max=REASON_MAX, message=_l("At most %(max)d characters.")),
@@ -90,6 +91,10 @@ class ReportForm(FlaskForm):
         filters=[strip_filter],
         render_kw={"maxlength": REASON_MAX},
     )
+
+
+class ReportForm(FlaskForm):
+    reason = _reason_field(_l("Why should a moderator look at this message?"))
     submit = SubmitField(_l("Report"))
 
 
@@ -104,26 +109,10 @@ class ModerationForm(FlaskForm):
         ],
         validators=[DataRequired(message=_l("Choose what to do."))],
     )
-    reason = StringField(
-        _l("Reason (kept in the moderation record)"),
-        validators=[
-            DataRequired(message=_l("Say why.")),
-            Length(max=REASON_MAX, message=_l("At most %(max)d characters.")),
-        ],
-        filters=[strip_filter],
-        render_kw={"maxlength": REASON_MAX},
-    )
+    reason = _reason_field(_l("Reason (kept in the moderation record)"))
     submit = SubmitField(_l("Apply"))
 
 
 class LockForm(FlaskForm):
-    reason = StringField(
-        _l("Reason (kept in the moderation record)"),
-        validators=[
-            DataRequired(message=_l("Say why.")),
-            Length(max=REASON_MAX, message=_l("At most %(max)d characters.")),
-        ],
-        filters=[strip_filter],
-        render_kw={"maxlength": REASON_MAX},
-    )
+    reason = _reason_field(_l("Reason (kept in the moderation record)"))
     submit = SubmitField(_l("Apply"))

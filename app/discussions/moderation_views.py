@@ -57,7 +57,16 @@ def course_reports(offering_id):
 
 
 def _reports(place: Place):
-    _moderator_or_403(place)
+    return reports_page(place, _moderator_or_403)
+
+
+# The pages below are shared with the thematic networks' moderators (network_views.py),
+# which pass their own check of who moderates the board.
+
+
+def reports_page(place: Place, check):
+    """A board's open reports and its moderation trail, for whom `check` lets through."""
+    check(place)
     return render_template(
         "discussions/reports.html",
         place=place,
@@ -67,17 +76,17 @@ def _reports(place: Place):
     )
 
 
-def _load(post_id: int):
+def _load(post_id: int, check):
     post = services.load_post(post_id) or abort(404)
     thread = services.load_thread(post.thread_id)
     place = Place.of(thread.board)
-    _moderator_or_403(place)
+    check(place)
     return post, thread, place
 
 
-@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
-def moderate(post_id):
-    post, thread, place = _load(post_id)
+def moderate_page(post_id: int, check):
+    """Hide, show again or remove a post, with the reason kept in the board's trail."""
+    post, thread, place = _load(post_id, check)
     form = ModerationForm()
     if form.validate_on_submit():
         try:
@@ -86,7 +95,7 @@ def moderate(post_id):
             )
         except DiscussionError as error:
             form.reason.errors = [*form.reason.errors, str(error)]
-            post, thread, place = _load(post_id)
+            post, thread, place = _load(post_id, check)
         else:
             if acted:
                 flash(_("Done: it is in the moderation record."), "success")
@@ -103,18 +112,28 @@ def moderate(post_id):
     )
 
 
-@bp.post("/threads/<int:thread_id>/lock")
-def lock(thread_id):
+def lock_page(thread_id: int, check):
+    """Lock or unlock a thread, with the reason kept in the board's trail."""
     thread = services.load_thread(thread_id) or abort(404)
     place = Place.of(thread.board)
-    _moderator_or_403(place)
+    check(place)
     form = LockForm()
-    if not form.validate_on_submit():
-        return render_template("discussions/lock.html", thread=thread, place=place, form=form), 200
-    try:
-        moderation.lock_thread(thread, place, current_user, form.reason.data)
-    except DiscussionError as error:
-        form.reason.errors = [*form.reason.errors, str(error)]
-        return render_template("discussions/lock.html", thread=thread, place=place, form=form)
-    flash(_("Done: it is in the moderation record."), "success")
-    return redirect(url_for("discussions.thread", thread_id=thread_id))
+    if form.validate_on_submit():
+        try:
+            moderation.lock_thread(thread, place, current_user, form.reason.data)
+        except DiscussionError as error:
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            flash(_("Done: it is in the moderation record."), "success")
+            return redirect(url_for("discussions.thread", thread_id=thread_id))
+    return render_template("discussions/lock.html", thread=thread, place=place, form=form)
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
+def moderate(post_id):
+    return moderate_page(post_id, _moderator_or_403)
+
+
+@bp.post("/threads/<int:thread_id>/lock")
+def lock(thread_id):
+    return lock_page(thread_id, _moderator_or_403)

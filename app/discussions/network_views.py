@@ -12,9 +12,8 @@ from wtforms.validators import DataRequired, Length
 from app.core.auth import admin_blueprint
 from app.core.forms import strip_filter
 from app.core.i18n import localise
-from app.discussions import moderation, networks, services
-from app.discussions.forms import LockForm, ModerationForm
-from app.discussions.models import PostState
+from app.discussions import networks, services
+from app.discussions.moderation_views import lock_page, moderate_page, reports_page
 from app.discussions.services import DiscussionError, Place
 from app.discussions.views import _board, post_limit
 from app.extensions import csrf
@@ -72,74 +71,19 @@ def _moderator_or_403(place: Place) -> None:
 @bp.get("/<slug>/moderation")
 @login_required
 def reports(slug):
-    place = Place(network=load_network(slug))
-    _moderator_or_403(place)
-    from app.discussions.moderation_views import ACTION_NAMES
-
-    return render_template(
-        "discussions/reports.html",
-        place=place,
-        reports=moderation.open_reports(place),
-        trail=moderation.trail(place),
-        action_names={key: str(value) for key, value in ACTION_NAMES.items()},
-    )
-
-
-def _load(post_id: int):
-    post = services.load_post(post_id) or abort(404)
-    thread = services.load_thread(post.thread_id)
-    place = Place.of(thread.board)
-    _moderator_or_403(place)
-    return post, thread, place
+    return reports_page(Place(network=load_network(slug)), _moderator_or_403)
 
 
 @bp.route("/posts/<int:post_id>/moderate", methods=["GET", "POST"])
 @login_required
 def moderate(post_id):
-    post, thread, place = _load(post_id)
-    form = ModerationForm()
-    if form.validate_on_submit():
-        try:
-            acted = moderation.moderate_post(
-                post, place, current_user, form.action.data, form.reason.data
-            )
-        except DiscussionError as error:
-            form.reason.errors = [*form.reason.errors, str(error)]
-            post, thread, place = _load(post_id)
-        else:
-            flash(
-                _("Done: it is in the moderation record.")
-                if acted
-                else _("Nothing changed: someone had already done it."),
-                "success" if acted else "info",
-            )
-            return redirect(url_for("discussions.thread", thread_id=thread.id))
-    return render_template(
-        "discussions/moderate.html",
-        post=post,
-        thread=thread,
-        place=place,
-        form=form,
-        removed=post.state == PostState.REMOVED,
-    )
+    return moderate_page(post_id, _moderator_or_403)
 
 
 @bp.post("/threads/<int:thread_id>/lock")
 @login_required
 def lock(thread_id):
-    thread = services.load_thread(thread_id) or abort(404)
-    place = Place.of(thread.board)
-    _moderator_or_403(place)
-    form = LockForm()
-    if form.validate_on_submit():
-        try:
-            moderation.lock_thread(thread, place, current_user, form.reason.data)
-        except DiscussionError as error:
-            form.reason.errors = [*form.reason.errors, str(error)]
-        else:
-            flash(_("Done: it is in the moderation record."), "success")
-            return redirect(url_for("discussions.thread", thread_id=thread_id))
-    return render_template("discussions/lock.html", thread=thread, place=place, form=form)
+    return lock_page(thread_id, _moderator_or_403)
 
 
 class NetworkForm(FlaskForm):

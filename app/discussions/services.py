@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
-from app.capstones.services import Page
 from app.capstones.uploads import FILE_TYPES, CheckedFile, UploadRefused, check_upload
 from app.catalog.content import markdown
 from app.core.db import insert_or_ignore, utcnow
+from app.core.pagination import Page
 from app.core.refusals import Refusal
 from app.discussions import events
 from app.discussions.models import (

@@ -5,9 +5,7 @@ transaction: a refused or rolled-back action notifies nobody. Mails carry a one-
 unsubscribe (RFC 8058) whose signed token works signed out.
 """
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import time
 
 from flask import current_app
@@ -22,6 +20,7 @@ from app.core import jobs, schedule
 from app.core.db import utcnow
 from app.core.i18n import localise
 from app.core.mail import send_template_mail
+from app.core.pagination import Page
 from app.core.refusals import Refusal
 from app.extensions import db
 from app.notifications.kinds import Delivery, NotificationKind, all_kinds, kind_named
@@ -249,36 +248,6 @@ def unread_count(user) -> int:
             Notification.user_id == user.id, Notification.read_at.is_(None)
         )
     )
-
-
-@dataclass
-class Page:
-    """What the pager macro reads."""
-
-    page: int
-    per_page: int
-    total: int
-    items: list = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def page_of(user: User, page_number: int) -> Page:
