@@ -77,9 +77,11 @@ def _init_extensions(app: Flask) -> None:
     from app.accounts.services import load_session
     from app.core.db import install_after_commit_hooks, install_sqlite_pragmas
     from app.core.i18n import select_locale, select_timezone
+    from app.core.page_cache import init_page_cache
 
     install_sqlite_pragmas()
     install_after_commit_hooks()
+    init_page_cache(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -36,6 +36,7 @@ os.environ.pop("SMTP_HOST", None)
 from app import create_app  # noqa: E402
 from app.accounts import services  # noqa: E402
 from app.accounts.models import Role, User  # noqa: E402
+from app.core import page_cache  # noqa: E402
 from app.core.db import utcnow  # noqa: E402
 from app.core.models import OutboxMessage  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
@@ -133,6 +134,7 @@ def clean_state(app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    page_cache.clear()  # its versions live in the tables emptied below
     yield
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):

@@ -290,9 +290,7 @@ def check_reason(reason: str | None, *, required: bool = True) -> str:
     if required and len(reason) < 3:
         raise ReasonMissing(_l("Give the reason: it is kept in the person's history."))
     if len(reason) > ACTION_REASON_MAX:
-        raise ReasonMissing(
-            _l("The reason has at most %(max)s characters.", max=ACTION_REASON_MAX)
-        )
+        raise ReasonMissing(_l("The reason has at most %(max)s characters.", max=ACTION_REASON_MAX))
     return reason
 
 

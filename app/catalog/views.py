@@ -9,9 +9,14 @@ from app.catalog import kinds
 from app.catalog.item_kinds import GUIDE
 from app.catalog.models import Course, CourseKind, Item, Module
 from app.catalog.offers import course_panel, course_statuses
+from app.core import page_cache
 from app.extensions import db
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
+
+# The catalog's pages, for visitors, come from the page cache until a course changes (or what
+# the offers show: app/seasons/offers.py adds its rows to the same scope).
+page_cache.depends("catalog", Course, Module, Item)
 
 
 @bp.app_context_processor
@@ -25,24 +30,32 @@ def catalog():
     language = request.args.get("language", "")
     kind = kind if kind in {k.value for k in CourseKind} else ""
     language = language if language in ("es", "pt", "en") else ""
-    courses = db.session.scalars(select(Course).order_by(Course.position, Course.id)).all()
-    shown = [
-        c
-        for c in courses
-        if (not kind or c.kind == kind) and (not language or language in c.languages)
-    ]
-    return render_template(
-        "catalog/catalog.html",
-        courses=shown,
-        total=len(courses),
-        kind=kind,
-        language=language,
-        statuses=course_statuses(_signed_in()),
-    )
+
+    def render():
+        courses = db.session.scalars(select(Course).order_by(Course.position, Course.id)).all()
+        shown = [
+            c
+            for c in courses
+            if (not kind or c.kind == kind) and (not language or language in c.languages)
+        ]
+        return render_template(
+            "catalog/catalog.html",
+            courses=shown,
+            total=len(courses),
+            kind=kind,
+            language=language,
+            statuses=course_statuses(_signed_in()),
+        )
+
+    return page_cache.page(("catalog",), render)
 
 
 @bp.get("/courses/<course_slug>")
 def course(course_slug):
+    return page_cache.page(("catalog",), lambda: _course_page(course_slug))
+
+
+def _course_page(course_slug):
     found = db.session.scalar(
         select(Course)
         .where(Course.slug == course_slug)

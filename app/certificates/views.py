@@ -26,7 +26,8 @@ from app.certificates.forms import (
     LanguageChoiceForm,
     NameCorrectionForm,
 )
-from app.certificates.models import Certificate
+from app.certificates.models import Certificate, CertificateDocument
+from app.core import page_cache
 from app.core.views import content_disposition, render_error
 from app.extensions import db, limiter
 
@@ -34,6 +35,10 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 
 verify_limit = limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify")
 NOINDEX = "noindex, nofollow, noarchive"
+
+# The verification page shows the certificate's row (its name, state, revocation) and the
+# languages of its editions: a visitor's copy is served until one of these changes.
+page_cache.depends("certificates", Certificate, CertificateDocument)
 
 
 def _not_found() -> Response:
@@ -43,9 +48,10 @@ def _not_found() -> Response:
 
 
 def _public(response: Response) -> Response:
-    """Verification answers: never indexed, never cached (a revocation shows at once)."""
+    """Verification answers: never indexed, never kept without asking again (a revocation
+    shows at once): kept by no one, or, for a visitor's page, revalidated on every use."""
     response.headers["X-Robots-Tag"] = NOINDEX
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Cache-Control", "no-store")
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -82,7 +88,18 @@ def verify(code):
     if code != certificate.grouped_code:
         # Typed in lower case or without hyphens: show it under its printed form.
         return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
-    return _page(certificate, CheckFileForm(formdata=None))
+    # For visitors, from the page cache until a certificate changes (see `depends` above).
+    html = page_cache.page(
+        ("certificates",),
+        lambda: render_template(
+            "certificates/verify.html",
+            certificate=certificate,
+            languages=services.edition_languages(certificate),
+            form=CheckFileForm(formdata=None),
+            check=None,
+        ),
+    )
+    return _public(html)
 
 
 @bp.post("/verify/<path:code>")

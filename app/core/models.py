@@ -181,3 +181,13 @@ class ScheduleRun(db.Model):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PageVersion(db.Model):
+    """How many times the rows a scope of visitor pages shows have changed (app/core/page_cache.py):
+    advanced in the transaction that changes them, read before a cached page is served."""
+
+    __tablename__ = "page_version"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

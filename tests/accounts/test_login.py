@@ -97,4 +97,3 @@ def test_successful_logins_do_not_use_up_the_limit(client, make_user):
     for _ in range(7):
         login(client, user)
         post_form(client, "/logout", {}, form_page="/")
-

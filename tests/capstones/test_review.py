@@ -509,7 +509,14 @@ def test_the_review_form_shows_the_total_against_the_pass_mark(app, client):
     # Nothing chosen yet: the pass mark, and a script that totals the levels as they are chosen.
     assert "The total shows once a level is chosen for every criterion (pass mark 12)" in main
     assert re.search(r'<script src="/static/capstones/review\.js\?v=[0-9a-f]{12}" defer>', html)
-    assert len(re.findall(r'type="radio"[^>]*data-points="\d+"|data-points="\d+"[^>]*type="radio"', main)) == 16  # noqa: E501
+    assert (
+        len(
+            re.findall(
+                r'type="radio"[^>]*data-points="\d+"|data-points="\d+"[^>]*type="radio"', main
+            )
+        )
+        == 16
+    )  # noqa: E501
 
     # Without JavaScript the total shows when the page comes back (here: a refused pass).
     response = post_review(client, submission, FAILING, "pass")

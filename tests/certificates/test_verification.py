@@ -40,7 +40,8 @@ def test_the_page_shows_what_the_certificate_prints_and_nothing_more(client, cer
     assert "lucia.private@example.org" not in html
     assert '<meta name="robots" content="noindex' in html
     assert "noindex" in response.headers["X-Robots-Tag"]
-    assert response.headers["Cache-Control"] == "no-store"
+    # Kept by no shared cache, and asked again on every use (a revocation shows at once).
+    assert response.headers["Cache-Control"] == "private, no-cache"
 
 
 def test_the_page_speaks_the_visitors_language(client, certificate):

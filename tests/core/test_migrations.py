@@ -238,8 +238,6 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-
-
 def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(migration_app):
     """The revision that gives SQLite's tables AUTOINCREMENT rebuilds them: the rows that
     reference them stay (no DROP cascades into them), and their constraints stay."""

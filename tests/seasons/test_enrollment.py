@@ -369,9 +369,7 @@ def cohort_plan(**changes):
 def test_a_cohort_with_bad_settings_is_refused_and_nothing_is_added(app, tutored, changes, message):
     # Dates are given in days from today and turned into dates here, when the test runs: a
     # date computed at collection is a day off when the suite runs across midnight.
-    changes = {
-        key: days(value) if key.endswith("_on") else value for key, value in changes.items()
-    }
+    changes = {key: days(value) if key.endswith("_on") else value for key, value in changes.items()}
     offering = offering_for(tutored)
     with app.test_request_context(headers={"Accept-Language": "en"}):
         with pytest.raises(services.InvalidSeason) as refused:

@@ -1,0 +1,223 @@
+"""Pages for visitors, rendered once per path, language and version of what they show, and
+revalidated by browsers with `ETag` and `304`.
+
+A page a visitor sees without an account (the catalog, a course page, a certificate's
+verification) is the same for every visitor but for one thing: the CSRF token of the forms
+in the layout (the language switcher), which belongs to the visitor's session. So the page is
+rendered with a placeholder in place of the token and kept; each answer puts the visitor's own
+token in.
+
+What keeps this right on any number of workers and machines is the version, not the store:
+
+- each page names the *scopes* it shows (`"catalog"`, `"certificates"`); each scope has one
+  row in `page_version`, in the one database every machine shares;
+- the areas declare which models each scope shows (`depends`); any change to such a row made
+  through the session (objects flushed, or an ORM `update()`/`delete()`) advances the scope's
+  version in the same transaction, just before it commits;
+- a request reads the versions first (one small query), and a page rendered under other
+  versions is never served. A content import or a revocation shows on the very next request.
+
+The store itself is only a cache: a bounded LRU in each process, which any worker or machine
+fills on its own. The hour is part of the key, so pages whose offers open and close with the
+date are rendered afresh at least every hour. Signed-in people, anything but GET, and
+visitors with a message waiting (a flash) get the page rendered as usual.
+"""
+
+import hashlib
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cachetools import LRUCache
+from flask import Response, current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.orm import Session
+
+from app.core.models import PageVersion
+from app.extensions import db
+
+# Rendered in place of the visitor's CSRF token; never a valid token (not base64url-safe).
+_TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105  (a placeholder, not a secret)
+_ENTRIES = 512
+_LARGEST = 256 * 1024  # a page larger than this is rendered every time, never kept
+# A 304 keeps the page the browser already holds, with the token it was sent with: the ETag
+# changes every few hours so that token is always well within WTF_CSRF_TIME_LIMIT (8 hours).
+_TOKEN_HOURS = 4
+
+
+# scope -> [(model, attribute names or None for any change)]
+_DEPENDS: dict[str, list[tuple[type, frozenset[str] | None]]] = {}
+
+
+def depends(scope: str, *models: type, attributes: tuple[str, ...] = ()) -> None:
+    """Pages of `scope` show rows of `models`: any row added, changed or removed changes them;
+    with `attributes`, only a change to one of these or a row removed does (the pages show
+    these rows through others, as the catalog shows a tutor's name through a cohort)."""
+    for model in models:
+        _DEPENDS.setdefault(scope, []).append((model, frozenset(attributes) or None))
+
+
+def scopes_of(instance) -> set[str]:
+    found = set()
+    for scope, entries in _DEPENDS.items():
+        for model, attributes in entries:
+            if isinstance(instance, model) and _changed(instance, attributes):
+                found.add(scope)
+    return found
+
+
+def _deleting(state):
+    return state.session.deleted if state.session is not None else ()
+
+
+def _changed(instance, attributes) -> bool:
+    state = inspect(instance)
+    if attributes is None or state.deleted or state.was_deleted or instance in _deleting(state):
+        return True
+    if state.pending or state.transient:
+        return False
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+# Versions ---------------------------------------------------------------------------------
+
+_SESSION_KEY = "page_cache_scopes"
+
+
+_installed = []
+
+
+def install_version_hooks() -> None:
+    """Advance the versions of the scopes a transaction changed, just before it commits (once
+    per process: the hooks are on every session). What a transaction that rolls back noted is
+    forgotten with it (a savepoint rolled back inside it may leave a version advanced for
+    nothing, which costs one page rendered again)."""
+    if _installed:
+        return
+    _installed.append(True)
+
+    @event.listens_for(Session, "before_flush")
+    def note_changed_objects(session, flush_context, instances):
+        changed = session.info.setdefault(_SESSION_KEY, set())
+        for instance in (*session.new, *session.dirty, *session.deleted):
+            if instance in session.dirty and not session.is_modified(instance):
+                continue
+            changed |= scopes_of(instance)
+
+    @event.listens_for(Session, "do_orm_execute")
+    def note_bulk_statements(state):
+        if not (state.is_update or state.is_delete or state.is_insert):
+            return
+        mapper = state.bind_mapper
+        if mapper is None:
+            return
+        scopes = {scope for scope, entries in _DEPENDS.items()
+                  if any(issubclass(mapper.class_, model) for model, _ in entries)}  # fmt: skip
+        if scopes:
+            state.session.info.setdefault(_SESSION_KEY, set()).update(scopes)
+
+    @event.listens_for(Session, "after_transaction_end")
+    def forget_when_it_ends(session, transaction):
+        if transaction.parent is None:  # committed (advanced already) or rolled back
+            session.info.pop(_SESSION_KEY, None)
+
+    @event.listens_for(Session, "before_commit")
+    def advance_versions(session):
+        if session.info.get(_SESSION_KEY) is None and not (session.new or session.dirty
+                                                           or session.deleted):  # fmt: skip
+            return
+        session.flush()  # the last changes are noted too
+        changed = session.info.pop(_SESSION_KEY, set())
+        # Always in the same order: two transactions never wait on each other's rows.
+        for scope in sorted(changed):
+            session.execute(_ADVANCE, {"scope": scope})
+
+
+_ADVANCE = text(
+    "INSERT INTO page_version (scope, version) VALUES (:scope, 1) "
+    "ON CONFLICT (scope) DO UPDATE SET version = page_version.version + 1"
+)
+
+
+def versions(scopes: tuple[str, ...]) -> tuple[int, ...]:
+    rows = dict(
+        db.session.execute(
+            select(PageVersion.scope, PageVersion.version).where(PageVersion.scope.in_(scopes))
+        ).all()
+    )
+    return tuple(rows.get(scope, 0) for scope in scopes)
+
+
+# Serving ----------------------------------------------------------------------------------
+
+
+def cacheable() -> bool:
+    return (
+        request.method == "GET"
+        and not current_user.is_authenticated
+        and not session.get("_flashes")
+    )
+
+
+def page(scopes: tuple[str, ...], render: Callable[[], str]) -> Response:
+    """The page `render` makes, for a visitor from the cache when it holds this version."""
+    if not cacheable():
+        return Response(render())
+    key = (
+        request.full_path,
+        str(get_locale()),
+        datetime.now(UTC).strftime("%Y%m%d%H"),
+        scopes,
+        versions(scopes),
+    )
+    store, lock = current_app.extensions["page_cache"]
+    with lock:
+        entry = store.get(key)
+    if entry is None:
+        g.csrf_token = _TOKEN_PLACEHOLDER  # forms render the placeholder (flask_wtf's g cache)
+        try:
+            html = render()
+        finally:
+            g.pop("csrf_token", None)
+        entry = (html, hashlib.blake2b(html.encode(), digest_size=12).hexdigest())
+        if len(html) <= _LARGEST:
+            with lock:
+                store[key] = entry
+    html, digest = entry
+    token = generate_csrf()
+    etag = _etag(digest)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(html.replace(_TOKEN_PLACEHOLDER, token))
+    response.set_etag(etag, weak=True)
+    # Kept by the browser only, and asked again each time: the answer is a 304 while nothing
+    # it shows has changed.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _etag(digest: str) -> str:
+    """The page's ETag for this visitor: the page, their session's token and the time band."""
+    band = int(datetime.now(UTC).timestamp()) // (_TOKEN_HOURS * 3600)
+    own = session.get("csrf_token", "")
+    return hashlib.blake2b(f"{digest}:{own}:{band}".encode(), digest_size=12).hexdigest()
+
+
+def init_page_cache(app) -> None:
+    """This app's store (in this process: one per app, so tests' apps never share pages)."""
+    install_version_hooks()
+    app.extensions["page_cache"] = (LRUCache(maxsize=_ENTRIES), threading.Lock())
+
+
+def clear() -> None:
+    """Empty this app's store. Only the tests need it: they empty every table between tests,
+    versions included, which a running platform never does."""
+    store, lock = current_app.extensions["page_cache"]
+    with lock:
+        store.clear()

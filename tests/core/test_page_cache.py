@@ -1,0 +1,157 @@
+"""Visitors' pages from the page cache (app/core/page_cache.py): served without rendering
+while nothing they show has changed, revalidated with ETag/304, each visitor with their own
+CSRF token, and changed on the very next request after an import, a revocation or a seat
+taken."""
+
+import re
+import shutil
+from html import unescape
+
+import pytest
+
+from app.accounts.models import Role
+from app.catalog.models import CourseKind
+from app.certificates import services as certificates
+from app.extensions import db
+from tests.certificates.helpers import certificate_of, complete
+from tests.conftest import CSRF_RE, PACKAGES, import_package, login
+from tests.learning.helpers import build_course, counting_queries
+from tests.seasons.factories import enroll, make_cohort
+
+TUTORED = "tutored-cache"
+
+
+def _get(client, url, **headers):
+    return client.get(url, headers={"Accept-Language": "en", **headers})
+
+
+def test_a_visitors_catalog_is_rendered_once_then_served_with_one_query(client, small_course):
+    first = _get(client, "/courses")
+    with counting_queries() as statements:
+        second = _get(client, "/courses")
+    assert second.status_code == 200
+    assert "Example course" in second.get_data(as_text=True)
+    # Only the versions of what the page shows are read: no course, no offer.
+    assert len(statements) == 1, statements
+    assert "page_version" in statements[0]
+    assert second.get_data() == first.get_data()  # same session: same token, same page
+    assert second.headers["Cache-Control"] == "private, no-cache"
+    assert second.headers["ETag"].startswith('W/"')
+
+
+def test_a_signed_in_person_is_never_served_a_visitors_page(client, small_course, make_user):
+    _get(client, "/courses")
+    login(client, make_user(full_name="Ana Signed-In", locale="en"))
+    with counting_queries() as statements:
+        page = _get(client, "/courses")
+    assert "Sign out" in page.get_data(as_text=True)
+    assert len(statements) > 1
+    assert "ETag" not in page.headers
+
+
+def test_each_language_has_its_own_copy(client, small_course):
+    assert "Example course" in _get(client, "/courses").get_data(as_text=True)
+    spanish = client.get("/courses", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Curso de ejemplo" in spanish and "Example course" not in spanish
+
+
+def test_the_etag_answers_304_with_no_body_while_nothing_changed(client, small_course):
+    page = _get(client, "/courses")
+    again = _get(client, "/courses", **{"If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == page.headers["ETag"]
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_it_works(app, small_course):
+    one, two = app.test_client(), app.test_client()
+    tokens = []
+    for visitor in (one, two):
+        html = _get(visitor, "/courses").get_data(as_text=True)
+        assert "csrf-token" not in html and "\x00" not in html  # the placeholder never shows
+        tokens.append(CSRF_RE.search(html).group(1))
+    assert tokens[0] != tokens[1]
+    # Another visitor's page is not a valid 304 for this one.
+    etag = _get(one, "/courses").headers["ETag"]
+    assert _get(two, "/courses", **{"If-None-Match": etag}).status_code == 200
+    # Each switches language with the token of the (cached) page it was given...
+    for visitor, token in zip((one, two), tokens, strict=True):
+        response = visitor.post(
+            "/language", data={"locale": "pt", "next": "/courses", "csrf_token": token}
+        )
+        assert response.status_code == 302
+        assert "Curso de exemplo" in visitor.get("/courses").get_data(as_text=True)
+    # ... and not with the other's.
+    three = app.test_client()
+    _get(three, "/courses")
+    refused = three.post("/language", data={"locale": "pt", "next": "/", "csrf_token": tokens[0]})
+    assert refused.status_code == 400
+
+
+def test_a_content_import_shows_on_the_next_request(client, small_course, tmp_path):
+    assert "Example course" in _get(client, "/courses").get_data(as_text=True)
+    changed = tmp_path / "small-example"
+    shutil.copytree(PACKAGES / "small-example", changed)
+    course_yaml = changed / "course.yaml"
+    course_yaml.write_text(
+        course_yaml.read_text().replace("en: Example course", "en: A renamed example course")
+    )
+    import_package(changed)
+    for url in ("/courses", "/courses/small-example"):
+        assert "A renamed example course" in _get(client, url).get_data(as_text=True), url
+
+
+def test_a_revocation_shows_on_the_next_request_cache_or_not(client, make_user, small_course):
+    certificate = certificate_of(complete(make_user(full_name="Rosa Cache"), small_course))
+    url = f"/verify/{certificate.grouped_code}"
+    valid = _get(client, url)
+    with counting_queries() as statements:
+        cached = _get(client, url, **{"If-None-Match": valid.headers["ETag"]})
+    assert cached.status_code == 304
+    assert len(statements) == 2, statements  # the certificate by its code, the versions
+    certificates.revoke(certificate, "Issued by mistake", certificates.PLATFORM)
+    db.session.commit()
+    revoked = _get(client, url, **{"If-None-Match": valid.headers["ETag"]})
+    assert revoked.status_code == 200
+    assert "Revoked" in revoked.get_data(as_text=True)
+    assert revoked.headers["ETag"] != valid.headers["ETag"]
+
+
+@pytest.fixture
+def tutored(app):
+    course = build_course(TUTORED, kind=CourseKind.TUTOR_LED, languages=["es", "en"], modules=1)
+    db.session.commit()
+    return course
+
+
+def _seats_left(html: str) -> str:
+    return re.search(r"(\d+) seats? left of", unescape(html)).group(1)
+
+
+def test_a_seat_taken_and_a_tutors_new_name_show_on_the_next_request(client, tutored, make_user):
+    tutor = make_user(role=Role.TUTOR, full_name="Tomás Tutor")
+    cohort = make_cohort(tutored, seats=5, tutors=[tutor])
+    db.session.commit()
+    url = f"/courses/{TUTORED}"
+    page = _get(client, url).get_data(as_text=True)
+    assert _seats_left(page) == "5" and "Tomás Tutor" in page
+    enroll(make_user(), tutored, cohort)  # a guarded UPDATE of the cohort's seats
+    db.session.commit()
+    assert _seats_left(_get(client, url).get_data(as_text=True)) == "4"
+    tutor.full_name = "Tomás Renamed"
+    db.session.commit()
+    assert "Tomás Renamed" in _get(client, url).get_data(as_text=True)
+
+
+def test_a_change_that_rolls_back_changes_nothing_and_a_person_signing_in_changes_no_version(
+    client, small_course, make_user
+):
+    from app.core.page_cache import versions
+
+    before = versions(("catalog", "certificates"))
+    small_course.hours = 99
+    db.session.flush()
+    db.session.rollback()
+    learner = make_user()
+    login(client, learner)  # writes sessions and sign-in times, not what visitors' pages show
+    assert versions(("catalog", "certificates")) == before
