@@ -279,11 +279,15 @@ def _static_hash(path: str) -> str:
 
 
 def _init_templates(app: Flask) -> None:
-    from app.accounts.forms import LogoutForm
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup
+
     from app.core.formats import filesize
-    from app.core.forms import ActionForm, LanguageForm
     from app.core.i18n import LANGUAGE_NAMES, country_name, localise
     from app.notifications.services import unread_count
+
+    def csrf_field() -> Markup:
+        return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
     def asset_url(filename: str) -> str:
         """A static file's URL carrying its content hash, so it can be cached for a year."""
@@ -298,11 +302,10 @@ def _init_templates(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
-            # Layout forms never read the request: a page answering a refused (even
-            # oversized) POST must not parse its body again.
-            "language_form": lambda: LanguageForm(formdata=None),
-            "logout_form": lambda: LogoutForm(formdata=None),
-            "action_form": lambda: ActionForm(formdata=None),
+            # The CSRF token of one-button forms (the layout's language switcher and sign-out,
+            # enrol, join...): the hidden field alone, as their form classes render it, without
+            # building a form object on every page.
+            "csrf_field": csrf_field,
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
             "tr": lambda texts, course: localise(texts, course.language),

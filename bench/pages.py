@@ -123,8 +123,9 @@ def instance_files_kept():
                 instance.rmdir()
 
 
-def build_databases(folder: Path) -> tuple[dict[str, Path], str]:
-    """The small and large databases, and the demo tutor's password."""
+def build_databases(folder: Path, sizes: dict | None = None) -> tuple[dict[str, Path], str]:
+    """A database for each size (label -> generated learners; small and large by default),
+    and the demo tutor's password."""
     base = folder / "base.db"
     env = app_env(base)
     flask(env, "db", "upgrade")
@@ -132,7 +133,7 @@ def build_databases(folder: Path) -> tuple[dict[str, Path], str]:
     flask(env, "demo", "setup")
     tutor_password = (ROOT / "instance" / "demo_tutor_password").read_text().strip()
     databases = {}
-    for label, learners in (("small", SMALL), ("large", LARGE)):
+    for label, learners in (sizes or {"small": SMALL, "large": LARGE}).items():
         path = folder / f"{label}.db"
         with sqlite3.connect(base) as source, sqlite3.connect(path) as target:
             source.backup(target)  # a consistent copy, whatever the WAL holds

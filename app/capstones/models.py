@@ -51,6 +51,8 @@ class Submission(db.Model):
         # The review queue's pages, in their two orders (app/capstones/services.py).
         Index("ix_capstone_submission_state_submitted", "state", "submitted_at", "id"),
         Index("ix_capstone_submission_state_decided", "state", "decided_at", "id"),
+        # The queue's count per state in the tutor's cohorts, read from the index alone.
+        Index("ix_capstone_submission_state_cohort", "state", "cohort_id"),
         CheckConstraint("versions >= 0", name="versions_counted"),
         NEVER_REUSE_IDS,
     )
