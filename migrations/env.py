@@ -95,12 +95,12 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
-    # Full-text indexes no model declares (SQLite's FTS5 tables: app/discussions/search.py).
+    # Full-text indexes no model declares (SQLite's FTS5 tables: app/core/fulltext.py).
+    from app.core.fulltext import is_search_index
+
     conf_args.setdefault(
         "include_name",
-        lambda name, type_, parent: not (
-            type_ == "table" and (name or "").startswith("discussion_post_fts")
-        ),
+        lambda name, type_, parent: not (type_ == "table" and is_search_index(name or "")),
     )
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

@@ -1,5 +1,6 @@
-"""`flask demo setup`: the institutions, the demo accounts and a demo season, made through the
-accounts' and seasons' services (what `make run` needs to show a working platform)."""
+"""`flask demo setup`: the institutions, the demo accounts, a demo season and a little of each
+of the network's areas (app/demo/areas.py), made through the areas' own services (what
+`make run` needs to show a working platform)."""
 
 import secrets
 from datetime import date, timedelta
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.catalog.models import Course, CourseKind
+from app.core.refusals import Refusal
+from app.demo.areas import set_up_areas
 from app.extensions import db
 from app.seasons import services as seasons
 from app.seasons.models import Season
@@ -50,9 +53,21 @@ def set_up_demo(instance_path: Path, today: date) -> list[str]:
             season_line = _demo_season(tutor, today)
         except seasons.SeasonError as error:
             raise DemoSetupError(f"the demo season: {error}") from error
+    try:
+        areas = set_up_areas(
+            accounts.find_user_by_email(DEMO_ADMIN_EMAIL),
+            accounts.find_user_by_email(DEMO_TUTOR_EMAIL),
+            lambda email, full_name, password_name: _demo_account(
+                instance_path, email, full_name, Role.LEARNER, password_name
+            ),
+            today,
+        )
+    except Refusal as error:
+        raise DemoSetupError(f"the areas' demo content: {error}") from error
     lines = [
         f"Institutions: {added} added, {updated} updated.",
         season_line,
+        *areas.lines,
         "",
         "  Sign in as an administrator at http://127.0.0.1:5000/login",
         f"    email:    {DEMO_ADMIN_EMAIL}",
@@ -64,6 +79,8 @@ def set_up_demo(instance_path: Path, today: date) -> list[str]:
             f"    email:    {DEMO_TUTOR_EMAIL}",
             f"    password: {tutor_password}",
         ]
+    for who, email, password in areas.accounts:
+        lines += [f"  or as {who}:", f"    email:    {email}", f"    password: {password}"]
     lines += ["  Mail is not sent in development: read it at /admin/outbox or in this log.", ""]
     return lines
 

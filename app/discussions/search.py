@@ -10,10 +10,11 @@ what a moderator hid) is never found.
 
 import re
 
-from sqlalchemy import String, and_, cast, event, func, literal, literal_column, or_, select, text
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import joinedload
 
+from app.core.fulltext import Fts5Index
 from app.discussions.models import Post, PostState, Thread, ThreadKind
 from app.extensions import db
 
@@ -23,33 +24,9 @@ CONFIGS = {"es": "spanish", "pt": "portuguese", "en": "english"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # SQLite: an FTS5 index over the posts' text, kept in step by triggers (the migration makes
-# the same, app/../migrations/versions/*_discussions_search.py).
-SQLITE_INDEX = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS discussion_post_fts USING fts5(body, "
-    "content='discussion_post', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS discussion_post_fts_insert AFTER INSERT ON discussion_post "
-    "BEGIN INSERT INTO discussion_post_fts(rowid, body) VALUES (new.id, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS discussion_post_fts_delete AFTER DELETE ON discussion_post "
-    "BEGIN INSERT INTO discussion_post_fts(discussion_post_fts, rowid, body) "
-    "VALUES ('delete', old.id, old.body); END",
-    "CREATE TRIGGER IF NOT EXISTS discussion_post_fts_update AFTER UPDATE OF body "
-    "ON discussion_post BEGIN INSERT INTO discussion_post_fts(discussion_post_fts, rowid, body) "
-    "VALUES ('delete', old.id, old.body); "
-    "INSERT INTO discussion_post_fts(rowid, body) VALUES (new.id, new.body); END",
-)
-
-
-def is_search_index(name: str) -> bool:
-    """The FTS5 index and its shadow tables, which no model declares."""
-    return name.startswith("discussion_post_fts")
-
-
-@event.listens_for(Post.__table__, "after_create")
-def _make_sqlite_index(target, connection, **_kw) -> None:
-    # Tests build tables from the models; production builds them through the migration.
-    if connection.dialect.name == "sqlite":
-        for statement in SQLITE_INDEX:
-            connection.exec_driver_sql(statement)
+# the same, migrations/versions/388ead7c9919_discussions_search.py).
+SEARCH_INDEX = Fts5Index("discussion_post", "body")
+SEARCH_INDEX.attach(Post.__table__)
 
 
 def language_of(place) -> str:
@@ -87,11 +64,6 @@ def search_posts(board, place, user, moderator: bool, words: str) -> list[Post]:
         terms = _WORD.findall(words)[:10]
         if not terms:
             return []
-        match = " ".join(f'"{term}"*' for term in terms)
-        found = (
-            select(literal_column("rowid"))
-            .select_from(text("discussion_post_fts"))
-            .where(text("discussion_post_fts MATCH :match").bindparams(match=match))
-        )
-        query = query.where(and_(Post.id.in_(found))).order_by(Post.id.desc())
+        found = SEARCH_INDEX.matching(terms)
+        query = query.where(Post.id.in_(select(found.c.id))).order_by(Post.id.desc())
     return db.session.scalars(query).unique().all()

@@ -10,6 +10,7 @@ from sqlalchemy.types import JSON
 
 from app.accounts.models import Institution
 from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
+from app.core.fulltext import Fts5Index
 from app.core.models import StoredFile
 from app.extensions import db
 
@@ -48,7 +49,7 @@ class Entry(db.Model):
             "state != 'published' OR published_at IS NOT NULL", name="published_has_a_date"
         ),
         # Full-text search on PostgreSQL (services.published_query); SQLite searches the same
-        # folded text with LIKE.
+        # folded text through its FTS5 index (SEARCH_INDEX, below).
         Index(
             "ix_observatory_entry_search",
             text(SEARCH_VECTOR),
@@ -114,6 +115,12 @@ class Entry(db.Model):
     def editable(self) -> bool:
         """Coordinators change drafts and entries sent back; the rest wait for review."""
         return self.state in (EntryState.DRAFT, EntryState.RETURNED)
+
+
+# SQLite: an FTS5 index of the entries' folded text, kept in step by triggers (the migration
+# makes the same, migrations/versions/6b0d4e2f8a19_observatory_search_on_sqlite.py).
+SEARCH_INDEX = Fts5Index("observatory_entry", "search_text")
+SEARCH_INDEX.attach(Entry.__table__)
 
 
 class EntryFile(db.Model):

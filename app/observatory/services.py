@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, func, literal_column, select
+from sqlalchemy import case, false, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Institution, User
@@ -21,7 +21,14 @@ from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.core.storage import store_file
 from app.extensions import db
-from app.observatory.models import LANGUAGES, SEARCH_VECTOR, Entry, EntryFile, EntryState
+from app.observatory.models import (
+    LANGUAGES,
+    SEARCH_INDEX,
+    SEARCH_VECTOR,
+    Entry,
+    EntryFile,
+    EntryState,
+)
 from app.observatory.vocabulary import AUDIENCES, THEMES
 
 TITLE_MAX = 200
@@ -356,12 +363,9 @@ def _row_id(value: str) -> int | None:
     return None
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def published_query(filters: Filters):
-    """Published entries matching the filters, newest first (a select for pagination)."""
+    """Published entries matching the filters, newest first (a select for pagination); with
+    words searched, the entries where the words weigh most first, then the newest."""
     statement = select(Entry).where(Entry.state == EntryState.PUBLISHED)
     if filters.country:
         statement = statement.where(Entry.country_code == filters.country)
@@ -374,14 +378,19 @@ def published_query(filters: Filters):
     order = [Entry.published_at.desc(), Entry.id.desc()]
     if filters.q.strip():
         terms = search_terms(filters.q)
-        statement = statement.where(_matches(terms))
-        if terms and _full_text():
-            # The entries where the words weigh most first, then the newest.
+        if not terms:  # punctuation alone matches nothing
+            statement = statement.where(false())
+        elif _postgresql():
+            statement = statement.where(_matches(terms))
             order.insert(0, func.ts_rank(literal_column(SEARCH_VECTOR), _tsquery(terms)).desc())
+        else:
+            found = SEARCH_INDEX.matching(terms)
+            statement = statement.join(found, found.c.id == Entry.id)
+            order.insert(0, found.c.score)  # FTS5's bm25: lower is better
     return statement.order_by(*order)
 
 
-def _full_text() -> bool:
+def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
@@ -396,13 +405,9 @@ def search_terms(query: str) -> list[str]:
 
 
 def _matches(terms: list[str]):
-    """Entries holding every term (a word starting with it, on PostgreSQL's full-text index;
-    anywhere in the text, on SQLite). Punctuation alone matches nothing."""
-    if not terms:
-        return false()
-    if _full_text():
-        return literal_column(SEARCH_VECTOR).op("@@")(_tsquery(terms))
-    return and_(*(Entry.search_text.like(f"%{_like_escape(term)}%", escape="\\") for term in terms))
+    """PostgreSQL: entries holding every term as the start of a word, written as the full-text
+    index's expression so that the index answers it."""
+    return literal_column(SEARCH_VECTOR).op("@@")(_tsquery(terms))
 
 
 def filter_options() -> tuple[list[str], list[Institution]]:

@@ -17,7 +17,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT, create_app
-from app.discussions.search import is_search_index
+from app.core.fulltext import is_search_index
 from app.extensions import db
 from tests.conftest import own_database
 from tests.seasons.test_sent_twice import NEVER_REUSED
@@ -148,6 +148,31 @@ def test_each_revision_goes_down_and_up_again(migration_app):
         assert application_tables() == after
         assert database_revision() == revision
     assert schema_differences() == []
+
+
+def _search_objects(engine) -> set[tuple[str, str, str]]:
+    """SQLite's full-text indexes and their triggers: (type, name, statement)."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT type, name, sql FROM sqlite_master"))
+        return {tuple(row) for row in rows if is_search_index(row.name)}
+
+
+def test_the_migrations_make_the_search_indexes_the_models_make(migration_app, tmp_path):
+    """On SQLite, the FTS5 indexes and triggers a migrated database has are the ones the
+    tests' `create_all` makes (app/core/fulltext.py), statement for statement."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL searches without a separate index table")
+    upgrade()
+    migrated = _search_objects(db.engine)
+    from_models = sa.create_engine(f"sqlite:///{tmp_path / 'models.db'}")
+    try:
+        db.metadata.create_all(from_models)
+        made = _search_objects(from_models)
+    finally:
+        from_models.dispose()
+    names = {name for _type, name, _sql in made}
+    assert {"discussion_post_fts", "observatory_entry_fts_update"} <= names
+    assert migrated == made
 
 
 def test_enrollments_made_before_seasons_keep_their_place_in_a_season(migration_app):
