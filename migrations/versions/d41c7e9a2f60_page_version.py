@@ -1,7 +1,7 @@
 """page versions: how often the rows each scope of visitor pages shows have changed
 
 Revision ID: d41c7e9a2f60
-Revises: 8f1a6c3b7e25
+Revises: 6b0d4e2f8a19
 Create Date: 2026-12-03 13:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd41c7e9a2f60'
-down_revision = '8f1a6c3b7e25'
+down_revision = '6b0d4e2f8a19'
 branch_labels = None
 depends_on = None
 
