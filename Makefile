@@ -24,6 +24,7 @@ test: setup browser-tools redis-server credential-tools
 # tells who has an account (bench/enumeration.py); see bench/.
 bench: setup
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.profile
 	$(BIN)/python -m bench.certificates
 	$(BIN)/python -m bench.enumeration
 
