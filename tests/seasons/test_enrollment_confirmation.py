@@ -107,7 +107,7 @@ def test_a_learner_who_chose_the_digest_hears_of_it_the_next_day(
     assert notifications.send_digests() == 1
     (digest,) = outbox(learner.email)
     assert digest.subject == "Sus novedades del día en Aula"
-    assert "Tiene una plaza en la cohorte “Cohorte Norte” de Aprendizaje de calidad" in digest.body
+    assert "Tiene una plaza en la cohorte «Cohorte Norte» de Aprendizaje de calidad" in digest.body
     assert notifications.send_digests() == 0
 
 
