@@ -32,7 +32,7 @@ from app.seasons.models import (
     WaitlistEntry,
     within,
 )
-from app.seasons.notification_kinds import SEAT
+from app.seasons.notification_kinds import ENROLLED, SEAT
 
 NAME_MAX = 120
 SEATS_MAX = 10_000
@@ -607,13 +607,30 @@ def enroll(user: User, offering: Offering, cohort: Cohort | None = None, *, by_a
     """Give the learner a place in the course this season (in `cohort` for tutor-led courses).
 
     Idempotent for the same place; refuses a second place in the same course and season.
-    Administrators may enrol outside the window, never beyond the seats.
+    Administrators may enrol outside the window, never beyond the seats. Tells nobody: who
+    enrols someone else writes to them in their own words (coordinators, rosters).
     """
+    return _enroll(user, offering, cohort, by_admin=by_admin)[0]
+
+
+def enroll_self(user: User, offering: Offering, cohort: Cohort | None = None) -> Enrollment:
+    """The learner enrols themselves: `enroll`, and a confirmation through the notification
+    centre when this call made the place (not for the same form sent twice)."""
+    enrollment, created = _enroll(user, offering, cohort)
+    if created:
+        _tell_enrolled(user, offering.course, cohort)
+    return enrollment
+
+
+def _enroll(
+    user: User, offering: Offering, cohort: Cohort | None, *, by_admin=False
+) -> tuple[Enrollment, bool]:
+    """The place, and whether this call created it."""
     _check_target(offering, cohort)
     season = offering.season
     existing = enrollments.enrollment_in_season(user.id, offering.course_id, season.id)
     if existing is not None:
-        return _same_place_or_refuse(existing, cohort)
+        return _same_place_or_refuse(existing, cohort), False
     if not season.is_open and not (by_admin and season.state == SeasonState.DRAFT):
         raise EnrollmentClosed(_l("Enrolment in this season is closed."))
     if not by_admin and not enrollment_open(offering, cohort):
@@ -627,9 +644,28 @@ def enroll(user: User, offering: Offering, cohort: Cohort | None = None, *, by_a
         # The same learner enrolled at this very moment from another request.
         if cohort is not None:
             _free_seat(cohort.id)
-        return _same_place_or_refuse(enrollment, cohort)
+        return _same_place_or_refuse(enrollment, cohort), False
     _leave_waitlists(user.id, offering.id)
-    return enrollment
+    return enrollment, True
+
+
+def _tell_enrolled(user: User, course: Course, cohort: Cohort | None) -> None:
+    """The learner's confirmation: what they enrolled in, a cohort's dates, the course's link
+    (in the platform, and by mail or digest as they chose; mail leaves after the commit)."""
+    dates = {}
+    if cohort is not None:
+        dates = {
+            "cohort": cohort.name,
+            "starts_on": cohort.starts_on.isoformat(),
+            "ends_on": cohort.ends_on.isoformat(),
+        }
+    notify(
+        user,
+        ENROLLED,
+        external_url("learning.course_home", course_slug=course.slug),
+        course=course.title,
+        **dates,
+    )
 
 
 def _same_place_or_refuse(enrollment: Enrollment, cohort: Cohort | None) -> Enrollment:
@@ -678,14 +714,15 @@ def withdraw(enrollment: Enrollment, *, by_admin: bool = False) -> list[User]:
 
 
 def join_waitlist(user: User, cohort: Cohort) -> WaitlistEntry | Enrollment:
-    """Queue the learner for a seat in a full cohort (or enrol them, if a seat is free)."""
+    """Queue the learner for a seat in a full cohort (or enrol them, if a seat is free, with
+    the confirmation of a learner's own enrolment; a seat from the line has its own mail)."""
     offering = cohort.offering
     if enrollments.enrollment_in_season(user.id, offering.course_id, offering.season_id):
         raise AlreadyEnrolled(_l("You already have a place in this course this season."))
     if not enrollment_open(offering, cohort):
         raise EnrollmentClosed(_l("Enrolment is not open at the moment."))
     try:
-        return enroll(user, offering, cohort)
+        return enroll_self(user, offering, cohort)
     except CohortFull:
         pass
     insert_or_ignore(WaitlistEntry, cohort_id=cohort.id, user_id=user.id, joined_at=utcnow())

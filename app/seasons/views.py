@@ -34,7 +34,7 @@ def _enrolled(enrollment, course: Course):
 def enroll(offering_id):
     offering = load_offering_or_404(offering_id)
     try:
-        enrollment = services.enroll(current_user, offering)
+        enrollment = services.enroll_self(current_user, offering)
     except services.SeasonError as error:
         flash(str(error), "error")
         return back_to_course(offering.course)
@@ -47,7 +47,7 @@ def enroll_in_cohort(cohort_id):
     cohort = load_cohort_or_404(cohort_id)
     course = cohort.offering.course
     try:
-        enrollment = services.enroll(current_user, cohort.offering, cohort)
+        enrollment = services.enroll_self(current_user, cohort.offering, cohort)
     except services.CohortFull as error:
         # A page, not a redirect: a browser shows a 409's body and follows no redirect from it.
         page = render_template(

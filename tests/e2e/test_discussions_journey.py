@@ -39,6 +39,12 @@ def test_a_learner_asks_the_tutor_who_answers_and_the_learner_is_told(people, li
     cohort = learner.locator(".cohort").filter(has_text=COHORT)
     cohort.get_by_role("button", name=es("Enrol in this cohort")).click()
     learner.wait_for_url(f"**/learn/{COURSE_SLUG}**")
+    # Their own enrolment is confirmed: a notification (unread) and, by default, a mail.
+    assert es("%(num)s unread", num=1) in learner.locator("header").inner_text()
+    ((confirmation,),) = live_server.query(
+        "SELECT subject FROM outbox_message WHERE recipient = ?", LEARNER[0]
+    )
+    assert COHORT in confirmation
     visit(learner, "/dashboard")
     learner.get_by_role("link", name=es("Ask the tutors")).first.click()
     learner.wait_for_url("**/questions")
@@ -70,9 +76,10 @@ def test_a_learner_asks_the_tutor_who_answers_and_the_learner_is_told(people, li
     assert_accessible(tutor)
     snapshot(tutor, "q2-tutor-answered")
 
-    # The learner sees the notification in the header, opens it and reads the answer.
+    # The learner sees the notification in the header (beside their enrolment's), opens it
+    # and reads the answer.
     visit(learner, "/dashboard")
-    assert es("%(num)s unread", num=1) in learner.locator("header").inner_text()
+    assert es("%(num)s unread", num=2) in learner.locator("header").inner_text()
     learner.get_by_role("link", name=re.compile(es("Notifications"))).click()
     assert_accessible(learner)
     line = es("%(who)s replied in “%(title)s”", who=TUTOR[1], title=QUESTION)
@@ -81,5 +88,6 @@ def test_a_learner_asks_the_tutor_who_answers_and_the_learner_is_told(people, li
     assert "/discussions/threads/" in learner.url
     assert_accessible(learner)
     assert "compare con el marco regional" in learner.locator("main").inner_text()
-    assert es("%(num)s unread", num=1) not in learner.locator("header").inner_text()
+    # Read: only the enrolment's confirmation is left unread.
+    assert es("%(num)s unread", num=1) in learner.locator("header").inner_text()
     snapshot(learner, "q3-learner-reads-the-answer")
