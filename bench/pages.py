@@ -35,7 +35,7 @@ ASSET_RE = re.compile(
 )
 # `flask demo setup` keeps the demo passwords in the repository's instance/ folder (the app's
 # instance path is fixed there); the bench puts back whatever was there before it ran.
-DEMO_PASSWORD_FILES = ("demo_admin_password", "demo_tutor_password")
+DEMO_ACCOUNT_FILES = "demo_*_password"
 TUTOR_EMAIL = "tutor@aula.example"
 
 
@@ -104,21 +104,21 @@ def app_env(database: Path | str) -> dict:
 
 @contextmanager
 def instance_files_kept():
-    """Put back the demo password files `flask demo setup` overwrites in instance/."""
+    """Put back the demo password files `flask demo setup` writes in instance/ (every
+    `demo_*_password`: the administrator's, the tutor's, the coordinators', the learner's),
+    and remove those it added."""
     instance = ROOT / "instance"
     existed = instance.is_dir()
-    saved = {name: (instance / name).read_bytes() for name in DEMO_PASSWORD_FILES
-             if (instance / name).exists()}  # fmt: skip
+    saved = {path.name: path.read_bytes() for path in instance.glob(DEMO_ACCOUNT_FILES)}
     try:
         yield
     finally:
-        for name in DEMO_PASSWORD_FILES:
-            path = instance / name
-            if name in saved:
-                path.write_bytes(saved[name])
-                path.chmod(0o600)
-            else:
+        for path in instance.glob(DEMO_ACCOUNT_FILES):
+            if path.name not in saved:
                 path.unlink(missing_ok=True)
+        for name, data in saved.items():
+            (instance / name).write_bytes(data)
+            (instance / name).chmod(0o600)
         if not existed:
             with suppress(OSError):  # only if empty: someone else may have put files there
                 instance.rmdir()
@@ -431,6 +431,21 @@ def markdown(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def report(rows: list[list[str]], notes: list[str], started: float) -> None:
+    """The table and its notes in plain text, then again in Markdown for the README."""
+    print()
+    print(plain(rows))
+    print()
+    for note in notes:
+        print(note)
+    print("\nMarkdown:\n")
+    print(markdown(rows))
+    print()
+    for note in notes:
+        print(f"- {note}")
+    print(f"\n({time.monotonic() - started:.0f} s)", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
@@ -500,19 +515,7 @@ def main() -> None:
         "Certificate figures (rendering, bulk issue, worker memory): `python -m "
         "bench.certificates`.",
     ]
-    print()
-    print(plain(rows))
-    print()
-    for note in notes:
-        print(note)
-    print()
-    print("Markdown:")
-    print()
-    print(markdown(rows))
-    print()
-    for note in notes:
-        print(f"- {note}")
-    print(f"\n({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    report(rows, notes, started)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,8 @@ from bench.pages import (
     app_env,
     build_databases,
     instance_files_kept,
-    markdown,
     pick_learner,
-    plain,
+    report,
     verification_path,
 )
 
@@ -258,17 +257,7 @@ def main() -> None:
         "generated learners (`flask demo generate`).",
         "Where CPU goes: cProfile self time by library, on the 1k database.",
     ]
-    print()
-    print(plain(out))
-    print()
-    for note in notes:
-        print(note)
-    print("\nMarkdown:\n")
-    print(markdown(out))
-    print()
-    for note in notes:
-        print(f"- {note}")
-    print(f"\n({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    report(out, notes, started)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,24 @@ def clean_state(app):
 
 
 @pytest.fixture
+def demo_app(app, tmp_path):
+    """An app on the test database whose instance folder is a temporary one, so that `flask
+    demo setup` never writes to the developer's instance folder. Pushed, so that commands run
+    in this app and not in the session's app the tests share."""
+    demo = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    )
+    demo.instance_path = str(tmp_path / "instance")
+    Path(demo.instance_path).mkdir()
+    with demo.app_context():
+        try:
+            yield demo
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -23,6 +23,7 @@ date are rendered afresh at least every hour. Signed-in people, anything but GET
 visitors with a message waiting (a flash) get the page rendered as usual.
 """
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable
@@ -60,24 +61,21 @@ def depends(scope: str, *models: type, attributes: tuple[str, ...] = ()) -> None
         _DEPENDS.setdefault(scope, []).append((model, frozenset(attributes) or None))
 
 
-def scopes_of(instance) -> set[str]:
-    found = set()
-    for scope, entries in _DEPENDS.items():
-        for model, attributes in entries:
-            if isinstance(instance, model) and _changed(instance, attributes):
-                found.add(scope)
-    return found
-
-
-def _deleting(state):
-    return state.session.deleted if state.session is not None else ()
+def scopes_of(instance, *, removed: bool = False) -> set[str]:
+    """The scopes whose pages show `instance`, if this change to it matters to them."""
+    return {
+        scope
+        for scope, entries in _DEPENDS.items()
+        for model, attributes in entries
+        if isinstance(instance, model) and (removed or _changed(instance, attributes))
+    }
 
 
 def _changed(instance, attributes) -> bool:
-    state = inspect(instance)
-    if attributes is None or state.deleted or state.was_deleted or instance in _deleting(state):
+    if attributes is None:
         return True
-    if state.pending or state.transient:
+    state = inspect(instance)
+    if state.pending:  # a new row: shown only once another row points at it
         return False
     return any(state.attrs[name].history.has_changes() for name in attributes)
 
@@ -87,25 +85,23 @@ def _changed(instance, attributes) -> bool:
 _SESSION_KEY = "page_cache_scopes"
 
 
-_installed = []
-
-
+@functools.cache
 def install_version_hooks() -> None:
     """Advance the versions of the scopes a transaction changed, just before it commits (once
     per process: the hooks are on every session). What a transaction that rolls back noted is
     forgotten with it (a savepoint rolled back inside it may leave a version advanced for
     nothing, which costs one page rendered again)."""
-    if _installed:
-        return
-    _installed.append(True)
 
     @event.listens_for(Session, "before_flush")
     def note_changed_objects(session, flush_context, instances):
         changed = session.info.setdefault(_SESSION_KEY, set())
-        for instance in (*session.new, *session.dirty, *session.deleted):
-            if instance in session.dirty and not session.is_modified(instance):
-                continue
+        for instance in session.new:
             changed |= scopes_of(instance)
+        for instance in session.dirty:
+            if session.is_modified(instance):
+                changed |= scopes_of(instance)
+        for instance in session.deleted:
+            changed |= scopes_of(instance, removed=True)
 
     @event.listens_for(Session, "do_orm_execute")
     def note_bulk_statements(state):
@@ -126,10 +122,7 @@ def install_version_hooks() -> None:
 
     @event.listens_for(Session, "before_commit")
     def advance_versions(session):
-        if session.info.get(_SESSION_KEY) is None and not (session.new or session.dirty
-                                                           or session.deleted):  # fmt: skip
-            return
-        session.flush()  # the last changes are noted too
+        session.flush()  # the last changes are noted too (nothing to do if none)
         changed = session.info.pop(_SESSION_KEY, set())
         # Always in the same order: two transactions never wait on each other's rows.
         for scope in sorted(changed):
@@ -154,7 +147,7 @@ def versions(scopes: tuple[str, ...]) -> tuple[int, ...]:
 # Serving ----------------------------------------------------------------------------------
 
 
-def cacheable() -> bool:
+def _cacheable() -> bool:
     return (
         request.method == "GET"
         and not current_user.is_authenticated
@@ -164,7 +157,7 @@ def cacheable() -> bool:
 
 def page(scopes: tuple[str, ...], render: Callable[[], str]) -> Response:
     """The page `render` makes, for a visitor from the cache when it holds this version."""
-    if not cacheable():
+    if not _cacheable():
         return Response(render())
     key = (
         request.full_path,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from app import PROJECT_ROOT, create_app
+from app import PROJECT_ROOT
 from app.accounts import passwords
 from app.accounts.models import Institution, Role, User
 from app.demo.setup import DEMO_ADMIN_EMAIL
@@ -285,24 +285,6 @@ def test_institutions_load_refuses_a_bad_csv_and_adds_nothing(app, tmp_path, pro
 
 
 # demo setup -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_app(app, tmp_path):
-    """An app on the test database whose instance folder is a temporary one, so that the
-    command never writes to the developer's instance folder."""
-    demo = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
-    )
-    demo.instance_path = str(tmp_path / "instance")
-    Path(demo.instance_path).mkdir()
-    # Pushed so that the command runs in this app, not in the session app the tests share.
-    with demo.app_context():
-        try:
-            yield demo
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_demo_setup_creates_the_administrator_and_prints_the_password(demo_app):

@@ -5,10 +5,8 @@ board; its accounts are printed with their passwords, and a second run creates n
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.accounts.models import User
 from app.coordinators.models import InstitutionCoordinator
 from app.demo.areas import (
@@ -30,23 +28,6 @@ from tests.learning.helpers import import_season
 # Every table the demo's areas write, counted before and after a second run.
 COUNTED = (User, InstitutionCoordinator, Entry, Survey, SurveyResponse, MemberCourse, Network,
            NetworkMember, Board, Thread, Post, Enrollment)  # fmt: skip
-
-
-@pytest.fixture
-def demo_app(app, tmp_path):
-    """An app on the test database whose instance folder is a temporary one (as in
-    tests/accounts/test_cli.py), so that the command never writes the developer's."""
-    demo = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
-    )
-    demo.instance_path = str(tmp_path / "instance")
-    Path(demo.instance_path).mkdir()
-    with demo.app_context():
-        try:
-            yield demo
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def demo_setup(demo_app):

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.accounts.models import Role, User
 from app.catalog.models import CourseKind
 from app.demo.setup import DEMO_TUTOR_EMAIL
@@ -570,23 +569,6 @@ def test_list_without_seasons_says_how_to_make_one(app):
 
 
 # demo setup ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_app(app, tmp_path):
-    """An app on the test database whose instance folder is a temporary one, so that the
-    command never writes to the developer's instance folder (as in tests/accounts)."""
-    demo = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
-    )
-    demo.instance_path = str(tmp_path / "instance")
-    Path(demo.instance_path).mkdir()
-    with demo.app_context():
-        try:
-            yield demo
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def demo_setup(demo_app):
