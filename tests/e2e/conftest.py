@@ -59,9 +59,10 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, database: Path):
+    def __init__(self, url: str, database: Path, env: dict):
         self.url = url
         self.database = database
+        self.env = env  # the server's settings: a command run with them works on its data
 
     def query(self, sql: str, *args):
         """Read the server's database directly (what a test cannot see through the UI)."""
@@ -120,7 +121,7 @@ def live_server(tmp_path_factory):
                 f"the server did not answer /healthz within {READY_DEADLINE} s; "
                 f"its log ({log_path}):\n{log_path.read_text(errors='replace')[-10000:]}"
             )
-        yield LiveServer(url, database)
+        yield LiveServer(url, database, env)
     finally:
         server.terminate()
         try:

@@ -9,7 +9,6 @@ verification page from the QR code on the PDF, checks the file, and sees it revo
 administrator revokes it.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -58,14 +57,7 @@ def course_items():
 
 def flask_command(live_server, *args: str) -> None:
     """A `flask` command on the live server's database, with the server's settings."""
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": "browser-tests-secret",
-        "DATABASE_URL": f"sqlite:///{live_server.database}",
-        "BASE_URL": live_server.url,
-    }
-    env.pop("REDIS_URL", None)
+    env = live_server.env
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,

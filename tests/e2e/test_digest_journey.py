@@ -8,7 +8,6 @@ day on, as the job workers would run it: one digest, holding the announcements, 
 first learner; nothing to the second; nothing more when it runs again. Each person in a
 browser of their own (a phone, in Spanish), on the live server."""
 
-import os
 import re
 import subprocess
 import sys
@@ -47,14 +46,7 @@ def run_schedule(live_server, when: datetime) -> list[str]:
         "with app.app_context():\n"
         "    print(','.join(schedule.enqueue_due(datetime.fromisoformat(sys.argv[1]))))\n"
     )
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": "browser-tests-secret",
-        "DATABASE_URL": f"sqlite:///{live_server.database}",
-        "BASE_URL": live_server.url,
-    }
-    env.pop("REDIS_URL", None)
+    env = live_server.env
     done = subprocess.run(
         [sys.executable, "-c", script, when.isoformat()],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120,

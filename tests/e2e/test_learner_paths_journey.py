@@ -2,7 +2,6 @@
 JavaScript off, through its text version; and a cohort that has not started: its learner sees
 the outline and the day it opens, until an administrator opens it early."""
 
-import os
 import re
 import subprocess
 import sys
@@ -19,12 +18,7 @@ COHORT_COURSE = "quality-apprenticeship"
 
 
 def flask(live_server, *command):
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": "browser-tests-secret",
-        "DATABASE_URL": f"sqlite:///{live_server.database}",
-    }
+    env = live_server.env
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *command],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,

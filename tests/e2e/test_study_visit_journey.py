@@ -1,7 +1,6 @@
 """Journey (c): a learner on a phone opens a study visit, reads it light, takes the hosted
 360° tour (mouse and keyboard), moves between its scenes and sees the visit marked done."""
 
-import os
 import re
 import subprocess
 import sys
@@ -15,12 +14,7 @@ EMBED = "/learn/small-example/visit-embed"
 
 
 def create_learner(live_server, email=EMAIL):
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": "browser-tests-secret",
-        "DATABASE_URL": f"sqlite:///{live_server.database}",
-    }
+    env = live_server.env
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "users", "create", email,
          "--name", "João Pereira", "--role", "learner", "--password", PASSWORD],
@@ -30,12 +24,7 @@ def create_learner(live_server, email=EMAIL):
 
 def offer_small_example(live_server):
     """The test package, with its embedded tour, imported and offered in the open season."""
-    env = {
-        **os.environ,
-        "AULA_ENV": "testing",
-        "SECRET_KEY": "browser-tests-secret",
-        "DATABASE_URL": f"sqlite:///{live_server.database}",
-    }
+    env = live_server.env
     for command in (
         ["content", "import", "tests/catalog/packages/small-example"],
         ["seasons", "open", "Season E2E", "--course", "small-example"],
