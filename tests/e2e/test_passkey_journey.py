@@ -57,7 +57,7 @@ def localhost_server(tmp_path_factory):
         try:
             url = f"http://localhost:{port}"
             assert _answers_healthz(f"http://127.0.0.1:{port}", server), log_path.read_text()
-            yield LiveServer(url, database)
+            yield LiveServer(url, database, env)
         finally:
             server.terminate()
             server.wait(timeout=20)
