@@ -309,6 +309,7 @@ def _init_templates(app: Flask) -> None:
             "asset_url": asset_url,
             "country_name": lambda code: country_name(code, str(get_locale())),
             "tr": lambda texts, course: localise(texts, course.language),
+            "localise": localise,
             # The header's figure: one indexed count for a signed-in person, none otherwise.
             "unread_notifications": lambda: unread_count(current_user),
         }

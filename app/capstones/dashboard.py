@@ -30,30 +30,30 @@ class CapstoneNote:
 
 def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
     """{enrolment id: its capstone's note} for enrolments with a cohort place in a course with a
-    capstone, in two queries; the cohorts come loaded with the enrolments."""
+    capstone, in one query; the cohorts come loaded with the enrolments."""
     placed = [e for e in enrollments if e.cohort_id is not None]
     if not placed:
         return {}
-    items = dict(
-        db.session.execute(
-            select(Item.course_id, Item.slug).where(
-                Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE
-            )
-        ).all()
-    )
-    submissions = {
-        row.enrollment_id: row
-        for row in db.session.execute(
-            select(Submission.enrollment_id, Submission.state, Submission.extended_until).where(
-                Submission.enrollment_id.in_([e.id for e in placed]),
-                Submission.item_id.in_(
-                    select(Item.id).where(
-                        Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE
-                    )
-                ),
-            )
+    # Each course's capstone item, with the learners' projects on it beside (one query).
+    items, submissions = {}, {}
+    for row in db.session.execute(
+        select(
+            Item.course_id,
+            Item.slug,
+            Submission.enrollment_id,
+            Submission.state,
+            Submission.extended_until,
         )
-    }
+        .outerjoin(
+            Submission,
+            (Submission.item_id == Item.id)
+            & Submission.enrollment_id.in_([e.id for e in placed]),
+        )
+        .where(Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE)
+    ):
+        items[row.course_id] = row.slug
+        if row.enrollment_id is not None:
+            submissions[row.enrollment_id] = row
     notes = {}
     for enrollment in placed:
         slug = items.get(enrollment.course_id)

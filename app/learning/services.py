@@ -4,7 +4,7 @@ from blinker import Namespace
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.services import external_url, record_action
@@ -434,9 +434,9 @@ def dashboard_rows(user: User) -> list[dict]:
             select(Enrollment)
             .where(Enrollment.user_id == user.id)
             .options(
-                selectinload(Enrollment.course),
-                selectinload(Enrollment.season),
-                selectinload(Enrollment.cohort),
+                joinedload(Enrollment.course),
+                joinedload(Enrollment.season),
+                joinedload(Enrollment.cohort),
             )
             .order_by(Enrollment.enrolled_at.desc())
         )
