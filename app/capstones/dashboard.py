@@ -46,8 +46,7 @@ def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
         )
         .outerjoin(
             Submission,
-            (Submission.item_id == Item.id)
-            & Submission.enrollment_id.in_([e.id for e in placed]),
+            (Submission.item_id == Item.id) & Submission.enrollment_id.in_([e.id for e in placed]),
         )
         .where(Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE)
     ):

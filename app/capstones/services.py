@@ -14,7 +14,6 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, insert, literal, select, update
-from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Institution, User
 from app.accounts.services import external_url
