@@ -283,7 +283,13 @@ def _init_templates(app: Flask) -> None:
     from markupsafe import Markup
 
     from app.core.formats import filesize
-    from app.core.i18n import LANGUAGE_NAMES, country_name, localise
+    from app.core.i18n import (
+        LANGUAGE_NAMES,
+        country_name,
+        format_datetime,
+        install_template_gettext,
+        localise,
+    )
     from app.notifications.services import unread_count
 
     def csrf_field() -> Markup:
@@ -296,6 +302,10 @@ def _init_templates(app: Flask) -> None:
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
     app.jinja_env.filters["filesize"] = filesize  # the one format of file sizes
+    # Flask-Babel's date filter and template gettext, with the locale, time zone and catalog
+    # looked up once per request instead of on every call (app/core/i18n.py).
+    app.jinja_env.filters["datetimeformat"] = format_datetime
+    install_template_gettext(app)
 
     @app.context_processor
     def layout_context():

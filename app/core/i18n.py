@@ -1,10 +1,14 @@
 """Language and time-zone selection, and localised country names."""
 
 import unicodedata
+from datetime import timezone
 from functools import lru_cache
 
+import flask_babel
 from babel import Locale, default_locale
+from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
@@ -138,9 +142,7 @@ def reader_language() -> str:
 
 def localise(texts: dict[str, str] | None, main_language: str, locale: str | None = None):
     """Pick the text for the current language, falling back to the main language."""
-    from flask_babel import get_locale
-
-    locale = locale or str(get_locale())
+    locale = locale or str(current_locale())
     texts = texts or {}
     if texts.get(locale):
         chosen, language = texts[locale], locale
@@ -151,3 +153,82 @@ def localise(texts: dict[str, str] | None, main_language: str, locale: str | Non
     result.language = language
     result.fallback = language != locale
     return result
+
+
+# Looked up once per request ----------------------------------------------------------------
+#
+# Flask-Babel finds the locale, time zone and translations again on every call, through three
+# context lookups each: 10 to 20 microseconds, which a page of 50 rows (a date, a course title
+# and a few translated words each) pays hundreds of times. These read what Flask-Babel keeps for
+# the request (`g._flask_babel`) once, and follow it: inside `force_locale()` (mail in the
+# reader's language sent during a request) Flask-Babel puts another Locale object there, so
+# anything cached for the request's own locale is not used.
+
+
+def _babel_context():
+    """Flask-Babel's namespace for this request (or app context), None outside one."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    found = app_context.g.__dict__.get("_flask_babel")
+    return found if found is not None else flask_babel._get_current_context()
+
+
+def current_locale():
+    """The babel.Locale pages are shown in now (None outside an app context)."""
+    context = _babel_context()
+    found = getattr(context, "babel_locale", None)
+    return found if found is not None else flask_babel.get_locale()
+
+
+def translations():
+    """The gettext catalog of the current locale, found once per request and locale."""
+    context = _babel_context()
+    if context is None:
+        return flask_babel.get_translations()
+    locale = getattr(context, "babel_locale", None)
+    cached = getattr(context, "aula_translations", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    found = flask_babel.get_translations()
+    context.aula_translations = (context.babel_locale, found)
+    return found
+
+
+def install_template_gettext(app) -> None:
+    """Templates' _(), gettext() and ngettext() through `translations()`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: translations().ugettext(string),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def _datetime_pattern(locale: Locale, width: str):
+    """The locale's date-and-time pattern of that width as one parsed pattern: what
+    babel.dates.format_datetime assembles from three patterns on every call."""
+    glue = babel_dates.get_datetime_format(width, locale=locale)
+    time_part = babel_dates.get_time_format(width, locale=locale).pattern
+    date_part = babel_dates.get_date_format(width, locale=locale).pattern
+    return babel_dates.parse_pattern(glue.replace("{0}", time_part).replace("{1}", date_part))
+
+
+def format_datetime(value, width: str = "medium") -> str:
+    """A UTC datetime in the reader's time zone and language, as Flask-Babel's
+    `datetimeformat` filter writes it ('short', 'medium', 'long' or 'full'; another value is
+    a CLDR pattern)."""
+    locale = current_locale()
+    tzinfo = flask_babel.get_timezone()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(tzinfo)
+    if hasattr(tzinfo, "normalize"):  # pytz
+        local = tzinfo.normalize(local)
+    if width not in ("short", "medium", "long", "full"):
+        return babel_dates.format_datetime(local, width, tzinfo=tzinfo, locale=locale)
+    return _datetime_pattern(locale, width).apply(local, locale)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.accounts.models import User
 from app.accounts.services import external_url
@@ -239,15 +239,18 @@ def set_preferences(user: User, choices: dict[str, str]) -> None:
 # Reading ---------------------------------------------------------------------------------
 
 
+# Built once: the header runs it on every signed-in page. Executed on the session's connection
+# (same transaction), as a Core statement: no ORM machinery for one number.
+_UNREAD = select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+)
+
+
 def unread_count(user) -> int:
     """The header's figure: one indexed count, none for visitors."""
     if not user.is_authenticated:
         return 0
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-    )
+    return db.session.connection().execute(_UNREAD, {"user_id": user.id}).scalar_one()
 
 
 def page_of(user: User, page_number: int) -> Page:
