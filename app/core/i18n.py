@@ -1,7 +1,7 @@
 """Language and time-zone selection, and localised country names."""
 
 import unicodedata
-from datetime import timezone
+from datetime import UTC
 from functools import lru_cache
 
 import flask_babel
@@ -225,7 +225,7 @@ def format_datetime(value, width: str = "medium") -> str:
     locale = current_locale()
     tzinfo = flask_babel.get_timezone()
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     local = value.astimezone(tzinfo)
     if hasattr(tzinfo, "normalize"):  # pytz
         local = tzinfo.normalize(local)
