@@ -34,7 +34,7 @@ from flask import Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.core.models import PageVersion
@@ -135,12 +135,15 @@ _ADVANCE = text(
 )
 
 
+# Built once and run on the session's connection (the request's transaction): the one statement
+# of a page served from the cache, kept clear of the ORM's machinery.
+_VERSIONS = select(PageVersion.scope, PageVersion.version).where(
+    PageVersion.scope.in_(bindparam("scopes", expanding=True))
+)
+
+
 def versions(scopes: tuple[str, ...]) -> tuple[int, ...]:
-    rows = dict(
-        db.session.execute(
-            select(PageVersion.scope, PageVersion.version).where(PageVersion.scope.in_(scopes))
-        ).all()
-    )
+    rows = dict(db.session.connection().execute(_VERSIONS, {"scopes": list(scopes)}).all())
     return tuple(rows.get(scope, 0) for scope in scopes)
 
 

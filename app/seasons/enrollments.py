@@ -5,7 +5,7 @@ decide who may enrol where and hold the seats; these read and write the row itse
 from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Course
@@ -15,10 +15,12 @@ from app.seasons.models import Enrollment, Season, SeasonState
 
 
 def find_enrollment(user: User, course: Course) -> Enrollment | None:
-    """The learner's enrolment in the course in its latest season (the one they work in)."""
+    """The learner's enrolment in the course in its latest season (the one they work in),
+    with its season and cohort, which the pages that ask for it read (one query)."""
     return db.session.scalar(
         select(Enrollment)
         .join(Season, Season.id == Enrollment.season_id)
+        .options(contains_eager(Enrollment.season), joinedload(Enrollment.cohort))
         .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
         .order_by(Season.starts_on.desc(), Enrollment.id.desc())
         .limit(1)
