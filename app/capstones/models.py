@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.capstones import queue_counts
 from app.catalog.models import Item
 from app.core.db import NEVER_REUSE_IDS, UTCDateTime, enum_column, utcnow
 from app.extensions import db
@@ -51,8 +52,6 @@ class Submission(db.Model):
         # The review queue's pages, in their two orders (app/capstones/services.py).
         Index("ix_capstone_submission_state_submitted", "state", "submitted_at", "id"),
         Index("ix_capstone_submission_state_decided", "state", "decided_at", "id"),
-        # The queue's count per state in the tutor's cohorts, read from the index alone.
-        Index("ix_capstone_submission_state_cohort", "state", "cohort_id"),
         CheckConstraint("versions >= 0", name="versions_counted"),
         NEVER_REUSE_IDS,
     )
@@ -202,3 +201,25 @@ class CapstoneRubric(db.Model):
     )
     rubric: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QueueCount(db.Model):
+    """How many projects of a cohort are in each state: the tutor queue's figures, read from
+    one row per cohort however many projects there are.
+
+    Kept by the database itself (triggers on capstone_submission, app/capstones/queue_counts.py),
+    so every way a project changes (a submission, a review, an enrolment or cohort deleted
+    with its projects) counts. No foreign key: a cohort's deletion removes its projects, and
+    their triggers write here within the same statement."""
+
+    __tablename__ = "capstone_queue_count"
+
+    cohort_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    draft: Mapped[int] = mapped_column(default=0, server_default="0")
+    submitted: Mapped[int] = mapped_column(default=0, server_default="0")
+    revise: Mapped[int] = mapped_column(default=0, server_default="0")
+    passed: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_passed: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+queue_counts.attach(Submission.__table__, QueueCount.__table__)

@@ -23,6 +23,7 @@ from app.capstones.models import (
     CapstoneReminder,
     CapstoneRubric,
     Decision,
+    QueueCount,
     Review,
     Submission,
     SubmissionState,
@@ -591,26 +592,22 @@ def _led_by(user: User, query):
     """Only the submissions of cohorts the user leads (administrators: all of them)."""
     if user.is_admin:
         return query
-    return query.where(
-        Submission.cohort_id.in_(
-            select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == user.id)
-        )
-    )
+    return query.where(Submission.cohort_id.in_(_cohorts_led(user)))
+
+
+def _cohorts_led(user: User):
+    return select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == user.id)
 
 
 def review_queue(user: User, state: SubmissionState, page_number: int):
-    """({state: count}, the page of (submission, latest version late?) rows) across the
-    cohorts `user` leads (administrators: all), in two queries whatever the queue's size."""
-    counts = dict(
-        db.session.execute(
-            _led_by(
-                user,
-                select(Submission.state, func.count())
-                .where(Submission.state.in_(QUEUE_STATES))
-                .group_by(Submission.state),
-            )
-        ).all()
-    )
+    """({state: count}, the page of rows) across the cohorts `user` leads (administrators:
+    all), in two queries whatever the queue's size. The counts are read from one row per
+    cohort that the database keeps (app/capstones/queue_counts.py)."""
+    sums = select(*(func.coalesce(func.sum(getattr(QueueCount, s.value)), 0) for s in QUEUE_STATES))
+    if not user.is_admin:
+        sums = sums.where(QueueCount.cohort_id.in_(_cohorts_led(user)))
+    totals = db.session.execute(sums).one()
+    counts = {state: total for state, total in zip(QUEUE_STATES, totals, strict=True) if total}
     page = Page(max(1, page_number), QUEUE_PAGE_SIZE, counts.get(state, 0))
     page.page = min(page.page, page.pages)
     latest = SubmissionVersion

@@ -347,3 +347,60 @@ def test_season_names_in_three_languages_start_as_todays_name(migration_app):
     downgrade(revision="3b9e61c0d2a7")
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT name FROM season")).scalar_one() == "Season 2026"
+
+
+def _queue_triggers(engine) -> set[tuple[str, str]]:
+    """The queue counts' triggers on capstone_submission: (name, statement or function)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.execute(
+                sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            )
+        else:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT t.tgname, pg_get_functiondef(t.tgfoid) || pg_get_triggerdef(t.oid) "
+                    "FROM pg_trigger t WHERE NOT t.tgisinternal"
+                )
+            )
+        return {(name, sql) for name, sql in rows if name.startswith("capstone_queue_count")}
+
+
+def test_the_queue_counts_start_from_the_projects_there_and_follow_as_the_models_say(
+    migration_app, tmp_path
+):
+    """The revision that keeps the tutor queue's counts counts the projects already there,
+    then its triggers keep them; on SQLite they are the triggers the models make
+    (app/capstones/queue_counts.py), statement for statement."""
+    from tests.capstones.helpers import capstone_cohort, enrolled_learner
+    from tests.capstones.test_queue import submit_work
+
+    upgrade(revision="e7a9c2d4b613")
+    first, second = capstone_cohort(), capstone_cohort()
+    for cohort, sending in ((first, 2), (second, 1)):
+        for _ in range(sending):
+            submit_work(enrolled_learner(cohort))
+    enrolled_learner(first)  # a place, no project
+    first, second = first.id, second.id
+    db.session.remove()
+    upgrade()
+    count = sa.text("SELECT submitted, passed FROM capstone_queue_count WHERE cohort_id = :c")
+    with db.engine.begin() as connection:
+        assert tuple(connection.execute(count, {"c": first}).one()) == (2, 0)
+        assert tuple(connection.execute(count, {"c": second}).one()) == (1, 0)
+        connection.execute(
+            sa.text("UPDATE capstone_submission SET state = 'passed' WHERE cohort_id = :c"),
+            {"c": second},
+        )
+        assert tuple(connection.execute(count, {"c": second}).one()) == (0, 1)
+    migrated = _queue_triggers(db.engine)
+    assert len(migrated) == (3 if db.engine.dialect.name == "sqlite" else 1)
+    if db.engine.dialect.name == "sqlite":
+        from_models = sa.create_engine(f"sqlite:///{tmp_path / 'models.db'}")
+        try:
+            db.metadata.create_all(from_models)
+            assert _queue_triggers(from_models) == migrated
+        finally:
+            from_models.dispose()
+    downgrade(revision="e7a9c2d4b613")
+    assert _queue_triggers(db.engine) == set()
