@@ -4,8 +4,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, url_for
-from flask_babel import get_locale
+from flask import Flask, Response, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -286,6 +285,7 @@ def _init_templates(app: Flask) -> None:
     from app.core.i18n import (
         LANGUAGE_NAMES,
         country_name,
+        current_locale,
         format_datetime,
         install_template_gettext,
         localise,
@@ -295,10 +295,16 @@ def _init_templates(app: Flask) -> None:
     def csrf_field() -> Markup:
         return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
+    asset_urls: dict[tuple[str, str], str] = {}  # (script root, file) -> URL: files are fixed
+
     def asset_url(filename: str) -> str:
         """A static file's URL carrying its content hash, so it can be cached for a year."""
-        version = _static_hash(str(Path(app.static_folder) / filename))
-        return url_for("static", filename=filename, v=version)
+        key = (request.script_root, filename)
+        found = asset_urls.get(key)
+        if found is None:
+            version = _static_hash(str(Path(app.static_folder) / filename))
+            found = asset_urls[key] = url_for("static", filename=filename, v=version)
+        return found
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
     app.jinja_env.filters["filesize"] = filesize  # the one format of file sizes
@@ -307,19 +313,21 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = format_datetime
     install_template_gettext(app)
 
+    # What every page may call, set once (a context processor would build it for each render).
+    app.jinja_env.globals.update(
+        language_names=LANGUAGE_NAMES,
+        # The CSRF token of one-button forms (the layout's language switcher and sign-out,
+        # enrol, join...): the hidden field alone, as their form classes render it, without
+        # building a form object on every page.
+        csrf_field=csrf_field,
+        asset_url=asset_url,
+        country_name=lambda code: country_name(code, str(current_locale())),
+        tr=lambda texts, course: localise(texts, course.language),
+        localise=localise,
+        # The header's figure: one indexed count for a signed-in person, none otherwise.
+        unread_notifications=lambda: unread_count(current_user),
+    )
+
     @app.context_processor
     def layout_context():
-        return {
-            "current_locale": str(get_locale()),
-            "language_names": LANGUAGE_NAMES,
-            # The CSRF token of one-button forms (the layout's language switcher and sign-out,
-            # enrol, join...): the hidden field alone, as their form classes render it, without
-            # building a form object on every page.
-            "csrf_field": csrf_field,
-            "asset_url": asset_url,
-            "country_name": lambda code: country_name(code, str(get_locale())),
-            "tr": lambda texts, course: localise(texts, course.language),
-            "localise": localise,
-            # The header's figure: one indexed count for a signed-in person, none otherwise.
-            "unread_notifications": lambda: unread_count(current_user),
-        }
+        return {"current_locale": str(current_locale())}
