@@ -5,7 +5,8 @@ created, change state or go, whichever code or cascade does it.
 Tests build tables from the models and the triggers come with them (`attach`); in production
 a migration makes them with the same statements (each migration keeps its own copy, as it was
 written). On PostgreSQL one trigger function handles the three events; SQLite has a trigger
-for each.
+for each. A later migration that rebuilds capstone_submission on SQLite (a batch operation
+that copies the table) drops its triggers: it makes them again.
 """
 
 from sqlalchemy import Table, event
