@@ -3,8 +3,10 @@ while nothing they show has changed, revalidated with ETag/304, each visitor wit
 CSRF token, and changed on the very next request after an import, a revocation or a seat
 taken."""
 
+import gzip
 import re
 import shutil
+import subprocess
 from html import unescape
 
 import pytest
@@ -19,6 +21,8 @@ from tests.learning.helpers import build_course, counting_queries
 from tests.seasons.factories import enroll, make_cohort
 
 TUTORED = "tutored-cache"
+# GNU gzip: an implementation of inflate that is not Python's zlib.
+GNU_GZIP = shutil.which("gzip") or "/bin/gzip"
 
 
 def _get(client, url, **headers):
@@ -155,3 +159,53 @@ def test_a_change_that_rolls_back_changes_nothing_and_a_person_signing_in_change
     learner = make_user()
     login(client, learner)  # writes sessions and sign-in times, not what visitors' pages show
     assert versions(("catalog", "certificates")) == before
+
+
+def test_a_cached_page_goes_out_gzipped_with_each_visitors_own_token(app, small_course):
+    """Compressed once with holes for the token (app/core/gzip_holes.py): what each visitor
+    gets is one ordinary gzip member, read by Python's gzip and by GNU gzip alike, holding
+    the page as an uncompressed answer holds it, with the visitor's own token."""
+    plain = app.test_client().get("/courses", headers={"Accept-Language": "en"})
+    tokens, pages = [], []
+    for _ in range(2):
+        visitor = app.test_client()
+        answer = _get(visitor, "/courses", **{"Accept-Encoding": "gzip, deflate, br"})
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in answer.headers["Vary"]
+        body = answer.get_data()
+        assert len(body) < len(plain.get_data()) / 2
+        unzipped = gzip.decompress(body).decode()
+        gnu = subprocess.run([GNU_GZIP, "-dc"], input=body, capture_output=True, check=True)
+        assert gnu.stdout.decode() == unzipped
+        token = unescape(CSRF_RE.search(unzipped).group(1))
+        tokens.append(token)
+        pages.append(unzipped.replace(token, "TOKEN"))
+        # The token works: the language switcher takes it.
+        switched = visitor.post("/language", data={"locale": "es", "csrf_token": token})
+        assert switched.status_code == 302
+    assert tokens[0] != tokens[1]
+    plain_token = unescape(CSRF_RE.search(plain.get_data(as_text=True)).group(1))
+    assert pages[0] == pages[1] == plain.get_data(as_text=True).replace(plain_token, "TOKEN")
+
+
+def test_a_browser_without_gzip_gets_the_page_as_it_asks(client, small_course):
+    brotli_only = _get(client, "/courses", **{"Accept-Encoding": "br"})
+    assert brotli_only.headers["Content-Encoding"] == "br"
+    identity = _get(client, "/courses", **{"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in identity.headers
+    assert "Example course" in identity.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [["", ""], ["<p>only</p>"], ["", "ñandú " * 5000, "", "end"], ["a" * 70_000, "b"]],
+)
+def test_a_holed_gzip_is_the_gzip_of_its_parts_and_fillings(parts):
+    from app.core.gzip_holes import HoledGzip
+
+    filling = "tok-EN.123_ü"
+    body = HoledGzip(parts, level=6).fill(filling)
+    expected = filling.join(parts).encode()
+    assert gzip.decompress(body) == expected
+    gnu = subprocess.run([GNU_GZIP, "-dc"], input=body, capture_output=True, check=True)
+    assert gnu.stdout == expected
