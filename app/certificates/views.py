@@ -82,24 +82,25 @@ def _page(certificate: Certificate, form: CheckFileForm, check=None, status=200)
 @bp.get("/verify/<path:code>")
 @verify_limit
 def verify(code):
-    certificate = services.find_by_code(code)
-    if certificate is None:
-        return _not_found()
-    if code != certificate.grouped_code:
-        # Typed in lower case or without hyphens: show it under its printed form.
-        return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
-    # For visitors, from the page cache until a certificate changes (see `depends` above).
-    html = page_cache.page(
-        ("certificates",),
-        lambda: render_template(
+    def render() -> str:
+        certificate = services.find_by_code(code)
+        if certificate is None:
+            abort(_not_found())
+        if code != certificate.grouped_code:
+            # Typed in lower case or without hyphens: show it under its printed form.
+            abort(redirect(url_for("certificates.verify", code=certificate.grouped_code), 301))
+        return render_template(
             "certificates/verify.html",
             certificate=certificate,
             languages=services.edition_languages(certificate),
             form=CheckFileForm(formdata=None),
             check=None,
-        ),
-    )
-    return _public(html)
+        )
+
+    # For visitors, from the page cache until a certificate changes (see `depends` above): a
+    # page kept for this path under today's versions shows a certificate that is there, as it
+    # is, so a visitor's request finds it without looking the code up.
+    return _public(page_cache.page(("certificates",), render))
 
 
 @bp.post("/verify/<path:code>")
