@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.catalog import kinds
 from app.catalog.models import Course, Item, Module
@@ -30,12 +30,13 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 
 def load_course(course_slug) -> Course:
-    return db.session.scalar(
+    """The course with its outline, in one statement (the modules and items joined: their
+    titles only, each item's content loads when it is shown)."""
+    return db.session.execute(
         select(Course)
         .where(Course.slug == course_slug)
-        # The outline needs titles only: each item's content loads when it is shown.
-        .options(selectinload(Course.modules).selectinload(Module.items).defer(Item.content))
-    ) or abort(404)
+        .options(joinedload(Course.modules).joinedload(Module.items).defer(Item.content))
+    ).unique().scalar_one_or_none() or abort(404)
 
 
 def ordered_items(course: Course) -> list[Item]:
