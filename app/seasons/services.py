@@ -367,7 +367,7 @@ def current_offerings(course: Course) -> list[Offering]:
 
 
 def enrollable_course_ids() -> set[int]:
-    """Courses a learner can enrol in right now (for the catalog), in two queries."""
+    """Courses a learner can enrol in right now (for the catalog), in one query."""
     offerings = db.session.scalars(
         select(Offering)
         .join(Season, Season.id == Offering.season_id)
@@ -375,7 +375,7 @@ def enrollable_course_ids() -> set[int]:
         .options(
             joinedload(Offering.season),
             joinedload(Offering.course),
-            selectinload(Offering.cohorts),
+            joinedload(Offering.cohorts),
         )
     ).unique()
     return {o.course_id for o in offerings if any_open(o)}
