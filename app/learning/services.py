@@ -4,7 +4,7 @@ from blinker import Namespace
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.accounts.services import external_url, record_action
@@ -23,7 +23,13 @@ from app.learning.models import (
     QuizAttempt,
     QuizAttemptGrant,
 )
-from app.seasons.enrollments import is_read_only, lock_enrollment, opens_on, register_progress
+from app.seasons.enrollments import (
+    is_read_only,
+    lock_enrollment,
+    opens_on,
+    places_of,
+    register_progress,
+)
 from app.seasons.models import Enrollment
 from app.seasons.services import latest_messages
 
@@ -429,19 +435,7 @@ def learner_data_for_items(item_ids: list[int]) -> dict[int, list[str]]:
 def dashboard_rows(user: User) -> list[dict]:
     """Each enrolment with what needs the learner now (see `course_statuses`), newest first,
     in a fixed number of queries."""
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.user_id == user.id)
-            .options(
-                joinedload(Enrollment.course),
-                joinedload(Enrollment.season),
-                joinedload(Enrollment.cohort),
-            )
-            .order_by(Enrollment.enrolled_at.desc())
-        )
-    )
-    return course_statuses(enrollments)
+    return course_statuses([enrollment for enrollment, _offering in places_of(user)])
 
 
 def course_statuses(enrollments: list[Enrollment]) -> list[dict]:

@@ -4,14 +4,15 @@ decide who may enrol where and hold the seats; these read and write the row itse
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, func, select
+from flask import g, has_request_context
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
 from app.catalog.models import Course
 from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
-from app.seasons.models import Enrollment, Season, SeasonState
+from app.seasons.models import Enrollment, Offering, Season, SeasonState
 
 
 def find_enrollment(user: User, course: Course) -> Enrollment | None:
@@ -25,6 +26,39 @@ def find_enrollment(user: User, course: Course) -> Enrollment | None:
         .order_by(Season.starts_on.desc(), Enrollment.id.desc())
         .limit(1)
     )
+
+
+def places_of(user: User) -> list[tuple[Enrollment, int | None]]:
+    """The learner's enrolments, newest first, each with its course, season and cohort loaded
+    and the id of its offering (None if the course left the season), in one query read once
+    per request: the dashboard's cards and its boards both show them."""
+    in_request = has_request_context()  # a command's or job's context lives longer
+    found = g.get("places_of") if in_request else None
+    if found is not None and found[0] == user.id:
+        return found[1]
+    rows = [
+        (enrollment, offering_id)
+        for enrollment, offering_id in db.session.execute(
+            select(Enrollment, Offering.id)
+            .outerjoin(
+                Offering,
+                and_(
+                    Offering.season_id == Enrollment.season_id,
+                    Offering.course_id == Enrollment.course_id,
+                ),
+            )
+            .where(Enrollment.user_id == user.id)
+            .options(
+                joinedload(Enrollment.course),
+                joinedload(Enrollment.season),
+                joinedload(Enrollment.cohort),
+            )
+            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+        )
+    ]
+    if in_request:
+        g.places_of = (user.id, rows)
+    return rows
 
 
 def load_enrollment(enrollment_id: int) -> Enrollment | None:
