@@ -210,3 +210,29 @@ def test_a_holed_gzip_is_the_gzip_of_its_parts_and_fillings(parts):
     assert gzip.decompress(body) == expected
     gnu = subprocess.run([GNU_GZIP, "-dc"], input=body, capture_output=True, check=True)
     assert gnu.stdout == expected
+
+
+def test_a_304_never_keeps_a_token_older_than_its_band(client, small_course, monkeypatch):
+    """The ETag changes every _TOKEN_HOURS: a page revalidated with 304 keeps the token it
+    was sent with for at most that long, well within the token's own time limit."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.core import page_cache
+
+    assert client.application.config["WTF_CSRF_TIME_LIMIT"] >= page_cache._TOKEN_HOURS * 3600 * 2
+    start = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # the start of a band (8 is a multiple of 4)
+    clock = {"now": start}
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock["now"]
+
+    monkeypatch.setattr(page_cache, "datetime", Clock)
+    page = _get(client, "/courses")
+    clock["now"] = start + timedelta(hours=page_cache._TOKEN_HOURS, minutes=-1)
+    assert _get(client, "/courses", **{"If-None-Match": page.headers["ETag"]}).status_code == 304
+    clock["now"] = start + timedelta(hours=page_cache._TOKEN_HOURS)
+    later = _get(client, "/courses", **{"If-None-Match": page.headers["ETag"]})
+    assert later.status_code == 200
+    assert later.headers["ETag"] != page.headers["ETag"]
