@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from app.accounts import security_log
 from app.accounts.models import SecurityEventKind, User, UserSession
@@ -71,11 +71,13 @@ def start_session(user: User, how: str = "password") -> str:
     return key
 
 
+# Built once: every signed-in request runs it (with the user and their institution, joined).
+_BY_KEY_HASH = select(UserSession).where(UserSession.key_hash == bindparam("key_hash"))
+
+
 def load_session(key: str) -> User | None:
     """The user of a live session, or None (one query; a write at most once a minute)."""
-    found = db.session.scalar(
-        select(UserSession).where(UserSession.key_hash == UserSession.hash_key(key))
-    )
+    found = db.session.scalar(_BY_KEY_HASH, {"key_hash": UserSession.hash_key(key)})
     now = utcnow()
     if found is None or not is_live(found, now):
         return None
