@@ -3,7 +3,7 @@
 from blinker import Namespace
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -86,12 +86,20 @@ class GrantOutOfDate(GrantRefused):
     pass
 
 
+# Built once: the player and the dashboard run them on every request.
+_DONE = select(ItemProgress.item_id).where(ItemProgress.enrollment_id == bindparam("enrollment"))
+_ITEMS_OF_COURSES = (
+    select(Item.id, Item.course_id, Item.slug, Item.title, Item.required)
+    .where(Item.course_id.in_(bindparam("courses", expanding=True)))
+    .order_by(Item.course_id, Item.position)
+)
+_DONE_IN_PLACES = select(ItemProgress.enrollment_id, ItemProgress.item_id).where(
+    ItemProgress.enrollment_id.in_(bindparam("places", expanding=True))
+)
+
+
 def done_item_ids(enrollment: Enrollment) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(ItemProgress.item_id).where(ItemProgress.enrollment_id == enrollment.id)
-        )
-    )
+    return set(db.session.scalars(_DONE, {"enrollment": enrollment.id}))
 
 
 def check_writable(enrollment: Enrollment) -> None:
@@ -446,18 +454,8 @@ def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
     if not enrollments:
         return []
     course_ids = [e.course_id for e in enrollments]
-    items = db.session.execute(
-        select(Item.id, Item.course_id, Item.slug, Item.title, Item.required)
-        .where(Item.course_id.in_(course_ids))
-        .order_by(Item.course_id, Item.position)
-    ).all()
-    done = set(
-        db.session.execute(
-            select(ItemProgress.enrollment_id, ItemProgress.item_id).where(
-                ItemProgress.enrollment_id.in_([e.id for e in enrollments])
-            )
-        ).all()
-    )
+    items = db.session.execute(_ITEMS_OF_COURSES, {"courses": course_ids}).all()
+    done = set(db.session.execute(_DONE_IN_PLACES, {"places": [e.id for e in enrollments]}).all())
     cohort_ids = [e.cohort_id for e in enrollments if e.cohort_id is not None]
     messages = latest_messages(cohort_ids) if cohort_ids else {}
     notes = notes_for(enrollments)

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.catalog import kinds
@@ -29,13 +29,18 @@ from app.seasons.services import can_withdraw, waiting_for
 bp = Blueprint("learning", __name__, template_folder="templates")
 
 
+# The course with its outline, in one statement built once (the modules and items joined:
+# their titles only, each item's content loads when it is shown).
+_COURSE_WITH_OUTLINE = (
+    select(Course)
+    .where(Course.slug == bindparam("slug"))
+    .options(joinedload(Course.modules).joinedload(Module.items).defer(Item.content))
+)
+
+
 def load_course(course_slug) -> Course:
-    """The course with its outline, in one statement (the modules and items joined: their
-    titles only, each item's content loads when it is shown)."""
     return db.session.execute(
-        select(Course)
-        .where(Course.slug == course_slug)
-        .options(joinedload(Course.modules).joinedload(Module.items).defer(Item.content))
+        _COURSE_WITH_OUTLINE, {"slug": course_slug}
     ).unique().scalar_one_or_none() or abort(404)
 
 

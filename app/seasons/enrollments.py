@@ -5,7 +5,7 @@ decide who may enrol where and hold the seats; these read and write the row itse
 from collections.abc import Callable
 
 from flask import g, has_request_context
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import User
@@ -14,18 +14,40 @@ from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
 from app.seasons.models import Enrollment, Offering, Season, SeasonState
 
+# The pages' own statements, built once (a learner's pages run them on every request).
+_LATEST_PLACE = (
+    select(Enrollment)
+    .join(Season, Season.id == Enrollment.season_id)
+    .options(contains_eager(Enrollment.season), joinedload(Enrollment.cohort))
+    .where(
+        Enrollment.user_id == bindparam("user_id"), Enrollment.course_id == bindparam("course_id")
+    )
+    .order_by(Season.starts_on.desc(), Enrollment.id.desc())
+    .limit(1)
+)
+_PLACES = (
+    select(Enrollment, Offering.id)
+    .outerjoin(
+        Offering,
+        and_(
+            Offering.season_id == Enrollment.season_id,
+            Offering.course_id == Enrollment.course_id,
+        ),
+    )
+    .where(Enrollment.user_id == bindparam("user_id"))
+    .options(
+        joinedload(Enrollment.course),
+        joinedload(Enrollment.season),
+        joinedload(Enrollment.cohort),
+    )
+    .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+)
+
 
 def find_enrollment(user: User, course: Course) -> Enrollment | None:
     """The learner's enrolment in the course in its latest season (the one they work in),
     with its season and cohort, which the pages that ask for it read (one query)."""
-    return db.session.scalar(
-        select(Enrollment)
-        .join(Season, Season.id == Enrollment.season_id)
-        .options(contains_eager(Enrollment.season), joinedload(Enrollment.cohort))
-        .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
-        .order_by(Season.starts_on.desc(), Enrollment.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST_PLACE, {"user_id": user.id, "course_id": course.id})
 
 
 def places_of(user: User) -> list[tuple[Enrollment, int | None]]:
@@ -36,26 +58,7 @@ def places_of(user: User) -> list[tuple[Enrollment, int | None]]:
     found = g.get("places_of") if in_request else None
     if found is not None and found[0] == user.id:
         return found[1]
-    rows = [
-        (enrollment, offering_id)
-        for enrollment, offering_id in db.session.execute(
-            select(Enrollment, Offering.id)
-            .outerjoin(
-                Offering,
-                and_(
-                    Offering.season_id == Enrollment.season_id,
-                    Offering.course_id == Enrollment.course_id,
-                ),
-            )
-            .where(Enrollment.user_id == user.id)
-            .options(
-                joinedload(Enrollment.course),
-                joinedload(Enrollment.season),
-                joinedload(Enrollment.cohort),
-            )
-            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
-        )
-    ]
+    rows = [tuple(row) for row in db.session.execute(_PLACES, {"user_id": user.id})]
     if in_request:
         g.places_of = (user.id, rows)
     return rows
