@@ -24,6 +24,9 @@ def catalog_names():
     return {"item_kind_names": kinds.labels()}
 
 
+_ALL_COURSES = select(Course).order_by(Course.position, Course.id)  # built once
+
+
 @bp.get("/courses")
 def catalog():
     kind = request.args.get("kind", "")
@@ -32,7 +35,7 @@ def catalog():
     language = language if language in ("es", "pt", "en") else ""
 
     def render():
-        courses = db.session.scalars(select(Course).order_by(Course.position, Course.id)).all()
+        courses = db.session.scalars(_ALL_COURSES).all()
         shown = [
             c
             for c in courses

@@ -167,10 +167,11 @@ def lock_enrollment(enrollment_id: int) -> None:
     )
 
 
+_COURSES_OF = select(Enrollment.course_id).where(Enrollment.user_id == bindparam("user_id"))
+
+
 def enrolled_course_ids(user: User) -> set[int]:
-    return set(
-        db.session.scalars(select(Enrollment.course_id).where(Enrollment.user_id == user.id))
-    )
+    return set(db.session.scalars(_COURSES_OF, {"user_id": user.id}))
 
 
 # Progress, as the learning area counts it: it registers the counter (it sits above seasons),

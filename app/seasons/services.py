@@ -366,18 +366,23 @@ def current_offerings(course: Course) -> list[Offering]:
     )
 
 
+# The open seasons' offers with their seasons, courses and cohorts (built once: the catalog
+# runs it for every signed-in request).
+_OPEN_OFFERS = (
+    select(Offering)
+    .join(Season, Season.id == Offering.season_id)
+    .where(Season.state == SeasonState.OPEN)
+    .options(
+        joinedload(Offering.season),
+        joinedload(Offering.course),
+        joinedload(Offering.cohorts),
+    )
+)
+
+
 def enrollable_course_ids() -> set[int]:
     """Courses a learner can enrol in right now (for the catalog), in one query."""
-    offerings = db.session.scalars(
-        select(Offering)
-        .join(Season, Season.id == Offering.season_id)
-        .where(Season.state == SeasonState.OPEN)
-        .options(
-            joinedload(Offering.season),
-            joinedload(Offering.course),
-            joinedload(Offering.cohorts),
-        )
-    ).unique()
+    offerings = db.session.scalars(_OPEN_OFFERS).unique()
     return {o.course_id for o in offerings if any_open(o)}
 
 
