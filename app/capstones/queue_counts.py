@@ -11,7 +11,8 @@ that copies the table) drops its triggers: it makes them again.
 
 from sqlalchemy import Table, event
 
-# The count table's columns: SubmissionState's values (app/capstones/models.py checks).
+# The count table's columns: SubmissionState's values (tests/capstones/test_queue_counts.py
+# checks both).
 STATES = ("draft", "submitted", "revise", "passed", "not_passed")
 
 

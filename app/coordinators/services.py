@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, distinct, exists, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Institution, User
 from app.accounts.services import external_url
@@ -18,7 +18,7 @@ from app.core.refusals import Refusal
 from app.extensions import db
 from app.seasons import enrollments
 from app.seasons import services as seasons
-from app.seasons.models import Cohort, Enrollment, Offering, Season, SeasonState
+from app.seasons.models import Cohort, Enrollment, Offering, Season
 
 MAX_PEOPLE_AT_ONCE = 200
 
@@ -142,20 +142,9 @@ class Place:
 
 
 def open_places() -> list[Place]:
-    """Every offering and cohort open for enrolment now, in two queries."""
-    offerings = db.session.scalars(
-        select(Offering)
-        .join(Season, Season.id == Offering.season_id)
-        .where(Season.state == SeasonState.OPEN)
-        .options(
-            joinedload(Offering.season),
-            joinedload(Offering.course),
-            selectinload(Offering.cohorts),
-        )
-        .order_by(Season.starts_on, Offering.id)
-    ).unique()
+    """Every offering and cohort open for enrolment now, in one query."""
     places = []
-    for offering in offerings:
+    for offering in seasons.open_offerings():
         if seasons.enrollment_open(offering):
             places.append(Place(offering, None))
         for cohort in offering.cohorts:

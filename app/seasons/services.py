@@ -366,8 +366,7 @@ def current_offerings(course: Course) -> list[Offering]:
     )
 
 
-# The open seasons' offers with their seasons, courses and cohorts (built once: the catalog
-# runs it for every signed-in request).
+# Built once: the catalog runs it for every signed-in request.
 _OPEN_OFFERS = (
     select(Offering)
     .join(Season, Season.id == Offering.season_id)
@@ -377,13 +376,19 @@ _OPEN_OFFERS = (
         joinedload(Offering.course),
         joinedload(Offering.cohorts),
     )
+    .order_by(Season.starts_on, Offering.id)
 )
+
+
+def open_offerings() -> list[Offering]:
+    """The open seasons' offers, earliest season first, with their seasons, courses and
+    cohorts (one query): whether each takes learners now is `any_open` / `enrollment_open`."""
+    return list(db.session.scalars(_OPEN_OFFERS).unique())
 
 
 def enrollable_course_ids() -> set[int]:
     """Courses a learner can enrol in right now (for the catalog), in one query."""
-    offerings = db.session.scalars(_OPEN_OFFERS).unique()
-    return {o.course_id for o in offerings if any_open(o)}
+    return {o.course_id for o in open_offerings() if any_open(o)}
 
 
 def any_open(offering: Offering) -> bool:
