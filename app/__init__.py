@@ -63,10 +63,16 @@ def create_app(config: dict | None = None) -> Flask:
         # The request boundary commits once, and only what succeeded: a 4xx answer keeps
         # nothing (a refusal has already rolled back what came before it: app/core/refusals.py);
         # an exception skips this and the session's teardown rolls back.
+        if not db.session.registry.has():
+            return response  # nothing in this request used the database session
+        session = db.session()
+        # Anything read or written (an object added too) has begun the session's transaction.
+        if not (session.in_transaction() or session.info.get("after_commit")):
+            return response  # used, but nothing begun and nothing waiting for a commit
         if response.status_code < 400:
-            db.session.commit()
+            session.commit()
         else:
-            db.session.rollback()
+            session.rollback()
         return response
 
     return app
@@ -109,6 +115,7 @@ def _register_contributions() -> None:
     kinds of notification (app/notifications/kinds.py), sections of an administrator's page
     about a person (app/accounts/person_page.py), and what each area keeps about a person, to
     export or erase (app/core/privacy.py)."""
+    import app.accounts.clean_up
     import app.capstones.dashboard
     import app.capstones.gradebook
     import app.capstones.item_kinds
@@ -132,6 +139,7 @@ def _register_contributions() -> None:
     import app.seasons.offers
     import app.seasons.person_section
     import app.seasons.reminders
+    import app.survey.scheduled
     import app.visits.item_kinds  # noqa: F401
 
     _register_personal_data()
@@ -286,6 +294,7 @@ def _init_templates(app: Flask) -> None:
         LANGUAGE_NAMES,
         country_name,
         current_locale,
+        format_date,
         format_datetime,
         install_template_gettext,
         localise,
@@ -306,11 +315,23 @@ def _init_templates(app: Flask) -> None:
             found = asset_urls[key] = url_for("static", filename=filename, v=version)
         return found
 
+    fixed_urls: dict[tuple[str, str], str] = {}  # (script root, endpoint) -> URL
+
+    def fixed_url(endpoint: str) -> str:
+        """The URL of a page that takes no values (the layout's links): the same on every
+        request through the same script root, so it is built once, not on every page."""
+        key = (request.script_root, endpoint)
+        found = fixed_urls.get(key)
+        if found is None:
+            found = fixed_urls[key] = url_for(endpoint)
+        return found
+
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
     app.jinja_env.filters["filesize"] = filesize  # the one format of file sizes
     # Flask-Babel's date filter and template gettext, with the locale, time zone and catalog
     # looked up once per request instead of on every call (app/core/i18n.py).
     app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["dateformat"] = format_date
     install_template_gettext(app)
 
     # What every page may call, set once (a context processor would build it for each render).
@@ -321,6 +342,7 @@ def _init_templates(app: Flask) -> None:
         # building a form object on every page.
         csrf_field=csrf_field,
         asset_url=asset_url,
+        fixed_url=fixed_url,
         country_name=lambda code: country_name(code, str(current_locale())),
         tr=lambda texts, course: localise(texts, course.language),
         localise=localise,

@@ -74,6 +74,7 @@ def load_config(instance_path: str) -> dict:
         raise ConfigError(f"AULA_ENV must be production, development or testing, not {env!r}")
     instance = Path(instance_path)
     production = env == "production"
+    session_lifetime = timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 14 * 24))
 
     secret_key = os.environ.get("SECRET_KEY") or None
     if not secret_key:
@@ -99,7 +100,10 @@ def load_config(instance_path: str) -> dict:
         "AULA_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server may drop a pooled connection (a restart, a proxy's idle timeout): each is
+        # tried before use. A SQLite file never drops one, and the try is a statement of its
+        # own on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "REDIS_URL": redis_url,
         "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Mail: without SMTP_HOST, mail goes to the log and the development outbox.
@@ -116,11 +120,15 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "__Host-aula" if production else "aula",
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
         # A signed-in session ends after this long unused (idle) or this long after signing
         # in (lifetime), whichever comes first; shorter for tutors and administrators.
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 3 * 24 * 60)),
-        "SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 14 * 24)),
+        "SESSION_LIFETIME": session_lifetime,
+        # The cookie lives as long as the longest session from signing in, and is sent again
+        # only when what it holds changes: the session's row keeps the idle and absolute
+        # limits, so signing the same cookie anew on every answer bought nothing.
+        "PERMANENT_SESSION_LIFETIME": session_lifetime,
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "STAFF_SESSION_IDLE_TIMEOUT": timedelta(
             minutes=_env_int("STAFF_SESSION_IDLE_MINUTES", 2 * 60)
         ),
@@ -132,6 +140,8 @@ def load_config(instance_path: str) -> dict:
         # The security log (sign-ins, password and role changes, sessions ended) is kept this
         # many days; `flask users clean-up` removes older lines and ended sessions.
         "SECURITY_LOG_DAYS": _env_int("SECURITY_LOG_DAYS", 365),
+        # Accounts registered but never confirmed go after this many days (daily clean-up).
+        "UNCONFIRMED_ACCOUNT_DAYS": _env_int("UNCONFIRMED_ACCOUNT_DAYS", 30),
         "HSTS": production,
         # Forms
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,

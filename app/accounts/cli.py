@@ -5,7 +5,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.accounts import factors, security_log, services, sessions
+from app.accounts import clean_up as cleaning
+from app.accounts import factors, services
 from app.accounts.models import Role
 from app.core.commands import one_commit
 
@@ -92,6 +93,15 @@ def reset_factors(email):
         say(f"{user.email}: second factors removed, signed out everywhere.")
 
 
+option_unconfirmed_days = click.option(
+    "--unconfirmed-days",
+    type=click.IntRange(min=1, max=36500),
+    default=None,
+    help="Remove accounts never confirmed this many days after registering "
+    "(default: UNCONFIRMED_ACCOUNT_DAYS).",
+)
+
+
 @users_cli.command("clean-up")
 @click.option(
     "--days",
@@ -99,13 +109,17 @@ def reset_factors(email):
     default=None,
     help="Keep this many days of the security log (default: SECURITY_LOG_DAYS).",
 )
+@option_unconfirmed_days
 @with_appcontext
-def clean_up(days):
-    """Daily: remove security log lines past their keeping period, and ended sessions."""
+def clean_up(days, unconfirmed_days):
+    """What the schedule runs daily (accounts.clean_up): remove security log lines past their
+    keeping period, ended sessions, and accounts never confirmed."""
     with one_commit(services.AccountError) as say:
-        events = security_log.remove_old_events(days)
-        ended = sessions.remove_ended_sessions()
-        say(f"Security log: {events} old line(s) removed; {ended} ended session(s) removed.")
+        done = cleaning.clean_up(days, unconfirmed_days)
+        say(
+            f"Security log: {done.events} old line(s) removed; {done.sessions} ended session(s)"
+            f" removed; {done.accounts} account(s) never confirmed removed."
+        )
 
 
 @click.group("institutions", help="Manage the network's institutions.")

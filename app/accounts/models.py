@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    func,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,6 +80,12 @@ class Institution(db.Model):
     def label(self) -> str:
         return f"{self.acronym} — {self.name}"
 
+    @classmethod
+    def label_column(cls, language: str):
+        """`label` in the reader's language as an SQL expression, for pages that read rows."""
+        name = getattr(cls, f"name_{language}", None) if language in cls.NAME_LANGUAGES else None
+        return cls.acronym + " — " + func.coalesce(name, cls.name_en)
+
 
 class User(UserMixin, db.Model):
     """A person with an account."""
@@ -141,8 +148,10 @@ class User(UserMixin, db.Model):
 
     @property
     def institution_label(self) -> str:
+        """The institution as rosters, gradebooks and people lists show it: its acronym and
+        its name in the reader's language, else the name the person typed in."""
         if self.institution is not None:
-            return self.institution.acronym
+            return self.institution.label
         return self.institution_other or ""
 
 

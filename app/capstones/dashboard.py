@@ -4,7 +4,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.capstones.item_kinds import CAPSTONE
 from app.capstones.models import Submission, SubmissionState
@@ -28,27 +28,35 @@ class CapstoneNote:
         return None if self.due_on is None else (self.due_on - utcnow().date()).days
 
 
+# Built once: every dashboard and course home page runs it. Each course's capstone item, with
+# the learners' projects on it beside.
+_CAPSTONES_OF_PLACES = (
+    select(
+        Item.course_id,
+        Item.slug,
+        Submission.enrollment_id,
+        Submission.state,
+        Submission.extended_until,
+    )
+    .outerjoin(
+        Submission,
+        (Submission.item_id == Item.id)
+        & Submission.enrollment_id.in_(bindparam("places", expanding=True)),
+    )
+    .where(Item.course_id.in_(bindparam("courses", expanding=True)), Item.kind == CAPSTONE)
+)
+
+
 def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
     """{enrolment id: its capstone's note} for enrolments with a cohort place in a course with a
     capstone, in one query; the cohorts come loaded with the enrolments."""
     placed = [e for e in enrollments if e.cohort_id is not None]
     if not placed:
         return {}
-    # Each course's capstone item, with the learners' projects on it beside (one query).
     items, submissions = {}, {}
     for row in db.session.execute(
-        select(
-            Item.course_id,
-            Item.slug,
-            Submission.enrollment_id,
-            Submission.state,
-            Submission.extended_until,
-        )
-        .outerjoin(
-            Submission,
-            (Submission.item_id == Item.id) & Submission.enrollment_id.in_([e.id for e in placed]),
-        )
-        .where(Item.course_id.in_({e.course_id for e in placed}), Item.kind == CAPSTONE)
+        _CAPSTONES_OF_PLACES,
+        {"places": [e.id for e in placed], "courses": sorted({e.course_id for e in placed})},
     ):
         items[row.course_id] = row.slug
         if row.enrollment_id is not None:

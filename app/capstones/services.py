@@ -5,7 +5,9 @@ so a double click, a resubmission racing a review, or two tutors reviewing at on
 both win: the loser gets a clear error and nothing it sent is lost from its form.
 """
 
+import functools
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, func, insert, literal, select, update
+from sqlalchemy import String, Text, bindparam, cast, func, insert, literal, select, update
 
 from app.accounts.models import Institution, User
 from app.accounts.services import external_url
@@ -33,6 +35,7 @@ from app.capstones.notification_kinds import REVIEWED, REVISE
 from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
 from app.catalog.models import Course, Item
 from app.core.db import UTCDateTime, insert_or_ignore, utcnow
+from app.core.i18n import localise, reader_language
 from app.core.mail import send_template_mail
 from app.core.pagination import Page
 from app.core.refusals import Refusal
@@ -361,6 +364,44 @@ def save_rubric(item: Item, new: dict) -> None:
     db.session.flush()
 
 
+def score_levels(found: dict, levels: list[int]) -> tuple[list[dict], int]:
+    """The rubric's rule for points: one level chosen for every criterion, each worth its
+    points; (each criterion's score as the review keeps it, the points in all). A pure rule:
+    InvalidReview unless every criterion has one of its levels."""
+    criteria = found["criteria"]
+    if len(levels) != len(criteria) or any(
+        type(level) is not int or not 0 <= level < len(c["levels"])
+        for level, c in zip(levels, criteria, strict=False)
+    ):
+        raise InvalidReview(_l("Choose a level for every criterion."))
+    scores = [
+        {
+            "criterion": c["title"],
+            "level": c["levels"][level].get("title") or c["levels"][level]["description"],
+            "points": c["levels"][level]["points"],
+        }
+        for level, c in zip(levels, criteria, strict=True)
+    ]
+    return scores, sum(score["points"] for score in scores)
+
+
+def check_decision(
+    decision: Decision, points: int, threshold: int, versions: int, attempts: int
+) -> None:
+    """A pass needs the pass mark; a revision needs an attempt left after `versions` sent of
+    `attempts` allowed. A pure rule: InvalidReview otherwise."""
+    if decision == Decision.PASS and points < threshold:
+        raise InvalidReview(
+            _l(
+                "%(points)s points do not reach the pass mark of %(threshold)s.",
+                points=points,
+                threshold=threshold,
+            )
+        )
+    if decision == Decision.REVISE and versions >= attempts:
+        raise InvalidReview(_l("No attempt is left for a revision: decide pass or not passed."))
+
+
 def review(
     submission: Submission,
     tutor: User,
@@ -378,35 +419,15 @@ def review(
     """
     if submission.state != SubmissionState.SUBMITTED:
         raise ReviewConflict(_l("This project is not waiting for a review any more."))
-    criteria = rubric(submission.item)["criteria"]
-    if len(levels) != len(criteria) or any(
-        not isinstance(level, int) or not 0 <= level < len(c["levels"])
-        for level, c in zip(levels, criteria, strict=False)
-    ):
-        raise InvalidReview(_l("Choose a level for every criterion."))
+    found = rubric(submission.item)
+    scores, points = score_levels(found, levels)
     comment = (comment or "").replace("\r\n", "\n").replace("\x00", "").strip()
     if len(comment) > COMMENT_MAX:
         raise InvalidReview(_l("The comment has at most %(max)s characters.", max=COMMENT_MAX))
-    scores = [
-        {
-            "criterion": c["title"],
-            "level": c["levels"][level].get("title") or c["levels"][level]["description"],
-            "points": c["levels"][level]["points"],
-        }
-        for level, c in zip(levels, criteria, strict=True)
-    ]
-    points = sum(s["points"] for s in scores)
-    threshold = rubric(submission.item)["pass_threshold"]
-    if decision == Decision.PASS and points < threshold:
-        raise InvalidReview(
-            _l(
-                "%(points)s points do not reach the pass mark of %(threshold)s.",
-                points=points,
-                threshold=threshold,
-            )
-        )
-    if decision == Decision.REVISE and submission.versions >= attempts_allowed(submission.item):
-        raise InvalidReview(_l("No attempt is left for a revision: decide pass or not passed."))
+    threshold = found["pass_threshold"]
+    check_decision(
+        decision, points, threshold, submission.versions, attempts_allowed(submission.item)
+    )
     checked = check_uploads(list(uploads))
     new_state = {
         Decision.PASS: SubmissionState.PASSED,
@@ -588,69 +609,97 @@ QUEUE_STATES = (
 )
 
 
-def _led_by(user: User, query):
-    """Only the submissions of cohorts the user leads (administrators: all of them)."""
-    if user.is_admin:
-        return query
-    return query.where(Submission.cohort_id.in_(_cohorts_led(user)))
-
-
-def _cohorts_led(user: User):
-    return select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == user.id)
-
-
 def review_queue(user: User, state: SubmissionState, page_number: int):
     """({state: count}, the page of rows) across the cohorts `user` leads (administrators:
     all), in two queries whatever the queue's size. The counts are read from one row per
     cohort that the database keeps (app/capstones/queue_counts.py)."""
-    sums = select(*(func.coalesce(func.sum(getattr(QueueCount, s.value)), 0) for s in QUEUE_STATES))
-    if not user.is_admin:
-        sums = sums.where(QueueCount.cohort_id.in_(_cohorts_led(user)))
-    totals = db.session.execute(sums).one()
+    led = {} if user.is_admin else {"user_id": user.id}
+    totals = db.session.execute(_queue_sums(user.is_admin), led).one()
     counts = {state: total for state, total in zip(QUEUE_STATES, totals, strict=True) if total}
     page = Page(max(1, page_number), QUEUE_PAGE_SIZE, counts.get(state, 0))
     page.page = min(page.page, page.pages)
+    waiting = state in (SubmissionState.SUBMITTED, SubmissionState.REVISE)
+    page.items = db.session.execute(
+        _queue_rows(user.is_admin, reader_language(), waiting),
+        {
+            **led,
+            "state": state,
+            "size": QUEUE_PAGE_SIZE,
+            "skip": (page.page - 1) * QUEUE_PAGE_SIZE,
+        },
+    ).all()
+    page.course_titles = {}  # {course id: its title in the reader's language}
+    for row in page.items:
+        if row.course_id not in page.course_titles:
+            page.course_titles[row.course_id] = localise(
+                json.loads(row.course_title_json), row.course_language
+            )
+    return counts, page
+
+
+# The queue's two statements, built once for each kind of reader (an administrator sees every
+# cohort, a tutor those they lead), language and order, not on each request.
+
+
+@functools.cache
+def _queue_sums(every_cohort: bool):
+    sums = select(*(func.coalesce(func.sum(getattr(QueueCount, s.value)), 0) for s in QUEUE_STATES))
+    if not every_cohort:
+        sums = sums.where(QueueCount.cohort_id.in_(_cohorts_led_by_param()))
+    return sums
+
+
+@functools.cache
+def _queue_rows(every_cohort: bool, language: str, waiting: bool):
     latest = SubmissionVersion
-    if state in (SubmissionState.SUBMITTED, SubmissionState.REVISE):
+    if waiting:
         order = (Submission.submitted_at, Submission.id)  # oldest waiting first
     else:
         order = (Submission.decided_at.desc(), Submission.id.desc())  # latest decisions first
     # Rows, not objects: the page shows a few columns of 50 projects, and building the
     # submissions, enrolments, people, institutions, cohorts and courses behind them (each
     # course's JSON texts decoded again for every row) cost more than the rest of the page.
-    page.items = db.session.execute(
-        _led_by(
-            user,
-            select(
-                Submission.id,
-                Submission.versions,
-                Submission.submitted_at,
-                latest.late,
-                User.full_name,
-                # What User.institution_label shows: the acronym, else the name typed in.
-                func.coalesce(Institution.acronym, User.institution_other, "").label("institution"),
-                Cohort.name.label("cohort_name"),
-                Course.title.label("course_title"),
-                Course.language.label("course_language"),
-            )
-            .select_from(Submission)
-            .outerjoin(
-                latest,
-                (latest.submission_id == Submission.id) & (latest.number == Submission.versions),
-            )
-            .join(Enrollment, Enrollment.id == Submission.enrollment_id)
-            .join(User, User.id == Enrollment.user_id)
-            .outerjoin(Institution, Institution.id == User.institution_id)
-            .join(Cohort, Cohort.id == Submission.cohort_id)
-            .join(Offering, Offering.id == Cohort.offering_id)
-            .join(Course, Course.id == Offering.course_id)
-            .where(Submission.state == state)
-            .order_by(*order)
-            .limit(QUEUE_PAGE_SIZE)
-            .offset((page.page - 1) * QUEUE_PAGE_SIZE),
+    rows = (
+        select(
+            Submission.id,
+            Submission.versions,
+            Submission.submitted_at,
+            latest.late,
+            User.full_name,
+            # What User.institution_label shows: the acronym and the name in the
+            # reader's language, else the name typed in.
+            func.coalesce(Institution.label_column(language), User.institution_other, "").label(
+                "institution"
+            ),
+            Cohort.name.label("cohort_name"),
+            Course.id.label("course_id"),
+            # As stored: each course's title is read once for the page, not per row.
+            cast(Course.title, Text).label("course_title_json"),
+            Course.language.label("course_language"),
         )
-    ).all()
-    return counts, page
+        .select_from(Submission)
+        .outerjoin(
+            latest,
+            (latest.submission_id == Submission.id) & (latest.number == Submission.versions),
+        )
+        .join(Enrollment, Enrollment.id == Submission.enrollment_id)
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .join(Cohort, Cohort.id == Submission.cohort_id)
+        .join(Offering, Offering.id == Cohort.offering_id)
+        .join(Course, Course.id == Offering.course_id)
+        .where(Submission.state == bindparam("state"))
+        .order_by(*order)
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+    )
+    if not every_cohort:
+        rows = rows.where(Submission.cohort_id.in_(_cohorts_led_by_param()))
+    return rows
+
+
+def _cohorts_led_by_param():
+    return select(cohort_tutor.c.cohort_id).where(cohort_tutor.c.user_id == bindparam("user_id"))
 
 
 def projects_by_item(item_ids: list[int]) -> dict[int, int]:

@@ -28,7 +28,8 @@ from app.capstones.models import (
 from app.capstones.tutor_forms import ExtensionForm, review_form
 from app.capstones.uploads import safe_filename
 from app.core.auth import tutor_blueprint
-from app.core.i18n import localise
+from app.core.i18n import localise, text_html
+from app.core.urls import url_for_ids
 from app.core.views import content_disposition
 from app.extensions import csrf, db
 from app.seasons import services as seasons
@@ -100,6 +101,9 @@ def queue():
         status=status,
         states=services.QUEUE_STATES,
         counts=counts,
+        # Written once for the page, not on each of its rows.
+        review_url=url_for_ids("capstones_tutor.review", "submission_id"),
+        course_titles={key: text_html(title) for key, title in page.course_titles.items()},
     )
 
 

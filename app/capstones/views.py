@@ -32,7 +32,7 @@ from app.capstones.models import (
 from app.capstones.uploads import UploadRefused, allowed_extensions
 from app.core.views import content_disposition, render_error
 from app.extensions import csrf, db
-from app.learning.views import load_course, ordered_items, own_enrollment, render_item
+from app.learning.views import enrolled_item, render_item
 
 bp = Blueprint("capstones", __name__, template_folder="templates")
 
@@ -166,10 +166,7 @@ def save(course_slug, item_slug):
     # The app accepts 2 MB requests; this one carries files. Raise the limit before
     # anything reads the body (the CSRF check reads the form).
     request.max_content_length = current_app.config["CAPSTONE_MAX_SUBMISSION_BYTES"] + (1024 * 1024)
-    course = load_course(course_slug)
-    enrollment = own_enrollment(course) or abort(403)
-    items = ordered_items(course)
-    current = next((i for i in items if i.slug == item_slug), None) or abort(404)
+    course, enrollment, items, current = enrolled_item(course_slug, item_slug)
     if current.kind != CAPSTONE:
         abort(404)
     try:

@@ -13,8 +13,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Offers:
-    # (user or None) -> {course id: "enrolled" | "open"} for the catalog's list
-    statuses: Callable[[Any], dict[int, str]]
+    # () -> ids of the courses open for enrolment now: the same for everyone, so the catalog's
+    # list is kept per version of its rows (app/core/page_cache.py)
+    open_courses: Callable[[], set[int]]
+    # (user) -> ids of the courses the user holds a place in
+    enrolled_courses: Callable[[Any], set[int]]
     # (course, user or None) -> the course page's panel: its template and that template's context
     panel: Callable[[Any, Any], tuple[str, dict]]
 
@@ -27,8 +30,18 @@ def register_offers(provider: Offers) -> Offers:
     return provider
 
 
-def course_statuses(user) -> dict[int, str]:
-    return _PROVIDER[0].statuses(user) if _PROVIDER else {}
+def enrolled_courses(user) -> frozenset[int]:
+    """The courses `user` (None for a visitor) holds a place in."""
+    if user is None or not _PROVIDER:
+        return frozenset()
+    return frozenset(_PROVIDER[0].enrolled_courses(user))
+
+
+def course_statuses(enrolled: frozenset[int]) -> dict[int, str]:
+    """{course id: "enrolled" | "open"} for the catalog's list, given the reader's places."""
+    statuses = dict.fromkeys(_PROVIDER[0].open_courses(), "open") if _PROVIDER else {}
+    statuses.update(dict.fromkeys(enrolled, "enrolled"))
+    return statuses
 
 
 def course_panel(course, user) -> tuple[str | None, dict]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog import kinds
 from app.catalog.item_kinds import GUIDE
 from app.catalog.models import Course, CourseKind, Item, Module
-from app.catalog.offers import course_panel, course_statuses
+from app.catalog.offers import course_panel, course_statuses, enrolled_courses
 from app.core import page_cache
 from app.extensions import db
 
@@ -34,7 +34,7 @@ def catalog():
     kind = kind if kind in {k.value for k in CourseKind} else ""
     language = language if language in ("es", "pt", "en") else ""
 
-    def render():
+    def listing():
         courses = db.session.scalars(_ALL_COURSES).all()
         shown = [
             c
@@ -42,14 +42,19 @@ def catalog():
             if (not kind or c.kind == kind) and (not language or language in c.languages)
         ]
         return render_template(
-            "catalog/catalog.html",
+            "catalog/_listing.html",
             courses=shown,
             total=len(courses),
             kind=kind,
             language=language,
-            statuses=course_statuses(_signed_in()),
+            statuses=course_statuses(enrolled),
         )
 
+    def render():
+        kept = page_cache.fragment(("catalog",), listing, kind, language, enrolled)
+        return render_template("catalog/catalog.html", listing=kept)
+
+    enrolled = enrolled_courses(_signed_in())
     return page_cache.page(("catalog",), render)
 
 

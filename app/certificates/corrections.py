@@ -18,6 +18,7 @@ from app.certificates.models import (
     NameCorrectionRequest,
     NameRequestStatus,
 )
+from app.certificates.notification_kinds import NAME_DECIDED
 from app.core.db import insert_or_ignore, utcnow
 from app.extensions import db
 
@@ -151,8 +152,10 @@ def decide(
         )
     services.tell_holder(
         certificate,
+        NAME_DECIDED,
         "certificates/mail/name_decision",
         _l("Your certificate's name correction"),
+        values={"approved": approve},
         request=request,
         approved=approve,
         reason=reason,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import undefer
 
 from app.accounts.models import User
@@ -31,7 +31,7 @@ from app.certificates.models import (
     NameCorrectionRequest,
     NameRequestStatus,
 )
-from app.certificates.notification_kinds import READY
+from app.certificates.notification_kinds import READY, REVOKED
 from app.core import jobs
 from app.core.db import insert_or_ignore, utcnow
 from app.core.i18n import country_name, localise
@@ -302,6 +302,7 @@ def revoke(certificate: Certificate, reason: str, actor: Actor) -> None:
     _audit(certificate, CertificateAction.REVOKED, actor, reason)
     tell_holder(
         certificate,
+        REVOKED,
         "certificates/mail/revoked",
         _l("Your certificate was revoked"),
         reason=reason,
@@ -524,14 +525,25 @@ def render_task(
 def _tell_learner(certificate: Certificate) -> None:
     tell_holder(
         certificate,
+        READY,
         "certificates/mail/ready",
         _l("Your certificate is ready"),
         dashboard_url=external_url("learning.dashboard"),
     )
 
 
-def tell_holder(certificate: Certificate, template: str, subject, **context) -> None:
-    """Mail the certificate's holder (if their account still exists), in their language."""
+def tell_holder(
+    certificate: Certificate,
+    kind: str,
+    template: str,
+    subject,
+    *,
+    values: dict | None = None,
+    **context,
+) -> None:
+    """Mail the certificate's holder (if their account still exists), in their language, and
+    tell their notification centre: `kind` (notification_kinds.py) with `values` beside the
+    course's title."""
     learner = db.session.get(User, certificate.user_id) if certificate.user_id else None
     if learner is None:
         return
@@ -546,7 +558,11 @@ def tell_holder(certificate: Certificate, template: str, subject, **context) -> 
         **context,
     )
     notify(
-        learner, READY, external_url("learning.dashboard"), course={"_": certificate.course_title}
+        learner,
+        kind,
+        external_url("learning.dashboard"),
+        course={"_": certificate.course_title},
+        **(values or {}),
     )
 
 
@@ -714,31 +730,33 @@ def edition_languages(certificate: Certificate) -> list[str]:
     return [language for language in LANGUAGES if language in printed]
 
 
-def certificates_of(user: User) -> list[tuple[Certificate, bool, str | None]]:
-    """The learner's certificates, newest first, each with whether its PDF is ready and the
-    name of a correction waiting for an answer (None: none waits); one query."""
-    ready = (
+# Built once: every dashboard runs it.
+_CERTIFICATES_OF = (
+    select(
+        Certificate,
         select(CertificateDocument.id)
         .where(
             CertificateDocument.certificate_id == Certificate.id,
             CertificateDocument.edition == Certificate.edition,
             CertificateDocument.language == Certificate.language,
         )
-        .exists()
-    )
-    pending = (
+        .exists(),
         select(NameCorrectionRequest.requested_name)
         .where(
             NameCorrectionRequest.certificate_id == Certificate.id,
             NameCorrectionRequest.status == NameRequestStatus.PENDING,
         )
-        .scalar_subquery()
+        .scalar_subquery(),
     )
-    rows = db.session.execute(
-        select(Certificate, ready, pending)
-        .where(Certificate.user_id == user.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ).all()
+    .where(Certificate.user_id == bindparam("user"))
+    .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+)
+
+
+def certificates_of(user: User) -> list[tuple[Certificate, bool, str | None]]:
+    """The learner's certificates, newest first, each with whether its PDF is ready and the
+    name of a correction waiting for an answer (None: none waits); one query."""
+    rows = db.session.execute(_CERTIFICATES_OF, {"user": user.id}).all()
     return [(certificate, bool(is_ready), waiting) for certificate, is_ready, waiting in rows]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import bindparam, case, distinct, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Institution, User
@@ -30,17 +30,19 @@ class CoordinatorError(Refusal):
 # The role ------------------------------------------------------------------------------
 
 
+# Built once: every dashboard (and every coordinator's page) asks it.
+_COORDINATED_BY = select(InstitutionCoordinator.institution_id).where(
+    InstitutionCoordinator.user_id == bindparam("user")
+)
+
+
 def coordinated_institution_id(user) -> int | None:
     """The institution the person coordinates (None if none); asked once per request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     cache = g.setdefault("coordinated_institution", {}) if has_request_context() else {}
     if user.id not in cache:
-        cache[user.id] = db.session.scalar(
-            select(InstitutionCoordinator.institution_id).where(
-                InstitutionCoordinator.user_id == user.id
-            )
-        )
+        cache[user.id] = db.session.scalar(_COORDINATED_BY, {"user": user.id})
     return cache[user.id]
 
 
@@ -158,7 +160,7 @@ def find_place(key: str) -> Place | None:
     return next((place for place in open_places() if place.key == key), None)
 
 
-def enrol_person(
+def enroll_person(
     institution: Institution, person: User, place: Place, actor: User | None = None
 ) -> Enrollment:
     """Enrol one of the institution's people, through the same rules as a learner's own
@@ -186,7 +188,7 @@ def enrol_person(
     return enrollment
 
 
-def enrol_people(
+def enroll_people(
     institution: Institution, user_ids: list[int], place: Place, actor: User | None = None
 ) -> list[Enrollment]:
     """Enrol several of the institution's people in one place: all of them or, if one is
@@ -205,7 +207,7 @@ def enrol_people(
     placed = []
     for person in sorted(people, key=lambda p: (p.full_name, p.id)):
         try:
-            placed.append(enrol_person(institution, person, place, actor))
+            placed.append(enroll_person(institution, person, place, actor))
         except seasons.SeasonError as error:
             raise CoordinatorError(
                 _l(

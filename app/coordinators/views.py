@@ -52,7 +52,7 @@ def home(institution_id):
         try:
             if place is None:
                 raise services.CoordinatorError(_("Choose a course open for enrolment now."))
-            placed = services.enrol_people(institution, form.people.data, place, current_user)
+            placed = services.enroll_people(institution, form.people.data, place, current_user)
         except services.CoordinatorError as error:
             problem = str(error)
         else:
@@ -101,7 +101,7 @@ def person(institution_id, user_id):
             form.place.errors.append(_("This course is not open for enrolment now."))
         else:
             try:
-                services.enrol_person(institution, person, place, current_user)
+                services.enroll_person(institution, person, place, current_user)
             except Refusal as error:
                 form.place.errors.append(str(error))
             else:

@@ -1,8 +1,10 @@
 """Language and time-zone selection, and localised country names."""
 
+import re
 import unicodedata
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_babel
 from babel import Locale, default_locale
@@ -10,6 +12,8 @@ from babel import dates as babel_dates
 from flask import current_app, has_app_context, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
 
@@ -155,6 +159,12 @@ def localise(texts: dict[str, str] | None, main_language: str, locale: str | Non
     return result
 
 
+def text_html(value: Localised) -> Markup:
+    """`value` as the `text` macro writes it (templates/macros.html: a fallback is marked with
+    its language), for a page that writes one text many times or keeps it written."""
+    return current_app.jinja_env.get_template("macros.html").module.text(value)
+
+
 # Looked up once per request ----------------------------------------------------------------
 #
 # Flask-Babel finds the locale, time zone and translations again on every call, through three
@@ -206,29 +216,153 @@ def install_template_gettext(app) -> None:
         ),
         newstyle=True,
     )
+    # `_` and `gettext` straight to the memo below (Jinja's `_` would look `gettext` up again).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
+
+
+@pass_context
+def _template_gettext(__context, __string, **variables):
+    """Jinja's new-style gettext (the text is a format string, even without variables; under
+    autoescape the translation is markup and the variables are escaped), with each catalog's
+    answer for a text without variables kept on the catalog: a page's few dozen labels, and a
+    table's "Late" on every row, cost a lookup instead of a translation and a formatting."""
+    catalog = translations()
+    autoescape = __context.eval_ctx.autoescape
+    if variables:
+        found = catalog.ugettext(__string)
+        return (Markup(found) if autoescape else found) % variables  # noqa: S704  (our catalogs)
+    memo = catalog.__dict__.get("_aula_template_texts")
+    if memo is None:
+        memo = catalog.__dict__.setdefault("_aula_template_texts", {})
+    key = (__string, autoescape)
+    found = memo.get(key)
+    if found is None:
+        translated = catalog.ugettext(__string)
+        found = memo[key] = (Markup(translated) if autoescape else translated) % {}  # noqa: S704
+    return found
 
 
 @lru_cache(maxsize=64)
-def _datetime_pattern(locale: Locale, width: str):
-    """The locale's date-and-time pattern of that width as one parsed pattern: what
-    babel.dates.format_datetime assembles from three patterns on every call."""
+def _datetime_writer(locale: Locale, width: str):
+    """The locale's date-and-time pattern of that width as one parsed pattern (what
+    babel.dates.format_datetime assembles from three patterns on every call), as a writer."""
     glue = babel_dates.get_datetime_format(width, locale=locale)
     time_part = babel_dates.get_time_format(width, locale=locale).pattern
     date_part = babel_dates.get_date_format(width, locale=locale).pattern
-    return babel_dates.parse_pattern(glue.replace("{0}", time_part).replace("{1}", date_part))
+    pattern = glue.replace("{0}", time_part).replace("{1}", date_part)
+    return _writer(babel_dates.parse_pattern(pattern), locale)
+
+
+@lru_cache(maxsize=64)
+def _date_writer(locale: Locale, width: str):
+    return _writer(babel_dates.get_date_format(width, locale=locale), locale)
+
+
+# Babel writes a pattern by looking each field up through its DateTimeFormat on every call
+# (4.2 µs for "d MMM y, H:mm:ss"). The fields of the network's three languages' standard
+# patterns are written here directly: numbers as Babel pads them, and names (months,
+# weekdays, AM/PM) from tables Babel itself fills once per locale. A pattern with any other
+# field (a time zone's name, in the long and full times) is written by Babel.
+_NUMBERS = {
+    "d": lambda v: str(v.day),
+    "dd": lambda v: f"{v.day:02d}",
+    "M": lambda v: str(v.month),
+    "MM": lambda v: f"{v.month:02d}",
+    "y": lambda v: str(v.year),
+    "yy": lambda v: f"{v.year % 100:02d}",
+    "H": lambda v: str(v.hour),
+    "HH": lambda v: f"{v.hour:02d}",
+    "h": lambda v: str(v.hour % 12 or 12),
+    "m": lambda v: str(v.minute),
+    "mm": lambda v: f"{v.minute:02d}",
+    "s": lambda v: str(v.second),
+    "ss": lambda v: f"{v.second:02d}",
+}
+# field -> (what picks the name, the values that show every name)
+_NAMES = {
+    "MMM": (lambda v: v.month, [datetime(2001, month, 1) for month in range(1, 13)]),
+    "MMMM": (lambda v: v.month, [datetime(2001, month, 1) for month in range(1, 13)]),
+    "EEEE": (lambda v: v.weekday(), [datetime(2001, 1, day) for day in range(1, 8)]),
+    "a": (lambda v: v.hour >= 12, [datetime(2001, 1, 1, 1), datetime(2001, 1, 1, 13)]),
+}
+_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+def _writer(pattern, locale: Locale):
+    """A function writing a date or datetime as `pattern.apply(value, locale)` does."""
+    fields = _FIELD.findall(pattern.format)
+    if not all(field in _NUMBERS or field in _NAMES for field in fields):
+        return lambda value: pattern.apply(value, locale)
+    names = {}
+    for field in set(fields) & _NAMES.keys():
+        key, samples = _NAMES[field]
+        names[field] = {key(v): babel_dates.DateTimeFormat(v, locale)[field] for v in samples}
+    steps = [
+        (field, _NUMBERS.get(field), names.get(field), _NAMES.get(field, (None,))[0])
+        for field in dict.fromkeys(fields)
+    ]
+
+    def write(value) -> str:
+        return pattern.format % {
+            field: number(value) if number else table[key(value)]
+            for field, number, table, key in steps
+        }
+
+    return write
+
+
+@lru_cache(maxsize=64)
+def _zoneinfo(name: str):
+    """The standard library's zone of that name: converting to it costs a tenth of what
+    pytz's (Flask-Babel's) costs, and CLDR names it the same way."""
+    try:
+        return UTC if name == "UTC" else ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _dates_context(context):
+    """(locale, time zone) to write dates in now, found once per request, locale and zone."""
+    locale = getattr(context, "babel_locale", None)
+    tzinfo = getattr(context, "babel_tzinfo", None)
+    cached = getattr(context, "aula_dates", None)
+    if cached is not None and cached[0] is locale and cached[1] is tzinfo and locale is not None:
+        return cached[2], cached[3]
+    locale, tzinfo = current_locale(), flask_babel.get_timezone()
+    name = getattr(tzinfo, "zone", None)
+    zone = (_zoneinfo(name) if name else None) or tzinfo
+    if context is not None:
+        context.aula_dates = (context.babel_locale, context.babel_tzinfo, locale, zone)
+    return locale, zone
+
+
+def _in_zone(value: datetime, zone) -> datetime:
+    """A datetime (UTC when naive) in the reader's zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(zone)
+    if hasattr(zone, "normalize"):  # pytz, for a zone the standard library lacks
+        local = zone.normalize(local)
+    return local
 
 
 def format_datetime(value, width: str = "medium") -> str:
     """A UTC datetime in the reader's time zone and language, as Flask-Babel's
     `datetimeformat` filter writes it ('short', 'medium', 'long' or 'full'; another value is
     a CLDR pattern)."""
-    locale = current_locale()
-    tzinfo = flask_babel.get_timezone()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(tzinfo)
-    if hasattr(tzinfo, "normalize"):  # pytz
-        local = tzinfo.normalize(local)
+    locale, zone = _dates_context(_babel_context())
+    local = _in_zone(value, zone)
     if width not in ("short", "medium", "long", "full"):
-        return babel_dates.format_datetime(local, width, tzinfo=tzinfo, locale=locale)
-    return _datetime_pattern(locale, width).apply(local, locale)
+        return babel_dates.format_datetime(local, width, tzinfo=zone, locale=locale)
+    return _datetime_writer(locale, width)(local)
+
+
+def format_date(value, width: str = "medium") -> str:
+    """A date in the reader's language (a datetime: its day in the reader's time zone), as
+    Flask-Babel's `dateformat` filter writes it."""
+    locale, zone = _dates_context(_babel_context())
+    if isinstance(value, datetime):
+        value = _in_zone(value, zone)
+    if width not in ("short", "medium", "long", "full"):
+        return babel_dates.format_date(value, width, locale=locale)
+    return _date_writer(locale, width)(value)

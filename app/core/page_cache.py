@@ -20,7 +20,9 @@ What keeps this right on any number of workers and machines is the version, not 
 The store itself is only a cache: a bounded LRU in each process, which any worker or machine
 fills on its own. The hour is part of the key, so pages whose offers open and close with the
 date are rendered afresh at least every hour. Signed-in people, anything but GET, and
-visitors with a message waiting (a flash) get the page rendered as usual.
+visitors with a message waiting (a flash) get the page rendered as usual; a part of a page
+that is the same for many readers (the catalog's list, for each set of places a learner holds)
+can be kept the same way for anyone (`fragment`).
 
 A kept page is kept gzipped too, with a hole where each token goes (app/core/gzip_holes.py):
 a browser that takes gzip gets it without the page being compressed again.
@@ -37,11 +39,11 @@ from flask import Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, event, inspect, select, text
+from markupsafe import Markup
+from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
 
 from app.core.gzip_holes import HoledGzip
-from app.core.models import PageVersion
 from app.extensions import db
 
 # Rendered in place of the visitor's CSRF token; never a valid token (not base64url-safe).
@@ -139,16 +141,32 @@ _ADVANCE = text(
 )
 
 
-# Built once and run on the session's connection (the request's transaction): the one statement
-# of a page served from the cache, kept clear of the ORM's machinery.
-_VERSIONS = select(PageVersion.scope, PageVersion.version).where(
-    PageVersion.scope.in_(bindparam("scopes", expanding=True))
-)
+# The one statement of a page served from the cache, as plain SQL on a connection of its own
+# (or on the session's, when the request has begun one: a signed-in reader's): the session's
+# transaction, the ORM and the statement compiler cost such a page about a tenth of its time
+# (errors still come as SQLAlchemy's, so an outage gets its 503 page).
+# A page rendered on a miss reads its rows afterwards: at least as new as these versions,
+# so what is kept under them is never older than they say.
 
 
 def versions(scopes: tuple[str, ...]) -> tuple[int, ...]:
-    rows = dict(db.session.connection().execute(_VERSIONS, {"scopes": list(scopes)}).all())
+    engine = db.engine
+    sql = _versions_sql(engine.dialect.paramstyle, len(scopes))
+    if db.session.registry.has() and db.session().in_transaction():
+        # A signed-in request has its session's connection already: no second one from the
+        # pool (on PostgreSQL, two connections a request where one does).
+        rows = dict(db.session.connection().exec_driver_sql(sql, scopes).all())
+    else:
+        with engine.connect() as connection:
+            rows = dict(connection.exec_driver_sql(sql, scopes).all())
     return tuple(rows.get(scope, 0) for scope in scopes)
+
+
+@functools.cache
+def _versions_sql(paramstyle: str, count: int) -> str:
+    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}[paramstyle]  # SQLite, psycopg
+    markers = ", ".join([marker] * count)  # placeholders only: the scopes are bound values
+    return f"SELECT scope, version FROM page_version WHERE scope IN ({markers})"  # noqa: S608
 
 
 # Serving ----------------------------------------------------------------------------------
@@ -174,22 +192,12 @@ def page(scopes: tuple[str, ...], render: Callable[[], str]) -> Response:
     """The page `render` makes, for a visitor from the cache when it holds this version."""
     if not _cacheable():
         return Response(render())
-    key = (
-        request.full_path,
-        str(get_locale()),
-        datetime.now(UTC).strftime("%Y%m%d%H"),
-        scopes,
-        versions(scopes),
-    )
+    key = _key(request.script_root + request.full_path, scopes)
     store, lock = current_app.extensions["page_cache"]
     with lock:
         entry = store.get(key)
     if entry is None:
-        g.csrf_token = _TOKEN_PLACEHOLDER  # forms render the placeholder (flask_wtf's g cache)
-        try:
-            html = render()
-        finally:
-            g.pop("csrf_token", None)
+        html = _with_placeholder_token(render)
         digest = hashlib.blake2b(html.encode(), digest_size=12).hexdigest()
         entry = (html, digest, None)
         if len(html) <= _LARGEST:
@@ -216,6 +224,45 @@ def page(scopes: tuple[str, ...], render: Callable[[], str]) -> Response:
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response
+
+
+def fragment(scopes: tuple[str, ...], render: Callable[[], str], *key) -> Markup:
+    """The part of a page `render` makes, for anyone, signed in or not, kept like a visitor's
+    page: per path, language, hour and version of the scopes, and `key`, which names whatever
+    else the part shows (a filter, the reader's places). It must show nothing of its reader
+    that `key` does not name, and hold no form token: a part that renders one is an error."""
+    full_key = (*_key("fragment:" + request.script_root + request.path, scopes), key)
+    store, lock = current_app.extensions["page_cache"]
+    with lock:
+        html = store.get(full_key)
+    if html is None:
+        html = _with_placeholder_token(render)
+        if _TOKEN_PLACEHOLDER in html:
+            raise ValueError("a kept part of a page must hold no form token")
+        if len(html) <= _LARGEST:
+            with lock:
+                store[full_key] = html
+    return Markup(html)  # noqa: S704  (rendered by Jinja with autoescape, kept as it was)
+
+
+def _key(where: str, scopes: tuple[str, ...]) -> tuple:
+    """What a kept page or part is kept under: where it is, the language, the hour (offers open
+    and close with the date) and the versions of what it shows."""
+    hour = datetime.now(UTC).strftime("%Y%m%d%H")
+    return (where, str(get_locale()), hour, scopes, versions(scopes))
+
+
+def _with_placeholder_token(render: Callable[[], str]) -> str:
+    """`render()` with forms writing the placeholder for their CSRF token (flask_wtf keeps the
+    request's token in `g`); the request's own token is put back afterwards."""
+    own = g.pop("csrf_token", None)
+    g.csrf_token = _TOKEN_PLACEHOLDER
+    try:
+        return render()
+    finally:
+        g.pop("csrf_token", None)
+        if own is not None:
+            g.csrf_token = own
 
 
 def _etag(digest: str) -> str:

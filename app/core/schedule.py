@@ -55,9 +55,10 @@ def every(name: str, task: str, interval: timedelta) -> Entry:
     return SCHEDULE[name]
 
 
-def daily_at(name: str, task: str, at: time) -> Entry:
-    """Run `task` once a day at `at` (UTC)."""
-    SCHEDULE[name] = Entry(name, task, timedelta(days=1), at)
+def daily_at(name: str, task: str, at: time, *, every_days: int = 1) -> Entry:
+    """Run `task` at `at` (UTC) once a day, or every `every_days` days (first at the next
+    `at` after the schedule first looks)."""
+    SCHEDULE[name] = Entry(name, task, timedelta(days=every_days), at)
     return SCHEDULE[name]
 
 

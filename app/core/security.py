@@ -49,23 +49,32 @@ class DatabaseIdConverter(IntegerConverter):
 
 def init_security_headers(app: Flask) -> None:
     """Add CSP, nosniff, Referrer-Policy and (outside development) HSTS to every response."""
+    every = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config["HSTS"]:
+        every.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    every_lower = [(name.lower(), name, value) for name, value in every]
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["HSTS"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        # Each header once, unless the view set its own (a page that frames a tour sets its
+        # own policy): the names present are read once, not searched for each header.
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118  (Headers)
+        headers.extend([(name, value) for low, name, value in every_lower if low not in present])
+        if "cache-control" in present:
+            return response
         if response.mimetype == "text/html":
             # Pages may show personal data: never keep them in a shared cache.
-            headers.setdefault("Cache-Control", "no-store")
+            headers["Cache-Control"] = "no-store"
         elif "attachment" in headers.get("Content-Disposition", ""):
             # Downloads made for a person (a cohort's projects, a report) likewise; files
             # meant to be cached say so themselves.
-            headers.setdefault("Cache-Control", "private, no-store")
+            headers["Cache-Control"] = "private, no-store"
         return response

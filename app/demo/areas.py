@@ -450,7 +450,7 @@ def _cohort_board(home, coordinator, tutor, make_account) -> tuple[str, str | No
     learner = accounts.find_user_by_email(DEMO_LEARNER_EMAIL)
     _register_with(learner, home, "es")
     if place is not None:
-        coordinators.enrol_person(home, learner, place, coordinator)
+        coordinators.enroll_person(home, learner, place, coordinator)
         board = discussions.Place(cohort=place.cohort)
         if _thread_titled(board, _BOARD_THREAD) is None:
             thread = discussions.start_thread(

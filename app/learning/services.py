@@ -23,6 +23,7 @@ from app.learning.models import (
     QuizAttempt,
     QuizAttemptGrant,
 )
+from app.learning.outline import outlines_of
 from app.seasons.enrollments import (
     is_read_only,
     lock_enrollment,
@@ -88,11 +89,8 @@ class GrantOutOfDate(GrantRefused):
 
 # Built once: the player and the dashboard run them on every request.
 _DONE = select(ItemProgress.item_id).where(ItemProgress.enrollment_id == bindparam("enrollment"))
-_ITEMS_OF_COURSES = (
-    select(Item.id, Item.course_id, Item.slug, Item.title, Item.required)
-    .where(Item.course_id.in_(bindparam("courses", expanding=True)))
-    .order_by(Item.course_id, Item.position)
-)
+# The items each place has done: the rest of a course's card (its items, which count, their
+# order and titles) comes from the course's outline, kept per version (app/learning/outline.py).
 _DONE_IN_PLACES = select(ItemProgress.enrollment_id, ItemProgress.item_id).where(
     ItemProgress.enrollment_id.in_(bindparam("places", expanding=True))
 )
@@ -453,26 +451,27 @@ def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
     certificate): the same few queries for one enrolment or two hundred."""
     if not enrollments:
         return []
-    course_ids = [e.course_id for e in enrollments]
-    items = db.session.execute(_ITEMS_OF_COURSES, {"courses": course_ids}).all()
-    done = set(db.session.execute(_DONE_IN_PLACES, {"places": [e.id for e in enrollments]}).all())
+    outlines = outlines_of({e.course_id: e.course for e in enrollments}.values())
+    done: dict[int, set[int]] = {e.id: set() for e in enrollments}
+    for row in db.session.execute(_DONE_IN_PLACES, {"places": list(done)}):
+        done[row.enrollment_id].add(row.item_id)
     cohort_ids = [e.cohort_id for e in enrollments if e.cohort_id is not None]
     messages = latest_messages(cohort_ids) if cohort_ids else {}
     notes = notes_for(enrollments)
     rows = []
     for enrollment in enrollments:
-        own = [i for i in items if i.course_id == enrollment.course_id]
-        required = [i for i in own if i.required]
-        finished = [i for i in required if (enrollment.id, i.id) in done]
-        upcoming = next((i for i in own if (enrollment.id, i.id) not in done), None)
+        items, own = outlines[enrollment.course_id].items, done[enrollment.id]
+        required = [i for i in items if i.required]
+        finished = sum(1 for i in required if i.id in own)
+        upcoming = next((i for i in items if i.id not in own), None)
         rows.append(
             {
                 "enrollment": enrollment,
                 "course": enrollment.course,
-                "done": len(finished),
+                "done": finished,
                 "required": len(required),
-                "percent": round(100 * len(finished) / len(required)) if required else 0,
-                "next": upcoming,
+                "percent": round(100 * finished / len(required)) if required else 0,
+                "next": upcoming,  # the item the card leads to (slug, title)
                 "opens_on": opens_on(enrollment),
                 "message": messages.get(enrollment.cohort_id),
                 "notes": notes[enrollment.id],

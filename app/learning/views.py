@@ -13,45 +13,61 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer
 
 from app.catalog import kinds
-from app.catalog.models import Course, Item, Module
+from app.catalog.models import Course, Item
 from app.extensions import db
 from app.learning import services
 from app.learning.dashboard import sections_for
 from app.learning.item_kinds import QUIZ
 from app.learning.item_kinds import page as quiz_page
+from app.learning.outline import OutlineItem, course_outline, init_outlines, outline_of
 from app.seasons import enrollments
 from app.seasons.models import Enrollment
 from app.seasons.services import can_withdraw, waiting_for
 
 bp = Blueprint("learning", __name__, template_folder="templates")
+bp.record_once(init_outlines)
+bp.add_app_template_global(course_outline)
 
 
-# The course with its outline, in one statement built once (the modules and items joined:
-# their titles only, each item's content loads when it is shown).
-_COURSE_WITH_OUTLINE = (
+# The course alone, in a statement built once: its outline comes from learning/outline.py
+# (plain values kept per course version), the item a page shows is loaded whole. The summary
+# and outcomes, which the player does not show, stay out.
+_COURSE = (
     select(Course)
     .where(Course.slug == bindparam("slug"))
-    .options(joinedload(Course.modules).joinedload(Module.items).defer(Item.content))
+    .options(defer(Course.summary), defer(Course.outcomes))
+)
+# A player's page: the course and the item it shows, in one statement (the item None when the
+# course has none of that slug).
+_COURSE_ITEM = (
+    select(Course, Item)
+    .outerjoin(Item, (Item.course_id == Course.id) & (Item.slug == bindparam("item_slug")))
+    .where(Course.slug == bindparam("slug"))
+    .options(defer(Course.summary), defer(Course.outcomes))
 )
 
 
 def load_course(course_slug) -> Course:
-    return db.session.execute(
-        _COURSE_WITH_OUTLINE, {"slug": course_slug}
-    ).unique().scalar_one_or_none() or abort(404)
+    return db.session.execute(_COURSE, {"slug": course_slug}).scalar_one_or_none() or abort(404)
 
 
-def ordered_items(course: Course) -> list[Item]:
-    """The course's items in study order (from the modules already loaded)."""
-    return [item for module in course.modules for item in module.items]
+def load_course_item(course_slug, item_slug) -> tuple[Course, Item | None]:
+    """The course (404 without one) and its item of that slug, or None."""
+    found = db.session.execute(_COURSE_ITEM, {"slug": course_slug, "item_slug": item_slug})
+    return tuple(found.one_or_none() or abort(404))
 
 
-def neighbours(items: list[Item], current: Item) -> tuple[Item | None, Item | None]:
-    """The items before and after `current`."""
-    index = items.index(current)
+def ordered_items(course: Course) -> tuple[OutlineItem, ...]:
+    """The course's items in study order, as the outline knows them (id, slug, title)."""
+    return outline_of(course).items
+
+
+def neighbours(items, current) -> tuple[OutlineItem | None, OutlineItem | None]:
+    """The items before and after `current` (an item of the course, loaded or outlined)."""
+    index = next(i for i, item in enumerate(items) if item.id == current.id)
     return (items[index - 1] if index else None), (
         items[index + 1] if index + 1 < len(items) else None
     )
@@ -93,14 +109,12 @@ def course_home(course_slug):
 @bp.get("/learn/<course_slug>/<item_slug>")
 @login_required
 def item(course_slug, item_slug):
-    course = load_course(course_slug)
+    course, current = load_course_item(course_slug, item_slug)
     enrollment = own_enrollment(course)
     if enrollment is None:
         flash(_("Enrol in the course to start it."), "info")
         return redirect(url_for("catalog.course", course_slug=course.slug))
-    items = ordered_items(course)
-    current = next((i for i in items if i.slug == item_slug), None) or abort(404)
-    return render_item(course, enrollment, items, current)
+    return render_item(course, enrollment, ordered_items(course), current or abort(404))
 
 
 def render_item(course, enrollment, items, current, part=None):
@@ -150,7 +164,7 @@ def render_item(course, enrollment, items, current, part=None):
 @bp.post("/learn/<course_slug>/<item_slug>/done")
 @login_required
 def mark_done(course_slug, item_slug):
-    course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
+    course, enrollment, items, current = enrolled_item(course_slug, item_slug)
     kind = kinds.get(current.kind)
     if not kind.learner_marks_done(current, kind.page(enrollment, current)):
         abort(400)  # it counts some other way: a quiz when passed, a capstone when reviewed...
@@ -170,7 +184,7 @@ def mark_done(course_slug, item_slug):
 @bp.post("/learn/<course_slug>/<item_slug>/quiz")
 @login_required
 def submit_quiz(course_slug, item_slug):
-    course, enrollment, items, current = _enrolled_item(course_slug, item_slug)
+    course, enrollment, items, current = enrolled_item(course_slug, item_slug)
     if current.kind != QUIZ:
         abort(404)
     # CSRF was checked app-wide (CSRFProtect) before this view ran.
@@ -206,13 +220,12 @@ def submit_quiz(course_slug, item_slug):
     )
 
 
-def _enrolled_item(course_slug, item_slug):
-    """The course, the learner's own enrolment (403 without one), its items and the item."""
-    course = load_course(course_slug)
+def enrolled_item(course_slug, item_slug):
+    """The course, the learner's own enrolment (403 without one), its items and the item (404
+    without one): what a form posted from a player's page works on."""
+    course, current = load_course_item(course_slug, item_slug)
     enrollment = own_enrollment(course) or abort(403)
-    items = ordered_items(course)
-    current = next((i for i in items if i.slug == item_slug), None) or abort(404)
-    return course, enrollment, items, current
+    return course, enrollment, ordered_items(course), current or abort(404)
 
 
 @bp.get("/dashboard")

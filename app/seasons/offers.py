@@ -13,13 +13,6 @@ page_cache.depends("catalog", Season, Offering, Cohort)
 page_cache.depends("catalog", User, attributes=("full_name",))
 
 
-def _statuses(user) -> dict[int, str]:
-    statuses = {course_id: "open" for course_id in services.enrollable_course_ids()}
-    if user is not None:
-        statuses.update(dict.fromkeys(enrollments.enrolled_course_ids(user), "enrolled"))
-    return statuses
-
-
 def _panel(course, user) -> tuple[str, dict]:
     offerings = services.current_offerings(course)
     enrollment = waiting = None
@@ -34,4 +27,10 @@ def _panel(course, user) -> tuple[str, dict]:
     }
 
 
-register_offers(Offers(statuses=_statuses, panel=_panel))
+register_offers(
+    Offers(
+        open_courses=services.enrollable_course_ids,
+        enrolled_courses=enrollments.enrolled_course_ids,
+        panel=_panel,
+    )
+)

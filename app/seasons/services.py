@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -858,20 +858,20 @@ def waiting_positions(user: User, offerings: list[Offering]) -> dict[int, int]:
     return dict(rows)
 
 
+# Built once: every dashboard runs it.
+_WAITING_OF = (
+    select(WaitlistEntry)
+    .where(WaitlistEntry.user_id == bindparam("user"))
+    .options(
+        joinedload(WaitlistEntry.cohort).joinedload(Cohort.offering).joinedload(Offering.course)
+    )
+    .order_by(WaitlistEntry.joined_at)
+)
+
+
 def waiting_for(user: User) -> list[tuple[WaitlistEntry, int]]:
     """The learner's waiting-list entries with their places in line, in two queries."""
-    entries = list(
-        db.session.scalars(
-            select(WaitlistEntry)
-            .where(WaitlistEntry.user_id == user.id)
-            .options(
-                joinedload(WaitlistEntry.cohort)
-                .joinedload(Cohort.offering)
-                .joinedload(Offering.course)
-            )
-            .order_by(WaitlistEntry.joined_at)
-        )
-    )
+    entries = list(db.session.scalars(_WAITING_OF, {"user": user.id}))
     offerings = {e.cohort.offering.id: e.cohort.offering for e in entries}
     positions = waiting_positions(user, list(offerings.values()))
     return [(e, positions.get(e.cohort_id, 0)) for e in entries]
@@ -936,20 +936,25 @@ def message_cohort(cohort: Cohort, sender: User, subject: str, body: str) -> int
     return len(learners)
 
 
+# Built once: every dashboard and course home page runs it.
+_LATEST_MESSAGES = (
+    select(CohortMessage)
+    .where(
+        CohortMessage.id.in_(
+            select(func.max(CohortMessage.id))
+            .where(CohortMessage.cohort_id.in_(bindparam("cohorts", expanding=True)))
+            .group_by(CohortMessage.cohort_id)
+        )
+    )
+    .options(joinedload(CohortMessage.sender))
+)
+
+
 def latest_messages(cohort_ids: list[int]) -> dict[int, CohortMessage]:
     """{cohort id: its tutors' latest message, with its sender} for many cohorts, one query."""
     if not cohort_ids:
         return {}
-    latest = (
-        select(func.max(CohortMessage.id))
-        .where(CohortMessage.cohort_id.in_(set(cohort_ids)))
-        .group_by(CohortMessage.cohort_id)
-    )
     return {
         message.cohort_id: message
-        for message in db.session.scalars(
-            select(CohortMessage)
-            .where(CohortMessage.id.in_(latest))
-            .options(joinedload(CohortMessage.sender))
-        )
+        for message in db.session.scalars(_LATEST_MESSAGES, {"cohorts": sorted(set(cohort_ids))})
     }

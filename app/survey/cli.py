@@ -1,15 +1,12 @@
-"""`flask survey ...`: reminders, for a daily or weekly cron line."""
+"""`flask survey ...`: reminders now (the schedule sends them weekly: app/survey/scheduled.py)."""
 
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from app.core.commands import one_commit
-from app.extensions import db
 from app.survey import services
-from app.survey.models import Survey, SurveyState
 
 
 @click.group("survey", help="The network survey: reminders.")
@@ -21,10 +18,6 @@ def survey_cli():
 @with_appcontext
 def remind():
     """Mail the coordinators of institutions that have not answered an open survey."""
-    today = date.today()
-    surveys = db.session.scalars(select(Survey).where(Survey.state == SurveyState.OPEN)).all()
     with one_commit(services.SurveyError) as report:
-        for survey in surveys:
-            if survey.accepts_answers(today):
-                sent = services.remind(survey, today)
-                report(f"{survey.title}: {sent} reminder(s) sent.")
+        for survey, sent in services.remind_open_surveys(date.today()):
+            report(f"{survey.title}: {sent} reminder(s) sent.")

@@ -451,6 +451,12 @@ def remind(survey: Survey, today: date | None = None) -> int:
     return len(coordinators)
 
 
+def remind_open_surveys(today: date) -> list[tuple[Survey, int]]:
+    """Remind every survey taking answers today; (survey, mails sent) for each."""
+    surveys = db.session.scalars(select(Survey).where(Survey.state == SurveyState.OPEN)).all()
+    return [(s, remind(s, today)) for s in surveys if s.accepts_answers(today)]
+
+
 def surveys_for_institutions() -> list[Survey]:
     """Surveys coordinators see: open or closed (never drafts), newest first."""
     return list(

@@ -244,3 +244,17 @@ def test_the_sessions_page_runs_the_same_queries_for_few_and_many(app, client, m
     for n in range(10):
         login(device(app, f"198.51.100.{n}", CHROME_ANDROID), user)
     assert count() == few
+
+
+def test_the_cookie_is_sent_again_only_when_what_it_holds_changes(app, client, make_user):
+    """The session's row keeps the limits, so an answer that changes nothing in the cookie
+    does not sign it again; the cookie set at sign-in lives as long as the session may."""
+    user = make_user()
+    login(client, user)
+    client.get("/dashboard")  # the first page with a form token puts it in the cookie
+    for path in ("/dashboard", "/courses", "/account/security"):
+        assert client.get(path).headers.getlist("Set-Cookie") == [], path
+    language = post_form(client, "/language", {"locale": "pt", "next": "/dashboard"})
+    (cookie,) = [c for c in language.headers.getlist("Set-Cookie") if c.startswith("aula=")]
+    assert "Expires=" in cookie  # still the signed-in (permanent) cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == app.config["SESSION_LIFETIME"]

@@ -159,6 +159,23 @@ def test_the_late_flag_shows(app, client):
     assert '<span class="status">Late</span>' in client.get(QUEUE).get_data(as_text=True)
 
 
+def test_the_queue_names_each_institution_in_the_readers_language(app, client, institutions):
+    sena = next(i for i in institutions if i.acronym == "SENA")
+    cohort = capstone_cohort()
+    learner = enrolled_learner(cohort, full_name="Learner From Sena")
+    learner.institution_id, learner.institution_other = sena.id, None
+    db.session.commit()
+    submit_work(learner)
+    tutor = cohort.tutors[0]
+    login(client, tutor)
+    for language, name in (("es", sena.name_es), ("pt", sena.name_pt), ("en", sena.name_en)):
+        tutor.locale = language
+        db.session.commit()
+        main = main_of(client.get(QUEUE).get_data(as_text=True))
+        assert f"<td>SENA — {name}</td>" in main, (language, name)
+    assert sena.name_es == "Servicio Nacional de Aprendizaje" and sena.name_pt != sena.name_es
+
+
 def test_the_queue_runs_the_same_queries_for_5_and_500(app, client):
     cohort = capstone_cohort()
     login(client, cohort.tutors[0])

@@ -25,3 +25,22 @@ def test_insert_or_ignore_works_for_a_table_without_a_unique_key_but_its_id(app)
     values = {"recipient": "a@example.org", "subject": "s", "body": "b"}
     assert insert_or_ignore(OutboxMessage, **values) is True
     assert insert_or_ignore(OutboxMessage, **values) is True
+
+
+def test_pooled_connections_are_tried_before_use_on_a_database_server_only(app):
+    """A server may have dropped a pooled connection; a SQLite file never does, and the
+    try would be one more statement on every request."""
+    assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
+
+
+def test_the_try_before_use_follows_the_database_url(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    for url, tried in (
+        (f"sqlite:///{tmp_path}/aula.db", False),
+        ("postgresql://aula@db.example/aula", True),
+        ("postgres://aula@db.example/aula", True),
+    ):
+        monkeypatch.setenv("DATABASE_URL", url)
+        options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
+        assert options["pool_pre_ping"] is tried, url

@@ -1,13 +1,13 @@
 """The locale, catalog and date formats looked up once per request (app/core/i18n.py) say
 exactly what Flask-Babel's own calls say, and follow `force_locale()` inside a request."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import flask_babel
 import pytest
 from flask import render_template_string
 
-from app.core.i18n import format_datetime, translations
+from app.core.i18n import format_date, format_datetime, translations
 
 MOMENTS = [
     datetime(2026, 1, 5, 3, 7, 9, tzinfo=UTC),  # the day before in the Americas
@@ -29,6 +29,15 @@ def test_dates_read_as_flask_babel_writes_them(app, language, zone):
                     assert format_datetime(moment, width) == flask_babel.format_datetime(
                         moment, width
                     ), (language, zone, moment, width)
+                # The `dateformat` filter: a datetime's day where the reader is, or a date.
+                for width in ("short", "medium", "long", "full", "EEEE d MMM y"):
+                    for value in (moment, moment.date()):
+                        assert format_date(value, width) == flask_babel.format_date(value, width), (
+                            language,
+                            zone,
+                            value,
+                            width,
+                        )
         finally:
             babel.timezone_selector = chosen
 
@@ -48,7 +57,78 @@ def test_templates_translate_with_the_requests_catalog_and_follow_force_locale(a
 
 def test_outside_a_request_the_default_language_is_used(app):
     with app.app_context():
+        assert format_date(date(2026, 12, 3), "long") == flask_babel.format_date(
+            date(2026, 12, 3), "long"
+        )
         assert translations().gettext("Sign in") == flask_babel.gettext("Sign in")
         assert format_datetime(MOMENTS[2], "medium") == flask_babel.format_datetime(
             MOMENTS[2], "medium"
         )
+
+
+TEXTS = [
+    "Sign in",  # translated
+    "A text no catalog has",
+    "100%% done",  # a format string even without variables
+    "<em>Terms</em> & conditions",  # markup without variables: kept as markup when escaping
+    "<b>%(name)s</b>",  # markup in the message, a variable to escape
+    "%(done)s of %(num)s",
+]
+
+
+@pytest.mark.parametrize("language", ["es", "pt", "en"])
+def test_templates_gettext_says_what_jinjas_new_style_gettext_says(app, language):
+    """Aula's `_` (each catalog's answers kept) against Jinja's own new-style gettext over the
+    same catalog, without and with autoescape, twice over (the second from the kept answers)."""
+    from jinja2 import Environment
+
+    calls = "".join(
+        f"[{{{{ _({text!r}{', name=evil' if 'name' in text else ''}"
+        f"{', done=2, num=3' if 'done)' in text else ''}) ~ '&' }}}}]"
+        for text in TEXTS
+    )
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for autoescape in (False, True):
+            jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)  # noqa: S701
+            jinja.install_gettext_callables(
+                gettext=translations().ugettext, ngettext=translations().ungettext, newstyle=True
+            )
+            expected = jinja.from_string(calls).render(evil="<script>")
+            ours = app.jinja_env.overlay(autoescape=autoescape).from_string(calls)
+            for _ in range(2):
+                assert ours.render(evil="<script>") == expected, autoescape
+            assert ("&lt;script&gt;" in expected) == autoescape
+            assert "<em>Terms</em>" in expected
+
+
+@pytest.mark.parametrize("language", ["es", "pt", "en"])
+def test_patterns_written_directly_say_what_babel_says(language):
+    """Every width of dates and date-times, for every month, weekday and hour (AM and PM,
+    midnight and noon), one-digit and two-digit days, minutes and seconds."""
+    from babel import Locale
+    from babel import dates as babel_dates
+
+    from app.core.i18n import _date_writer, _datetime_writer
+
+    locale = Locale.parse(language)
+    values = [
+        datetime(year, month, day, hour, minute, second)
+        for year, month, day in [(2026, m, 1 + 2 * m) for m in range(1, 13)] + [(2009, 2, 28)]
+        for hour, minute, second in [(0, 0, 0), (9, 5, 7), (12, 30, 59), (23, 59, 1)]
+    ]
+    for width in ("short", "medium", "long", "full"):
+        glued = babel_dates.get_datetime_format(width, locale=locale)
+        pattern = babel_dates.parse_pattern(
+            glued.replace("{0}", babel_dates.get_time_format(width, locale=locale).pattern).replace(
+                "{1}", babel_dates.get_date_format(width, locale=locale).pattern
+            )
+        )
+        date_pattern = babel_dates.get_date_format(width, locale=locale)
+        for value in values:
+            assert _datetime_writer(locale, width)(value) == pattern.apply(value, locale)
+            assert _date_writer(locale, width)(value.date()) == date_pattern.apply(
+                value.date(), locale
+            )
+    # The widths pages use are written directly, not handed back to Babel.
+    assert _datetime_writer(locale, "medium").__name__ == "write"
+    assert _date_writer(locale, "long").__name__ == "write"

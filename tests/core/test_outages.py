@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 
+import pytest
 import redis
 from rq import Worker
 from sqlalchemy import select
@@ -181,18 +182,30 @@ def finished(job_id) -> bool:
 
 
 DATABASE_DOWN_PROBE = """
+import sys
 from app import create_app
 app = create_app()
 client = app.test_client()
-with client.session_transaction() as session:
-    session["_user_id"] = "a-session-key"  # a signed-in visitor's cookie
-response = client.get("/", headers={"Accept-Language": "pt"})
+if sys.argv[2] == "signed-in":
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-session-key"  # a signed-in visitor's cookie
+response = client.get(sys.argv[1], headers={"Accept-Language": "pt"})
 print(response.status_code)
 print(response.get_data(as_text=True))
 """
 
 
-def test_signed_in_visitors_get_a_translated_503_while_the_database_is_down():
+@pytest.mark.parametrize(
+    ("path", "who"),
+    [
+        ("/", "signed-in"),
+        # A page visitors get from the page cache: its versions are read on a connection of
+        # their own (app/core/page_cache.py).
+        ("/courses", "visitor"),
+        ("/verify/ABCD-EFGH-JKMN-PQRS-TVWX-YZ23-4567", "visitor"),
+    ],
+)
+def test_visitors_get_a_translated_503_while_the_database_is_down(path, who):
     env = {
         **os.environ,
         "AULA_ENV": "testing",
@@ -200,7 +213,7 @@ def test_signed_in_visitors_get_a_translated_503_while_the_database_is_down():
         "DATABASE_URL": f"postgresql://aula@127.0.0.1:{free_port()}/aula",
     }
     done = subprocess.run(
-        [sys.executable, "-c", DATABASE_DOWN_PROBE],
+        [sys.executable, "-c", DATABASE_DOWN_PROBE, path, who],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-5000:]

@@ -354,8 +354,9 @@ def test_the_board_needs_a_role_only_for_announcements(scene):
 
 
 def test_many_replies_sent_at_once_by_one_account_store_only_what_the_limit_allows(app, scene):
-    """Fifty replies in flight together from one account: six are kept, each whole (post and
-    count moved together); the rest are refused with nothing half-stored."""
+    """A thousand replies from one account, fifty in flight at a time, released together: six
+    are kept, each whole (post and count moved together); the rest are refused with nothing
+    half-stored."""
     import threading
 
     thread = start(scene)
@@ -363,23 +364,26 @@ def test_many_replies_sent_at_once_by_one_account_store_only_what_the_limit_allo
     url = f"/discussions/threads/{thread.id}"
     token = csrf_token(client, "/")
     statuses, lock = [], threading.Lock()
-    gate = threading.Barrier(25)
+    senders, each = 50, 20
+    gate = threading.Barrier(senders)
 
     def send(n):
         gate.wait()
-        response = client.post(
-            url,
-            data={"csrf_token": token, "body": f"en paralelo {n}"},
-            content_type="multipart/form-data",
-        )
-        with lock:
-            statuses.append(response.status_code)
+        for k in range(each):
+            response = client.post(
+                url,
+                data={"csrf_token": token, "body": f"en paralelo {n}-{k}"},
+                content_type="multipart/form-data",
+            )
+            with lock:
+                statuses.append(response.status_code)
 
-    workers = [threading.Thread(target=send, args=(n,)) for n in range(25)]
+    workers = [threading.Thread(target=send, args=(n,)) for n in range(senders)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    assert len(statuses) == 1000
     assert sorted(set(statuses)) == [302, 429], statuses
     kept = statuses.count(302)
     assert kept == 6

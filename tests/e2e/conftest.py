@@ -23,9 +23,15 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 PHONE = {"width": 360, "height": 780}
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - reported loudly below
-    sync_playwright = None
+    sync_playwright = expect = None
+    PlaywrightError = Exception
+else:
+    # A click returns before the page it leads to arrives: checks on the new page go through
+    # `expect`, which waits for them (as long as the pages' own default timeout).
+    expect.set_options(timeout=15_000)
 
 MISSING = [
     what
@@ -203,17 +209,37 @@ def downloaded(page, link) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
+# What a browser says when the page it was reading is replaced by the next one: a click
+# returns before the page it leads to has loaded, so axe may start on the page being left.
+_PAGE_REPLACED = ("Execution context was destroyed", "reading 'documentElement'")
+
+
 def assert_accessible(page) -> None:
-    """axe-core on the page as shown: no serious or critical violation."""
+    """axe-core on the page as shown: no serious or critical violation.
+
+    The page is read once it has loaded; when it is replaced while axe reads it (a click's
+    page arriving), axe runs again on the page that arrived.
+    """
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            violations = _axe_violations(page)
+            break
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in str(error) for sign in _PAGE_REPLACED):
+                raise
+    assert violations == [], f"{page.url}: {violations}"
+
+
+def _axe_violations(page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    violations = page.evaluate(
+    return page.evaluate(
         """axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
              .filter(v => v.impact === 'serious' || v.impact === 'critical')
              .map(v => `${v.id} (${v.impact}): `
                   + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
     )
-    assert violations == [], f"{page.url}: {violations}"
 
 
 __all__ = ["assert_accessible", "assert_fits_phone", "downloaded", "snapshot"]

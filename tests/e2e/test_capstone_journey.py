@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     assert_accessible,
     assert_fits_phone,
     downloaded,
+    expect,
     snapshot,
 )
 
@@ -150,7 +151,7 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     admin.get_by_role("link", name="Season E2E").click()
     assert_accessible(admin)
     course_title = admin.get_by_role("heading", name=re.compile("seguridad y salud"))
-    assert course_title.count() == 1
+    expect(course_title).to_have_count(1)
     add_cohort = re.compile(re.escape(es("Add a cohort")) + r".*seguridad y salud")
     admin.get_by_role("link", name=add_cohort).click()
     admin.wait_for_url("**/admin/offerings/*/cohorts/new")
@@ -173,7 +174,7 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     admin.get_by_role("button", name=es("Save the cohort")).click()
     admin.wait_for_load_state()
     assert_accessible(admin)
-    assert admin.get_by_text(COHORT).count() >= 1
+    expect(admin.get_by_text(COHORT).first).to_be_visible()
     ((seats, tutors),) = live_server.query(
         "SELECT c.seats, (SELECT count(*) FROM cohort_tutor t WHERE t.cohort_id = c.id) "
         "FROM cohort c WHERE c.name = ?",
@@ -200,7 +201,7 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
             answer_quiz(learner, item)
             learner.get_by_role("button", name=es("Submit my answers")).click()
             learner.wait_for_load_state()
-            assert learner.locator("#result").get_by_text("aprobado").count() >= 1
+            expect(learner.locator("#result").get_by_text("aprobado").first).to_be_visible()
         else:
             learner.get_by_role("button", name=es("Mark as done and continue")).click()
             learner.wait_for_load_state()
@@ -224,8 +225,8 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     learner.get_by_role("button", name=es("Yes, submit version %(number)s", number=1)).click()
     learner.wait_for_load_state()
     assert_accessible(learner)
-    assert learner.get_by_text(es("Submitted: waiting for your tutor's review.")).count() == 1
-    assert learner.get_by_role("link", name="plan.pdf").count() == 1
+    expect(learner.get_by_text(es("Submitted: waiting for your tutor's review."))).to_have_count(1)
+    expect(learner.get_by_role("link", name="plan.pdf")).to_have_count(1)
     assert submission_state(live_server) == [("submitted", 1)]
 
     # The tutor finds it in the queue and asks for a revision.
@@ -236,7 +237,7 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     tutor.get_by_role("link", name=LEARNER[1]).click()
     tutor.wait_for_url("**/tutor/capstones/*")
     assert_accessible(tutor)
-    assert tutor.get_by_role("link", name="plan.pdf").count() == 1
+    expect(tutor.get_by_role("link", name="plan.pdf")).to_have_count(1)
     snapshot(tutor, "b6-tutor-review")
     review(
         tutor,
@@ -248,28 +249,27 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
 
     # The learner reads the review, improves the project and sends version 2.
     visit(learner, f"/learn/{COURSE_SLUG}/{CAPSTONE}")
-    assert learner.get_by_text(es("Decision: revise and submit again.")).count() == 1
+    expect(learner.get_by_text(es("Decision: revise and submit again."))).to_have_count(1)
     comment = learner.locator(".review-comment")
     assert "Falta la tabla de evaluación de riesgos" in comment.inner_text()
     status = es("Your tutor asked for a revision: improve your project and submit it again.")
-    assert learner.get_by_text(status).count() == 1
+    expect(learner.get_by_text(status)).to_have_count(1)
     snapshot(learner, "b7-project-revise")
     learner.locator("#project").get_by_role("textbox", name=es("Your project")).fill(
         "Plan para transversalizar la SST en el programa de soldadura.\n\n"
         "Tabla de evaluación de riesgos: humos, radiación, quemaduras, ruido, incendio."
     )
     # The revision starts from version 1's file, which stays unless removed.
-    assert (
-        learner.locator("#project").get_by_label(es("Remove %(name)s", name="plan.pdf")).count()
-        == 1
-    )
+    expect(
+        learner.locator("#project").get_by_label(es("Remove %(name)s", name="plan.pdf"))
+    ).to_have_count(1)
     learner.locator("#project").get_by_role("button", name=es("Submit to my tutor…")).click()
     learner.wait_for_load_state()
     assert_accessible(learner)
     learner.get_by_role("button", name=es("Yes, submit version %(number)s", number=2)).click()
     learner.wait_for_load_state()
     assert_accessible(learner)
-    assert learner.get_by_role("heading", name=es("Version %(number)s", number=2)).count() == 1
+    expect(learner.get_by_role("heading", name=es("Version %(number)s", number=2))).to_have_count(1)
     assert submission_state(live_server) == [("submitted", 2)]
 
     # The tutor passes it with the top level of every criterion.
@@ -282,9 +282,9 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
 
     # The learner sees it passed, the project done and the course complete.
     visit(learner, f"/learn/{COURSE_SLUG}/{CAPSTONE}")
-    assert learner.get_by_text(es("Passed."), exact=True).count() == 1
-    assert learner.get_by_text(es("Decision: passed.")).count() == 1
-    assert learner.locator("p.meta").get_by_text(es("Done")).count() == 1
+    expect(learner.get_by_text(es("Passed."), exact=True)).to_have_count(1)
+    expect(learner.get_by_text(es("Decision: passed."))).to_have_count(1)
+    expect(learner.locator("p.meta").get_by_text(es("Done"))).to_have_count(1)
     snapshot(learner, "b8-project-passed")
     visit(learner, "/dashboard")
     snapshot(learner, "b9-dashboard")
@@ -295,8 +295,8 @@ def test_a_tutor_reviews_a_capstone_project_until_it_passes(people, live_server)
     )
     assert completed is not None
     # Passing the project completed the course, which issued the certificate.
-    assert learner.get_by_role("heading", name=es("My certificates")).count() == 1
-    assert learner.get_by_role("link", name=es("Download the certificate (PDF)")).count() == 1
+    expect(learner.get_by_role("heading", name=es("My certificates"))).to_have_count(1)
+    expect(learner.get_by_role("link", name=es("Download the certificate (PDF)"))).to_have_count(1)
     assert certificate_of_learner(live_server) is not None
 
 
@@ -329,7 +329,7 @@ def test_a_visitor_verifies_the_certificate_and_sees_it_revoked(people, live_ser
     snapshot(visitor, "c1-verify-valid")
     status = visitor.get_by_role("status").first
     assert es("Valid") in status.inner_text()
-    assert visitor.get_by_text(LEARNER[1]).count() == 1
+    expect(visitor.get_by_text(LEARNER[1])).to_have_count(1)
     assert visitor.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
     assert LEARNER[0] not in visitor.content()  # no email or other personal data
     # ... and checks that the file received is the one issued, then an edited copy.
@@ -339,19 +339,16 @@ def test_a_visitor_verifies_the_certificate_and_sees_it_revoked(people, live_ser
     visitor.get_by_role("button", name=es("Check the file")).click()
     visitor.wait_for_load_state()
     assert_accessible(visitor)
-    assert (
-        visitor.get_by_text(
-            es("This file is byte for byte the PDF issued for this certificate.")
-        ).count()
-        == 1
-    )
+    expect(
+        visitor.get_by_text(es("This file is byte for byte the PDF issued for this certificate."))
+    ).to_have_count(1)
     snapshot(visitor, "c2-file-checked")
     edited = tmp_path / "editado.pdf"
     edited.write_bytes(pdf.replace(b"%%EOF", b"%%EOF\n% edited", 1))
     visitor.get_by_label(es("Certificate PDF")).set_input_files(str(edited))
     visitor.get_by_role("button", name=es("Check the file")).click()
     visitor.wait_for_load_state()
-    assert visitor.locator(".status-bad").count() == 1
+    expect(visitor.locator(".status-bad")).to_have_count(1)
 
     # The administrator finds the certificate and revokes it, giving the reason.
     admin = people("admin")
@@ -368,7 +365,7 @@ def test_a_visitor_verifies_the_certificate_and_sees_it_revoked(people, live_ser
     admin.get_by_role("button", name=es("Revoke"), exact=True).click()
     admin.wait_for_load_state()
     assert_accessible(admin)
-    assert admin.get_by_text("Proyecto presentado por otra persona.").count() == 1
+    expect(admin.get_by_text("Proyecto presentado por otra persona.")).to_have_count(1)
     assert certificate_of_learner(live_server)[1] == "revoked"
 
     # The visitor's next look says revoked, on the page and in the JSON.

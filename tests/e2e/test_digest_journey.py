@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date
 
-from tests.e2e.conftest import ROOT, assert_accessible, assert_fits_phone, snapshot
+from tests.e2e.conftest import ROOT, assert_accessible, assert_fits_phone, expect, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, people, sign_in, visit  # noqa: F401
 
 COURSE_SLUG = "quality-apprenticeship"
@@ -153,8 +153,8 @@ def test_an_announcement_reaches_the_digest_once_the_next_day_and_no_one_unsubsc
     assert es("%(num)s unread", num=3) in digest_reader.locator("header").inner_text()
     digest_reader.get_by_role("link", name=re.compile(es("Notifications"))).click()
     assert_accessible(digest_reader)
-    inbox = digest_reader.locator("main").inner_text()
-    assert line_first in inbox and line_second in inbox
+    expect(digest_reader.locator("main")).to_contain_text(line_first)
+    expect(digest_reader.locator("main")).to_contain_text(line_second)
     snapshot(digest_reader, "d3-notifications-in-the-header")
 
     # The schedule looks today: the digest is not due before the next morning.

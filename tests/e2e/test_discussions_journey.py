@@ -6,7 +6,7 @@ Two people, each in a browser of their own (a phone, in Spanish), on the live se
 import re
 from datetime import date, timedelta
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, snapshot
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, expect, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, people, sign_in, visit  # noqa: F401
 
 COURSE_SLUG = "national-qualifications-frameworks"
@@ -69,7 +69,7 @@ def test_a_learner_asks_the_tutor_who_answers_and_the_learner_is_told(people, li
     assert_accessible(tutor)
     tutor.get_by_role("link", name=QUESTION).click()
     assert_accessible(tutor)
-    assert "SENAI" in tutor.locator("main").inner_text()
+    expect(tutor.locator("main")).to_contain_text("SENAI")
     tutor.get_by_label(es("Your reply")).fill("Sí, y compare con el marco regional.")
     tutor.get_by_role("button", name=es("Reply")).click()
     tutor.get_by_text(es("Your reply was posted.")).wait_for()

@@ -6,7 +6,7 @@ the administrator finds a person by name. On a 1280 px screen and on a phone, ax
 import re
 from datetime import date, timedelta
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, snapshot
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, expect, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, visit
 
 PASSWORD = "una clave larga para el libro de notas"
@@ -101,13 +101,13 @@ def test_a_tutor_follows_a_cohort_of_thirty_from_the_gradebook(browser, live_ser
     click_and_wait(tutor, tutor.get_by_role("link", name=COHORT, exact=True))
     click_and_wait(tutor, tutor.get_by_role("link", name=es("Gradebook"), exact=True))
     table = tutor.locator("table.gradebook tbody tr")
-    assert table.count() == 30
+    expect(table).to_have_count(30)
     assert_no_clipped_table(tutor)
     snapshot(tutor, "f2-gradebook-1280")
     click_and_wait(tutor, tutor.get_by_role("link", name=re.compile("^" + es("Progress"))))
-    assert tutor.locator('th[aria-sort="ascending"]').count() == 1
+    expect(tutor.locator('th[aria-sort="ascending"]')).to_have_count(1)
     click_and_wait(tutor, tutor.get_by_role("link", name=re.compile("^" + es("Progress"))))
-    assert tutor.locator('th[aria-sort="descending"]').count() == 1
+    expect(tutor.locator('th[aria-sort="descending"]')).to_have_count(1)
     exported = downloaded(tutor, tutor.get_by_role("link", name=es("Download as CSV")))
     lines = exported.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 31 and lines[0].startswith(es("Learner"))

@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from app.certificates.credentials.verify import verify_credential
 from app.certificates.signing import embedded_credential
 from tests.certificates.helpers import pdf_text, qr_codes
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, snapshot
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, expect, snapshot
 
 COURSE = Path(__file__).resolve().parents[2] / "course_content" / "green-jobs"
 EMAIL = "lucia.fernandez@example.org"
@@ -118,7 +118,7 @@ def test_a_learner_registers_in_spanish_and_completes_a_self_paced_course(phone,
     assert completed is not None
 
     # The certificate is listed on the dashboard and downloads as a PDF in Spanish.
-    assert page.get_by_role("heading", name="Mis certificados").count() == 1
+    expect(page.get_by_role("heading", name="Mis certificados")).to_have_count(1)
     assert_fits_phone(page)
     pdf = downloaded(page, page.get_by_role("link", name="Descargar el certificado (PDF)"))
     assert pdf.startswith(b"%PDF")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 
-from tests.e2e.conftest import PHONE, ROOT, assert_accessible, assert_fits_phone, snapshot
+from tests.e2e.conftest import PHONE, ROOT, assert_accessible, assert_fits_phone, expect, snapshot
 
 PASSWORD = "caminos sin salida 2026 no"
 VISIT_COURSE = "green-jobs"
@@ -77,15 +77,15 @@ def test_a_required_hosted_visit_is_completed_with_javascript_off(browser, live_
         # Without JavaScript: no tour button, the text version, and its own completion form.
         assert page.get_by_role("button", name=re.compile("Cargar el recorrido")).count() == 0
         assert page.locator("#tour-viewer").is_hidden()
-        assert page.get_by_role("heading", name="Invernadero y riego").is_visible()
+        expect(page.get_by_role("heading", name="Invernadero y riego")).to_be_visible()
         read = page.get_by_role("button", name="He leído esta visita")
-        assert read.is_visible()
+        expect(read).to_be_visible()
         check_page_with_scripts(browser, context, live_server, VISIT)
         snapshot(page, "d1-visit-without-javascript")
 
         read.click()
         page.wait_for_load_state()
-        assert page.get_by_text("Visita de estudio completada.").is_visible()
+        expect(page.get_by_text("Visita de estudio completada.")).to_be_visible()
         check_page_with_scripts(browser, context, live_server, page.url)
         ((done,),) = live_server.query(
             "SELECT count(*) FROM item_progress p JOIN course_item i ON i.id = p.item_id "
@@ -96,7 +96,7 @@ def test_a_required_hosted_visit_is_completed_with_javascript_off(browser, live_
         )
         assert done == 1
         page.goto(VISIT)
-        assert page.get_by_text("Esta visita está completada.").is_visible()
+        expect(page.get_by_text("Esta visita está completada.")).to_be_visible()
         assert page.get_by_role("button", name="He leído esta visita").count() == 0
         check_page_with_scripts(browser, context, live_server, VISIT)
     finally:
@@ -127,7 +127,7 @@ def test_a_cohort_that_has_not_started_shows_its_outline_until_it_opens(
     ).click()
     page.wait_for_url(f"**/learn/{COHORT_COURSE}**")
     page.goto(f"/learn/{COHORT_COURSE}")
-    assert page.get_by_text(opens).is_visible()
+    expect(page.get_by_text(opens)).to_be_visible()
     assert page.get_by_role("link", name=re.compile("^Continuar")).count() == 0
     assert_fits_phone(page)
     assert_accessible(page)
@@ -137,11 +137,13 @@ def test_a_cohort_that_has_not_started_shows_its_outline_until_it_opens(
     first = page.locator("nav.outline li a").first
     first.click()
     page.wait_for_load_state()
-    assert page.get_by_text(opens).is_visible()
+    expect(page.get_by_text(opens)).to_be_visible()
     assert page.locator("main form").count() == 0
     assert_accessible(page)
     page.goto("/dashboard")
-    assert page.get_by_text(f"Se abre el {format_date(starts, 'long', locale='es')}.").is_visible()
+    expect(
+        page.get_by_text(f"Se abre el {format_date(starts, 'long', locale='es')}.")
+    ).to_be_visible()
     assert_accessible(page)
 
     # An administrator opens the cohort early; the learner can start.
@@ -154,7 +156,7 @@ def test_a_cohort_that_has_not_started_shows_its_outline_until_it_opens(
         assert_accessible(admin)
         admin.get_by_role("button", name="Abrir ya el curso a esta cohorte").click()
         admin.wait_for_load_state()
-        assert admin.get_by_text("abierto antes de tiempo por Marta Admin").is_visible()
+        expect(admin.get_by_text("abierto antes de tiempo por Marta Admin")).to_be_visible()
         assert_accessible(admin)
         snapshot(admin, "d3-cohort-opened-early")
     finally:
@@ -162,5 +164,5 @@ def test_a_cohort_that_has_not_started_shows_its_outline_until_it_opens(
 
     page.goto(f"/learn/{COHORT_COURSE}")
     assert page.get_by_text(opens).count() == 0
-    assert page.get_by_role("link", name=re.compile("^Continuar")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("^Continuar"))).to_be_visible()
     assert_accessible(page)

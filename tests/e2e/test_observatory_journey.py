@@ -7,7 +7,7 @@ On a phone, in Spanish, axe on every page.
 
 import re
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, snapshot
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, downloaded, expect, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, people, sign_in, visit
 
 __all__ = ["people"]  # the fixture: each person in a phone of their own
@@ -75,6 +75,7 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     look(coordinator, "o2-institution")
     coordinator.get_by_role("link", name=es("Experiences")).click()
     coordinator.get_by_role("link", name=es("Write a new entry")).click()
+    coordinator.get_by_label(es("Title (%(language)s)", language="Español")).wait_for()
     look(coordinator, "o3-new-entry")
     coordinator.get_by_label(es("Title (%(language)s)", language="Español")).fill(TITLE)
     coordinator.get_by_label(es("Summary (%(language)s)", language="Español")).fill(
@@ -114,7 +115,7 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     visitor.get_by_role("link", name=TITLE).click()
     look(visitor, "o8-entry")
     assert re.search(r"/observatory/\d+$", visitor.url)
-    assert visitor.get_by_role("heading", name=TITLE).is_visible()
+    expect(visitor.get_by_role("heading", name=TITLE)).to_be_visible()
     assert downloaded(visitor, visitor.get_by_role("link", name="guía-sms.pdf")) == PDF
     feed = visitor.request.get("/observatory/feed.atom")
     assert feed.ok and TITLE in feed.text()
@@ -122,7 +123,7 @@ def test_an_experience_goes_from_a_coordinator_to_the_public(people, live_server
     # The network in numbers and the directory of members' courses: public, light, no script.
     visit(visitor, "/network/numbers")
     look(visitor, "o9-numbers")
-    assert visitor.locator("svg[role=img]").count() >= 1
+    expect(visitor.locator("svg[role=img]").first).to_be_visible()
     assert visitor.locator("script").count() == 0
     visit(visitor, "/distance-courses/")
     look(visitor, "o10-directory")
@@ -188,4 +189,4 @@ def test_a_survey_is_written_answered_and_read(people, live_server):
     admin.get_by_role("link", name=es("Results")).click()
     admin.get_by_role("link", name=es("By country")).click()
     look(admin, "s5-results")
-    assert admin.get_by_role("row", name=re.compile("Uruguay")).count() >= 1
+    expect(admin.get_by_role("row", name=re.compile("Uruguay")).first).to_be_visible()

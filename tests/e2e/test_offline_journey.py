@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from ruamel.yaml import YAML
 
-from tests.e2e.conftest import ROOT, assert_accessible, assert_fits_phone, snapshot
+from tests.e2e.conftest import ROOT, assert_accessible, assert_fits_phone, expect, snapshot
 from tests.e2e.test_capstone_journey import es, flask_command, sign_in, visit
 from tests.e2e.test_learner_journey import answer_quiz
 from tests.e2e.test_quiz_attempts_journey import answer_wrongly, first_quiz
@@ -119,7 +119,7 @@ def test_a_course_saved_on_a_phone_is_studied_offline_and_synced_once(people, li
     assert head == "%PDF-"
     # A page that was not saved says so and lists what is saved.
     page.goto("/certificates")
-    assert page.get_by_role("heading", name=es("You are offline")).count() == 1
+    expect(page.get_by_role("heading", name=es("You are offline"))).to_have_count(1)
     page.get_by_role("link", name=re.compile("cualificaciones", re.I)).first.wait_for()
 
     # Marked done and the quiz answered with no signal: kept on the device.

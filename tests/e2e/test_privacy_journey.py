@@ -7,7 +7,14 @@ deletion is then done again from a context with it off, as a plain-HTML browser 
 import json
 import re
 
-from tests.e2e.conftest import PHONE, assert_accessible, assert_fits_phone, downloaded, snapshot
+from tests.e2e.conftest import (
+    PHONE,
+    assert_accessible,
+    assert_fits_phone,
+    downloaded,
+    expect,
+    snapshot,
+)
 
 EMAIL = "joao.privacidade@example.org"
 PASSWORD = "janela azul do laboratório 9"
@@ -34,7 +41,7 @@ def test_a_learner_downloads_their_data_and_deletes_their_account(browser, live_
     page = context.new_page()
     try:
         page.goto("/register")
-        assert page.get_by_role("heading", name="Seus dados, em resumo").is_visible()
+        expect(page.get_by_role("heading", name="Seus dados, em resumo")).to_be_visible()
         page.get_by_label("Nome completo").fill("João Privacidade")
         page.get_by_label("E-mail", exact=True).fill(EMAIL)
         page.get_by_label("Senha", exact=True).fill(PASSWORD)
@@ -44,7 +51,7 @@ def test_a_learner_downloads_their_data_and_deletes_their_account(browser, live_
         page.get_by_label("Uma instituição de formação profissional").check()
         # Without ticking the notice, nothing is created and the reason stands by the box.
         page.get_by_role("button", name="Criar minha conta").click()
-        assert page.get_by_text("Aceite o aviso de privacidade para se cadastrar.").is_visible()
+        expect(page.get_by_text("Aceite o aviso de privacidade para se cadastrar.")).to_be_visible()
         assert live_server.query("SELECT count(*) FROM user_account WHERE email = ?", EMAIL) == [
             (0,)
         ]
@@ -77,10 +84,12 @@ def test_a_learner_downloads_their_data_and_deletes_their_account(browser, live_
         assert data["privacy_consents"][0]["notice_version"] == version
 
         page.get_by_role("link", name="Excluir minha conta").click()
-        assert page.get_by_role("heading", name="O que permanece, e por quê").is_visible()
+        expect(page.get_by_role("heading", name="O que permanece, e por quê")).to_be_visible()
         page.get_by_label("Sua senha").fill("not my password")
         page.get_by_role("button", name="Continuar").click()
-        assert page.get_by_text("A senha não está correta.").is_visible()
+        # The answer is the same page with the error: wait for it, the click does not.
+        page.get_by_text("A senha não está correta.").wait_for()
+        expect(page.get_by_text("A senha não está correta.")).to_be_visible()
         assert_accessible(page)
         snapshot(page, "p3-delete")
         page.get_by_label("Sua senha").fill(PASSWORD)
@@ -105,7 +114,7 @@ def test_a_learner_downloads_their_data_and_deletes_their_account(browser, live_
         page.get_by_role("button", name="Continuar").click()
         page.get_by_role("button", name="Excluir minha conta e meus dados para sempre").click()
         page.wait_for_url(re.compile(r"/$"))
-        assert page.get_by_text("Sua conta e seus dados foram excluídos.").is_visible()
+        expect(page.get_by_text("Sua conta e seus dados foram excluídos.")).to_be_visible()
         assert live_server.query("SELECT count(*) FROM user_account WHERE email = ?", EMAIL) == [
             (0,)
         ]

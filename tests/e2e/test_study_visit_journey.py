@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from tests.e2e.conftest import ROOT, assert_accessible, snapshot
+from tests.e2e.conftest import ROOT, assert_accessible, expect, snapshot
 
 EMAIL = "joao.pereira@example.org"
 PASSWORD = "horta comunitária 2026 sol"
@@ -57,13 +57,13 @@ def test_a_learner_takes_a_hosted_tour_and_the_visit_counts_as_done(phone, live_
     requested.clear()
     page.goto(VISIT)
     # Light by default: text, key points, stills and the tour's text version; no viewer yet.
-    assert page.get_by_role("heading", name="Puntos clave").is_visible()
-    assert page.get_by_role("heading", name="Invernadero y riego").is_visible()
-    assert page.get_by_text("El riego por goteo usa mucha menos agua").is_visible()
+    expect(page.get_by_role("heading", name="Puntos clave")).to_be_visible()
+    expect(page.get_by_role("heading", name="Invernadero y riego")).to_be_visible()
+    expect(page.get_by_text("El riego por goteo usa mucha menos agua")).to_be_visible()
     assert not [u for u in requested if "pannellum" in u or "/visits/senar/" in u]
     assert page.locator("#tour-viewer").is_hidden()
     load = page.get_by_role("button", name=re.compile(r"Cargar el recorrido \(unos \d+(,\d)? KB\)"))
-    assert load.is_visible()
+    expect(load).to_be_visible()
     assert_accessible(page)
     snapshot(page, "c1-visit-before-tour")
 
@@ -97,15 +97,15 @@ def test_a_learner_takes_a_hosted_tour_and_the_visit_counts_as_done(phone, live_
     go.focus()
     page.keyboard.press("Enter")
     page.get_by_role("status").filter(has_text="Visita de estudio completada").wait_for()
-    assert page.locator("#scene-greenhouse .seen").is_visible()
+    expect(page.locator("#scene-greenhouse .seen")).to_be_visible()
     snapshot(page, "c3-tour-done")
     # The viewer works within the page's policy: nothing it did was refused.
     assert page.evaluate("window.violations") == []
 
     # Saved on the server: after a reload the visit is done, and so is its item in the outline.
     page.reload()
-    assert page.locator("p.meta").get_by_text("Completado").first.is_visible()
-    assert page.get_by_role("status").get_by_text("Visita de estudio completada").is_visible()
+    expect(page.locator("p.meta").get_by_text("Completado").first).to_be_visible()
+    expect(page.get_by_role("status").get_by_text("Visita de estudio completada")).to_be_visible()
     assert page.get_by_role("button", name=re.compile("Marcar como completado")).count() == 0
     assert_accessible(page)
     rows = live_server.query(
@@ -176,7 +176,7 @@ def test_an_embedded_tour_loads_on_request_sandboxed_and_nothing_else_can_be_fra
     done.click()
     page.wait_for_url(f"**{EMBED}")
     page.get_by_text("Visita de estudio completada.").wait_for()  # the URL was already this one
-    assert page.locator("p.meta").get_by_text("Completado").first.is_visible()
+    expect(page.locator("p.meta").get_by_text("Completado").first).to_be_visible()
 
 
 def test_a_scene_that_could_not_be_saved_says_so(phone, live_server):

@@ -7,6 +7,8 @@ from app.accounts.models import Role
 from app.capstones import services as capstones
 from app.capstones.models import Decision
 from app.catalog.models import CourseKind
+from app.certificates import corrections
+from app.certificates import services as certificates
 from app.certificates.services import render_and_tell
 from app.extensions import db
 from app.notifications import services
@@ -56,6 +58,24 @@ def test_a_certificate_ready_reaches_the_learner(app, make_user, small_course):
     db.session.commit()
     (line,) = news_of(learner)
     assert line.startswith("Your certificate for ") and line.endswith(" is ready")
+
+
+def test_a_revocation_and_a_name_decision_say_what_happened_not_ready(app, make_user, small_course):
+    learner = make_user(locale="en")
+    certificate = certificate_for(learner, small_course)
+    db.session.commit()
+    render_and_tell(certificate.id)
+    first = corrections.request_correction(certificate, "Ana María Pérez", "ID", learner)
+    corrections.decide(first, False, "Does not match the ID", certificates.PLATFORM)
+    second = corrections.request_correction(certificate, "Ana Pérez", "ID", learner)
+    corrections.decide(second, True, "Matches the ID", certificates.PLATFORM)
+    certificates.revoke(certificate, "Identity not confirmed", certificates.PLATFORM)
+    db.session.commit()
+    ready, refused, approved, revoked = news_of(learner)
+    assert ready.endswith(" is ready")
+    assert refused.startswith("The name correction you asked for") and "refused" in refused
+    assert approved.startswith("The corrected name on your certificate") and "approved" in approved
+    assert revoked.startswith("Your certificate for ") and revoked.endswith(" was revoked")
 
 
 def test_a_seat_from_the_waiting_list_reaches_the_learner(app, make_user):

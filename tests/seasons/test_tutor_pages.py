@@ -122,7 +122,9 @@ def test_the_roster_shows_each_learner_with_institution_country_and_progress(
     assert alvaro_row[1:3] == ["Escuela Taller", "Spain"]
     assert alvaro_row[4] == "4 of 4 (100%)" and alvaro_row[5] != "—"
     assert bea_row[2] == "Mexico" and bea_row[4] == "0 of 4 (0%)" and bea_row[5] == "—"
-    assert zoe_row[1:3] == [institutions[0].acronym, "Argentina"]
+    # The institution in the reader's language beside its acronym.
+    institution = institutions[0]
+    assert zoe_row[1:3] == [f"{institution.acronym} — {institution.name_en}", "Argentina"]
     assert zoe_row[4] == "1 of 4 (25%)"
     assert "0 people waiting" in main_of(html)
 

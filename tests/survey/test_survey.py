@@ -213,6 +213,25 @@ def test_reminders_go_to_institutions_that_have_not_answered(make_user, first, s
     assert f"/institution/{second.id}/surveys/{survey.id}" in outbox()[0].body
 
 
+def test_the_schedule_reminds_weekly_with_no_crontab(make_user, first, second, survey):
+    from datetime import UTC, datetime, time, timedelta
+
+    from app.core import schedule
+
+    entry = schedule.SCHEDULE["survey.remind"]
+    assert (entry.interval, entry.at) == (timedelta(days=7), time(9, 0))
+    make_coordinator(make_user, second, email="waiting@example.org")
+    db.session.commit()
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    schedule.enqueue_due(tomorrow.replace(hour=8, minute=0))  # first looked at before 09:00
+    assert outbox() == []
+    schedule.enqueue_due(tomorrow.replace(hour=9, minute=30))
+    schedule.enqueue_due(tomorrow.replace(hour=10, minute=0) + timedelta(days=3))  # a week
+    assert [m.recipient for m in outbox()] == ["waiting@example.org"]
+    schedule.enqueue_due(tomorrow.replace(hour=9, minute=30) + timedelta(days=7))
+    assert [m.recipient for m in outbox()] == ["waiting@example.org"] * 2
+
+
 def test_questions_cannot_change_once_answered(make_user, first, survey):
     services.save_response(survey, first, make_user(), "public", {survey.questions[0].id: "0"})
     with pytest.raises(services.SurveyError):
