@@ -40,9 +40,17 @@ from app.core import page_cache  # noqa: E402
 from app.core.db import utcnow  # noqa: E402
 from app.core.models import OutboxMessage  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
+from app.learning import outline as course_outlines  # noqa: E402
 
 TEST_PASSWORD = "lapiz naranja montaña 7"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_FORM_TOKENS = re.compile(rb'name="csrf_token" type="hidden" value="[^"]*"|data-csrf="[^"]*"')
+
+
+def without_form_tokens(page: bytes) -> bytes:
+    """`page` with its forms' CSRF tokens taken out: a token carries the second it was signed
+    in, so two answers of the same page differ there when a second boundary falls between."""
+    return _FORM_TOKENS.sub(b"", page)
 
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1 ... under xdist
@@ -135,6 +143,7 @@ def clean_state(app):
     ctx.push()
     limiter.reset()
     page_cache.clear()  # its versions live in the tables emptied below
+    course_outlines.clear()  # kept per course id, which the emptied tables hand out again
     yield
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):
