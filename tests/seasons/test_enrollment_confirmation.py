@@ -126,9 +126,9 @@ def test_a_learner_who_chose_the_platform_only_gets_no_mail(client, login_as, se
 
 def test_a_refused_enrolment_mails_nothing(client, login_as, tutored, make_user):
     full = make_cohort(tutored, name="Llena", seats=1)
+    # Closed two days ago: a window stays open while its last day lasts anywhere on Earth
+    # (seasons.models.within), so one that closed yesterday is open until noon UTC.
     closed = make_cohort(
-        # Two days ago: a window stays open while its last day lasts anywhere on Earth
-        # (seasons.models.within), so one that closed yesterday is open until noon UTC.
         tutored, name="Cerrada", enroll_opens_on=days(-10), enroll_closes_on=days(-2)
     )
     other = make_cohort(tutored, name="Otra")
