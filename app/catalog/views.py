@@ -33,6 +33,7 @@ def catalog():
     language = request.args.get("language", "")
     kind = kind if kind in {k.value for k in CourseKind} else ""
     language = language if language in ("es", "pt", "en") else ""
+    enrolled = enrolled_courses(_signed_in())  # a visitor's: none, and no query
 
     def listing():
         courses = db.session.scalars(_ALL_COURSES).all()
@@ -54,7 +55,6 @@ def catalog():
         kept = page_cache.fragment(("catalog",), listing, kind, language, enrolled)
         return render_template("catalog/catalog.html", listing=kept)
 
-    enrolled = enrolled_courses(_signed_in())
     return page_cache.page(("catalog",), render)
 
 
