@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Flask, Response, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PRODUCTION_SETUP_ERROR, load_config
@@ -299,7 +298,7 @@ def _init_templates(app: Flask) -> None:
         install_template_gettext,
         localise,
     )
-    from app.notifications.services import unread_count
+    from app.core.site_header import init_site_header
 
     def csrf_field() -> Markup:
         return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
@@ -346,9 +345,8 @@ def _init_templates(app: Flask) -> None:
         country_name=lambda code: country_name(code, str(current_locale())),
         tr=lambda texts, course: localise(texts, course.language),
         localise=localise,
-        # The header's figure: one indexed count for a signed-in person, none otherwise.
-        unread_notifications=lambda: unread_count(current_user),
     )
+    init_site_header(app)  # the layout's header, kept per kind of reader (site_header())
 
     @app.context_processor
     def layout_context():
