@@ -299,6 +299,7 @@ def _init_templates(app: Flask) -> None:
         localise,
     )
     from app.core.site_header import init_site_header
+    from app.notifications.services import unread_count
 
     def csrf_field() -> Markup:
         return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
@@ -346,7 +347,8 @@ def _init_templates(app: Flask) -> None:
         tr=lambda texts, course: localise(texts, course.language),
         localise=localise,
     )
-    init_site_header(app)  # the layout's header, kept per kind of reader (site_header())
+    # The layout's header, kept per kind of reader, with the header's unread count.
+    init_site_header(app, unread_count)
 
     @app.context_processor
     def layout_context():

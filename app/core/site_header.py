@@ -14,6 +14,7 @@ The kept copies are only a cache: each process fills its own, from the template
 """
 
 import threading
+from collections.abc import Callable
 
 from cachetools import LRUCache
 from flask import current_app, request
@@ -22,7 +23,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.core.i18n import current_locale
-from app.notifications.services import unread_count
 
 # Written where each part goes; never in a header otherwise (a NUL is not HTML text).
 _CSRF = Markup("\x00header-csrf\x00")
@@ -38,7 +38,7 @@ def site_header() -> Markup:
     language = str(current_locale())
     reader = (signed_in, signed_in and current_user.is_tutor, signed_in and current_user.is_admin)
     key = (request.script_root, language, reader)
-    store, lock = current_app.extensions["site_header"]
+    store, lock, unread_count = current_app.extensions["site_header"]
     with lock:
         kept = store.get(key)
     if kept is None:
@@ -48,7 +48,7 @@ def site_header() -> Markup:
     return Markup(  # noqa: S704  (rendered with autoescape; each filling is markup or escaped)
         kept.replace(_CSRF, current_app.jinja_env.globals["csrf_field"]())
         .replace(_NEXT, escape(request.full_path if request.method == "GET" else ""))
-        .replace(_UNREAD, _unread_badge() if signed_in else "")
+        .replace(_UNREAD, _unread_badge(unread_count(current_user)) if signed_in else "")
     )
 
 
@@ -65,16 +65,17 @@ def _render(language: str, signed_in: bool, is_tutor: bool, is_admin: bool) -> s
     )
 
 
-def _unread_badge() -> Markup:
-    """The count beside "Notifications" (one indexed count), nothing when none is unread."""
-    unread = unread_count(current_user)
+def _unread_badge(unread: int) -> Markup:
+    """The count beside "Notifications", nothing when none is unread."""
     if not unread:
         return Markup("")
     label = ngettext("%(num)s unread", "%(num)s unread", unread)
     return Markup(' <span class="badge">%s</span>') % label
 
 
-def init_site_header(app) -> None:
-    """This app's kept headers (one store per app: tests' apps never share them)."""
-    app.extensions["site_header"] = (LRUCache(maxsize=_KINDS), threading.Lock())
+def init_site_header(app, unread_count: Callable[[object], int]) -> None:
+    """This app's kept headers (one store per app: tests' apps never share them), and how
+    many notifications a person has not read (the notifications area answers: core names no
+    area)."""
+    app.extensions["site_header"] = (LRUCache(maxsize=_KINDS), threading.Lock(), unread_count)
     app.jinja_env.globals["site_header"] = site_header
