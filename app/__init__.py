@@ -285,10 +285,8 @@ def _static_hash(path: str) -> str:
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_wtf.csrf import generate_csrf
-    from markupsafe import Markup
-
     from app.core.formats import filesize
+    from app.core.forms import csrf_field
     from app.core.i18n import (
         LANGUAGE_NAMES,
         country_name,
@@ -300,9 +298,6 @@ def _init_templates(app: Flask) -> None:
     )
     from app.core.site_header import init_site_header
     from app.notifications.services import unread_count
-
-    def csrf_field() -> Markup:
-        return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
     asset_urls: dict[tuple[str, str], str] = {}  # (script root, file) -> URL: files are fixed
 
@@ -337,10 +332,7 @@ def _init_templates(app: Flask) -> None:
     # What every page may call, set once (a context processor would build it for each render).
     app.jinja_env.globals.update(
         language_names=LANGUAGE_NAMES,
-        # The CSRF token of one-button forms (the layout's language switcher and sign-out,
-        # enrol, join...): the hidden field alone, as their form classes render it, without
-        # building a form object on every page.
-        csrf_field=csrf_field,
+        csrf_field=csrf_field,  # one-button forms' token field (app/core/forms.py)
         asset_url=asset_url,
         fixed_url=fixed_url,
         country_name=lambda code: country_name(code, str(current_locale())),

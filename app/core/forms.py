@@ -4,6 +4,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import HiddenField, SelectField
 from wtforms.validators import ValidationError
 
@@ -25,6 +27,13 @@ class PlainName:
             )
         if value and not any(ch.isalpha() for ch in value):
             raise ValidationError(_l("A name needs at least one letter."))
+
+
+def csrf_field() -> Markup:
+    """The CSRF field of a one-button form (the layout's sign-out and language switcher, enrol,
+    join...): the hidden input alone, as a form class renders it, without building a form
+    object on every page."""
+    return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
 
 def strip_filter(value):

@@ -22,6 +22,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from app.core.forms import csrf_field
 from app.core.i18n import current_locale
 
 # Written where each part goes; never in a header otherwise (a NUL is not HTML text).
@@ -46,7 +47,7 @@ def site_header() -> Markup:
         with lock:
             store[key] = kept
     return Markup(  # noqa: S704  (rendered with autoescape; each filling is markup or escaped)
-        kept.replace(_CSRF, current_app.jinja_env.globals["csrf_field"]())
+        kept.replace(_CSRF, csrf_field())
         .replace(_NEXT, escape(request.full_path if request.method == "GET" else ""))
         .replace(_UNREAD, _unread_badge(unread_count(current_user)) if signed_in else "")
     )
