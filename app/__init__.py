@@ -296,6 +296,7 @@ def _init_templates(app: Flask) -> None:
         install_template_gettext,
         localise,
     )
+    from app.core.kept_html import init_kept_html
     from app.core.site_header import init_site_header
     from app.notifications.services import unread_count
 
@@ -341,6 +342,8 @@ def _init_templates(app: Flask) -> None:
     )
     # The layout's header, kept per kind of reader, with the header's unread count.
     init_site_header(app, unread_count)
+    # Long tables' rows and other parts kept per the values they show (app/core/kept_html.py).
+    init_kept_html(app)
 
     @app.context_processor
     def layout_context():

@@ -95,15 +95,15 @@ def queue():
     counts, page = services.review_queue(
         current_user, SubmissionState(status), request.args.get("page", 1, type=int)
     )
+    titles = {key: text_html(title) for key, title in page.course_titles.items()}
     return render_template(
         "capstones/tutor_queue.html",
         page=page,
         status=status,
-        states=services.QUEUE_STATES,
-        counts=counts,
-        # Written once for the page, not on each of its rows.
-        review_url=url_for_ids("capstones_tutor.review", "submission_id"),
-        course_titles={key: text_html(title) for key, title in page.course_titles.items()},
+        filters=tuple((state.value, counts.get(state, 0)) for state in services.QUEUE_STATES),
+        # Each row with its course's title, written once for the page (the rows are kept per
+        # these values: app/core/kept_html.py).
+        rows=[(row, titles[row.course_id]) for row in page.items],
     )
 
 

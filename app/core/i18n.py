@@ -336,6 +336,11 @@ def _dates_context(context):
     return locale, zone
 
 
+def reader_dates():
+    """(babel Locale, time zone) the reader's dates are written in now."""
+    return _dates_context(_babel_context())
+
+
 def _in_zone(value: datetime, zone) -> datetime:
     """A datetime (UTC when naive) in the reader's zone."""
     if value.tzinfo is None:
