@@ -29,7 +29,6 @@ from app.capstones.tutor_forms import ExtensionForm, review_form
 from app.capstones.uploads import safe_filename
 from app.core.auth import tutor_blueprint
 from app.core.i18n import localise, text_html
-from app.core.urls import url_for_ids
 from app.core.views import content_disposition
 from app.extensions import csrf, db
 from app.seasons import services as seasons
