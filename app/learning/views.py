@@ -17,6 +17,7 @@ from sqlalchemy.orm import defer
 
 from app.catalog import kinds
 from app.catalog.models import Course, Item
+from app.core.i18n import localise, text_html
 from app.extensions import db
 from app.learning import services
 from app.learning.dashboard import sections_for
@@ -88,7 +89,7 @@ def course_home(course_slug):
         return redirect(url_for("catalog.course", course_slug=course.slug))
     done = services.done_item_ids(enrollment)
     items = ordered_items(course)
-    (status,) = services.course_statuses([enrollment])
+    (status,) = (kept_parts(row, card=False) for row in services.course_statuses([enrollment]))
     if enrollment.completed_at is not None:
         upcoming = None  # a completed course leads to its certificate, not back to lesson 1
     else:
@@ -228,12 +229,47 @@ def enrolled_item(course_slug, item_slug):
     return course, enrollment, ordered_items(course), current or abort(404)
 
 
+def kept_parts(row: dict, card: bool = True) -> dict:
+    """`row` (services.course_statuses) with the plain values its kept parts show
+    (learning/_course_parts.html): the card's heading and what comes next (`card`: the
+    dashboard's; the course's home page shows neither), progress, the tutors' message. Each
+    part is kept under these values (app/core/kept_html.py), written again when one changes."""
+    course, enrollment = row["course"], row["enrollment"]
+    if card:
+        cohort = enrollment.cohort
+        row["heading"] = (
+            course.slug,
+            text_html(localise(course.title, course.language)),
+            enrollment.season.display_name,
+            (cohort.name, cohort.starts_on, cohort.ends_on) if cohort else None,
+        )
+    upcoming = row["next"] if card else None
+    row["progress"] = (
+        row["percent"],
+        row["done"],
+        row["required"],
+        enrollment.completed_at,
+        row["opens_on"] if card else None,
+        (course.slug, upcoming.slug, text_html(localise(upcoming.title, course.language)))
+        if upcoming
+        else None,
+    )
+    message = row["message"]
+    row["message_values"] = message and (
+        message.sent_at,
+        message.subject,
+        message.sender.full_name if message.sender else None,
+        message.body,
+    )
+    return row
+
+
 @bp.get("/dashboard")
 @login_required
 def dashboard():
     return render_template(
         "learning/dashboard.html",
-        rows=services.dashboard_rows(current_user),
+        rows=[kept_parts(row) for row in services.dashboard_rows(current_user)],
         waiting=waiting_for(current_user),
         sections=sections_for(current_user),
     )

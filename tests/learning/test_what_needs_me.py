@@ -3,7 +3,7 @@ progress as a bar and in words, the capstone's state, the cohort's latest tutor 
 the certificate once there is one; a completed course leads to its certificate, not back to
 lesson 1; and the pages keep a fixed number of queries."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 
 from app.accounts.models import Role
@@ -25,7 +25,13 @@ from tests.capstones.helpers import (
     start,
 )
 from tests.conftest import login
-from tests.learning.helpers import build_course, counting_queries, main_of
+from tests.learning.helpers import (
+    build_course,
+    counting_queries,
+    lesson_slugs,
+    main_of,
+    mark_done_by_form,
+)
 from tests.seasons.factories import days, enroll, make_cohort
 from tests.test_access import add_capstone
 
@@ -139,6 +145,42 @@ def test_the_latest_tutor_message_of_the_learners_own_cohort(app, client):
     raw = client.get("/dashboard").get_data(as_text=True)
     assert "<b>starts</b>" not in raw  # the subject is escaped, never markup
     assert tutor.full_name in osh_card(client)
+
+
+def test_one_card_follows_each_change_on_the_next_request(client):
+    """The card's parts are kept per the values they show (app/core/kept_html.py): the same
+    reader, page after page, sees each change at once, and the course's home page its own."""
+    cohort, learner = signed_in_learner(client)
+    course = osh_course()
+    first, second = lesson_slugs(course)[:2]
+    card = osh_card(client)
+    assert "0% done" in card and f'href="/learn/{OSH}/{first}"' in card
+    assert "Cohort Cohort 1" in card
+
+    mark_done_by_form(client, first, OSH)
+    card = osh_card(client)
+    assert "0% done" not in card and "1 of " in card
+    assert f'href="/learn/{OSH}/{second}"' in card and f'href="/learn/{OSH}/{first}"' not in card
+    assert "Next:" not in home(client)  # the home page has its own button for that
+
+    seasons.message_cohort(cohort, cohort.tutors[0], "Week 1", "Hello")
+    db.session.commit()
+    assert "Week 1" in osh_card(client)
+    seasons.message_cohort(cohort, cohort.tutors[0], "Week 2", "Again")
+    db.session.commit()
+    card = osh_card(client)
+    assert "Week 2" in card and "Week 1" not in card
+
+    cohort.name = "Renamed"
+    cohort.ends_on = date(2031, 7, 9)
+    db.session.commit()
+    card = osh_card(client)
+    assert "Cohort Renamed" in card and "Jul 9, 2031" in card
+
+    learner.locale = "es"
+    db.session.commit()
+    card = osh_card(client)
+    assert "Cohorte Renamed" in card and "9 jul 2031" in card and "Siguiente:" in card
 
 
 def test_a_completed_course_leads_to_its_certificate_not_to_lesson_1(client):
