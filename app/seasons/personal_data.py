@@ -65,12 +65,12 @@ register_personal_data(
 def _waiting(user) -> list[dict]:
     return [
         {
-            "course": entry.cohort.offering.course.slug,
-            "cohort": entry.cohort.name,
+            "course": entry.course_slug,
+            "cohort": entry.cohort_name,
             "joined_at": entry.joined_at,
-            "place_in_line": position,
+            "place_in_line": entry.position,
         }
-        for entry, position in services.waiting_for(user)
+        for entry in services.waiting_for(user)
     ]
 
 

@@ -441,3 +441,4 @@ def test_the_dashboard_shows_the_season_cohort_and_waiting_lists(
     assert "Test season · Cohort Mine" in html
     assert "Waiting lists" in html
     assert "Cohort Elsewhere · You are number 2 on the waiting list." in html
+    assert 'href="/courses/other-tutored"' in html
