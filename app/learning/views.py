@@ -258,7 +258,7 @@ def kept_parts(row: dict, card: bool = True) -> dict:
     row["message_values"] = message and (
         message.sent_at,
         message.subject,
-        message.sender.full_name if message.sender else None,
+        message.sender_name,
         message.body,
     )
     return row
