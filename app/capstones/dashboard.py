@@ -9,8 +9,7 @@ from sqlalchemy import bindparam, select
 from app.capstones.item_kinds import CAPSTONE
 from app.capstones.models import Submission, SubmissionState
 from app.catalog.models import Item
-from app.core.db import utcnow
-from app.extensions import db
+from app.core.db import read_rows, utcnow
 from app.learning.dashboard import CourseNote, register_course_note
 
 
@@ -54,7 +53,7 @@ def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
     if not placed:
         return {}
     items, submissions = {}, {}
-    for row in db.session.execute(
+    for row in read_rows(
         _CAPSTONES_OF_PLACES,
         {"places": [e.id for e in placed], "courses": sorted({e.course_id for e in placed})},
     ):

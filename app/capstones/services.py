@@ -34,7 +34,7 @@ from app.capstones.models import (
 from app.capstones.notification_kinds import REVIEWED, REVISE
 from app.capstones.uploads import CheckedFile, UploadRefused, check_upload
 from app.catalog.models import Course, Item
-from app.core.db import UTCDateTime, insert_or_ignore, utcnow
+from app.core.db import UTCDateTime, insert_or_ignore, read_rows, utcnow
 from app.core.i18n import localise, reader_language
 from app.core.mail import send_template_mail
 from app.core.pagination import Page
@@ -614,15 +614,12 @@ def review_queue(user: User, state: SubmissionState, page_number: int):
     all), in two queries whatever the queue's size. The counts are read from one row per
     cohort that the database keeps (app/capstones/queue_counts.py)."""
     led = {} if user.is_admin else {"user_id": user.id}
-    # Rows, not objects, so the statements run on the session's connection (the ORM's own
-    # execution path costs about three times as much a statement, and loads nothing here).
-    connection = db.session.connection()
-    totals = connection.execute(_queue_sums(user.is_admin), led).one()
+    totals = read_rows(_queue_sums(user.is_admin), led).one()  # rows: app/core/db.py
     counts = {state: total for state, total in zip(QUEUE_STATES, totals, strict=True) if total}
     page = Page(max(1, page_number), QUEUE_PAGE_SIZE, counts.get(state, 0))
     page.page = min(page.page, page.pages)
     waiting = state in (SubmissionState.SUBMITTED, SubmissionState.REVISE)
-    page.items = connection.execute(
+    page.items = read_rows(
         _queue_rows(user.is_admin, reader_language(), waiting),
         {
             **led,

@@ -13,6 +13,7 @@ from app.accounts.models import Institution, User
 from app.accounts.services import external_url
 from app.certificates.models import Certificate, CertificateStatus
 from app.coordinators.models import InstitutionCoordinator
+from app.core.db import read_rows
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
 from app.extensions import db
@@ -42,10 +43,8 @@ def coordinated_institution_id(user) -> int | None:
         return None
     cache = g.setdefault("coordinated_institution", {}) if has_request_context() else {}
     if user.id not in cache:
-        # On the session's connection, not through the ORM's execution path (a third of the
-        # time): a role granted or removed is flushed at once (grant_coordinator).
-        found = db.session.connection().execute(_COORDINATED_BY, {"user": user.id})
-        cache[user.id] = found.scalar()
+        # A role granted or removed is flushed at once (grant_coordinator): read_rows sees it.
+        cache[user.id] = read_rows(_COORDINATED_BY, {"user": user.id}).scalar()
     return cache[user.id]
 
 

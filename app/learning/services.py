@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.accounts.services import external_url, record_action
 from app.catalog.models import Item
-from app.core.db import insert_or_ignore, utcnow
+from app.core.db import insert_or_ignore, read_rows, utcnow
 from app.core.i18n import localise
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
@@ -453,7 +453,7 @@ def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
         return []
     outlines = outlines_of({e.course_id: e.course for e in enrollments}.values())
     done: dict[int, set[int]] = {e.id: set() for e in enrollments}
-    for row in db.session.execute(_DONE_IN_PLACES, {"places": list(done)}):
+    for row in read_rows(_DONE_IN_PLACES, {"places": list(done)}):
         done[row.enrollment_id].add(row.item_id)
     cohort_ids = [e.cohort_id for e in enrollments if e.cohort_id is not None]
     messages = latest_messages(cohort_ids) if cohort_ids else {}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.catalog.models import Course, CourseKind
-from app.core.db import insert_or_ignore, utcnow
+from app.core.db import insert_or_ignore, read_rows, utcnow
 from app.core.i18n import collation_key
 from app.core.mail import send_template_mail
 from app.core.refusals import Refusal
@@ -887,7 +887,7 @@ def waiting_for(user: User) -> list:
     """The learner's waiting-list entries, oldest first, as rows: cohort_id, joined_at,
     cohort_name, course_slug, course_title, course_language and position (their place in
     line); one query."""
-    return db.session.execute(_WAITING_OF, {"user": user.id}).all()
+    return read_rows(_WAITING_OF, {"user": user.id}).all()
 
 
 # Tutors -------------------------------------------------------------------------------
@@ -977,5 +977,5 @@ def latest_messages(cohort_ids: list[int]) -> dict[int, object]:
         return {}
     return {
         message.cohort_id: message
-        for message in db.session.execute(_LATEST_MESSAGES, {"cohorts": sorted(set(cohort_ids))})
+        for message in read_rows(_LATEST_MESSAGES, {"cohorts": sorted(set(cohort_ids))})
     }
