@@ -839,29 +839,32 @@ def _tell_promoted(user: User, cohort: Cohort) -> None:
     )
 
 
+def _place_in_line(entry) -> object:
+    """`entry`'s place in its cohort's waiting list: the entries that joined before it, itself
+    included (a column for a statement selecting from `entry`)."""
+    ahead = aliased(WaitlistEntry)
+    return (
+        select(func.count(ahead.id))
+        .where(ahead.cohort_id == entry.cohort_id, ahead.id <= entry.id)
+        .scalar_subquery()
+    )
+
+
 def waiting_positions(user: User, offerings: list[Offering]) -> dict[int, int]:
     """{cohort id: the learner's place in its waiting list} across the offerings, one query."""
     cohort_ids = [c.id for o in offerings for c in o.cohorts]
     if not cohort_ids:
         return {}
-    mine = (
-        select(WaitlistEntry.cohort_id, WaitlistEntry.id)
-        .where(WaitlistEntry.user_id == user.id, WaitlistEntry.cohort_id.in_(cohort_ids))
-        .subquery()
-    )
     rows = db.session.execute(
-        select(mine.c.cohort_id, func.count(WaitlistEntry.id))
-        .join(WaitlistEntry, WaitlistEntry.cohort_id == mine.c.cohort_id)
-        .where(WaitlistEntry.id <= mine.c.id)
-        .group_by(mine.c.cohort_id)
+        select(WaitlistEntry.cohort_id, _place_in_line(WaitlistEntry)).where(
+            WaitlistEntry.user_id == user.id, WaitlistEntry.cohort_id.in_(cohort_ids)
+        )
     ).all()
     return dict(rows)
 
 
 # Built once: every dashboard runs it. Rows, not objects (the dashboard shows a few values of
-# each entry), each with its place in line: the entries of its cohort's list that joined
-# before it, itself included.
-_AHEAD = aliased(WaitlistEntry)
+# each entry), each with its place in line.
 _WAITING_OF = (
     select(
         WaitlistEntry.cohort_id,
@@ -870,10 +873,7 @@ _WAITING_OF = (
         Course.slug.label("course_slug"),
         Course.title.label("course_title"),
         Course.language.label("course_language"),
-        select(func.count(_AHEAD.id))
-        .where(_AHEAD.cohort_id == WaitlistEntry.cohort_id, _AHEAD.id <= WaitlistEntry.id)
-        .scalar_subquery()
-        .label("position"),
+        _place_in_line(WaitlistEntry).label("position"),
     )
     .join(Cohort, Cohort.id == WaitlistEntry.cohort_id)
     .join(Offering, Offering.id == Cohort.offering_id)

@@ -23,7 +23,7 @@ from app.seasons.models import (
     within,
 )
 from tests.conftest import csrf_token, outbox
-from tests.learning.helpers import SMALL, build_course, flashes, main_of
+from tests.learning.helpers import SMALL, build_course, counting_queries, flashes, main_of
 from tests.seasons.factories import days, enroll, make_cohort, make_season, offering_for
 
 TUTORED = "tutored"
@@ -442,3 +442,37 @@ def test_the_dashboard_shows_the_season_cohort_and_waiting_lists(
     assert "Waiting lists" in html
     assert "Cohort Elsewhere · You are number 2 on the waiting list." in html
     assert 'href="/courses/other-tutored"' in html
+
+
+def test_the_dashboards_waiting_lists_take_the_same_queries_for_one_or_many(
+    client, login_as, make_user
+):
+    """Each list the learner waits on, with their place in line, in one statement however
+    many lists there are."""
+    learner = login_as(Role.LEARNER, locale="en")
+
+    def wait_in_a_full_cohort(n):
+        course = build_course(f"full-{n}", kind=CourseKind.TUTOR_LED, languages=["es"])
+        cohort = make_cohort(course, name=f"Full {n}", seats=1)
+        enroll(make_user(email=f"holder{n}@example.org"), course, cohort)
+        for ahead in range(n):
+            services.join_waitlist(make_user(email=f"ahead{n}-{ahead}@example.org"), cohort)
+        services.join_waitlist(learner, cohort)
+        db.session.commit()
+
+    def dashboard_queries():
+        with counting_queries() as statements:
+            html = main_of(client.get("/dashboard").get_data(as_text=True))
+        return len(statements), html
+
+    wait_in_a_full_cohort(0)
+    dashboard_queries()  # warm up
+    one, html = dashboard_queries()
+    assert "Cohort Full 0 · You are number 1 on the waiting list." in html
+    for n in (1, 2, 3):
+        wait_in_a_full_cohort(n)
+    many, html = dashboard_queries()
+    assert many == one
+    for n in (1, 2, 3):
+        assert f"Cohort Full {n} · You are number {n + 1} on the waiting list." in html
+        assert f'href="/courses/full-{n}"' in html
