@@ -33,7 +33,7 @@ from app.certificates.models import (
 )
 from app.certificates.notification_kinds import READY, REVOKED
 from app.core import jobs
-from app.core.db import insert_or_ignore, utcnow
+from app.core.db import equals_written, insert_or_ignore, utcnow
 from app.core.i18n import country_name, localise
 from app.core.mail import send_template_mail
 from app.core.models import Job
@@ -744,7 +744,7 @@ _CERTIFICATES_OF = (
         select(NameCorrectionRequest.requested_name)
         .where(
             NameCorrectionRequest.certificate_id == Certificate.id,
-            NameCorrectionRequest.status == NameRequestStatus.PENDING,
+            equals_written(NameCorrectionRequest.status, NameRequestStatus.PENDING),
         )
         .scalar_subquery(),
     )

@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.capstones.uploads import FILE_TYPES, CheckedFile, UploadRefused, check_upload
 from app.catalog.content import markdown
 from app.core.db import insert_or_ignore, utcnow
+from app.core.i18n import localise, text_html
 from app.core.pagination import Page
 from app.core.refusals import Refusal
 from app.discussions import events
@@ -279,22 +280,21 @@ def board_members(place: Place, but=None) -> list[User]:
     return found
 
 
-@dataclass(frozen=True)
-class BoardLink:
-    """A board the learner belongs to, for the dashboard."""
-
-    course: object
-    season: object
-    cohort: Cohort | None
-    offering_id: int | None
-
-
-def boards_of(user) -> list[BoardLink]:
-    """Every board the user belongs to as a learner (for the dashboard, which has read their
-    places already: no query of its own)."""
+def boards_of(user) -> list[tuple]:
+    """Every board the user belongs to as a learner, for the dashboard (which has read their
+    places already: no query of its own), as the values of its kept link
+    (discussions/_dashboard_parts.html): the course's title as HTML, then the cohort's id and
+    name for a cohort's board, or the offering's id and the season's name for a self-paced
+    course's."""
     return [
-        BoardLink(e.course, e.season, e.cohort, None if e.cohort_id else offering_id)
-        for e, offering_id in enrollments.places_of(user)
+        (
+            text_html(localise(place.course.title, place.course.language)),
+            place.cohort_id,
+            place.cohort.name if place.cohort else None,
+            None if place.cohort_id else offering_id,
+            place.season.display_name,
+        )
+        for place, offering_id in enrollments.places_of(user)
         if offering_id is not None
     ]
 
