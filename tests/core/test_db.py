@@ -44,3 +44,29 @@ def test_the_try_before_use_follows_the_database_url(monkeypatch, tmp_path):
         monkeypatch.setenv("DATABASE_URL", url)
         options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
         assert options["pool_pre_ping"] is tried, url
+
+
+def test_equals_written_puts_the_value_in_the_sql_not_in_its_parameters(app):
+    """For the condition of a partial index (status = 'pending'): SQLite cannot tell whether
+    the index applies to a bound value, and prepares such a statement again on every run."""
+    from sqlalchemy import event
+
+    from app.certificates.models import NameCorrectionRequest, NameRequestStatus
+    from app.core.db import equals_written
+
+    sent = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    statement = select(NameCorrectionRequest.id).where(
+        equals_written(NameCorrectionRequest.status, NameRequestStatus.PENDING)
+    )
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        db.session.execute(statement).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    ((sql, parameters),) = sent
+    assert "= 'pending'" in sql
+    assert "pending" not in repr(parameters)

@@ -14,7 +14,7 @@ from tests.capstones.helpers import pdf_bytes, png_bytes
 from tests.conftest import csrf_token, login, outbox, post_form
 from tests.discussions.helpers import counts, make_scene, post_multipart, signed_in, start
 from tests.learning.helpers import build_course, counting_queries, enroll_directly
-from tests.seasons.factories import offering_for
+from tests.seasons.factories import enroll, offering_for
 
 
 class _Elements(HTMLParser):
@@ -330,9 +330,22 @@ def test_a_self_paced_course_has_a_board_for_its_learners_in_the_season(app, cli
 
 
 def test_the_dashboard_links_the_learners_boards(client, scene):
+    """Each board the learner belongs to, named by its course and its cohort (a tutor-led
+    course) or its season in the reader's language (a self-paced one), with the tutors'
+    questions beside a cohort's board."""
+    paced = build_course("paced", title={"es": "A su ritmo"})
+    season = offering_for(paced).season
+    season.name_es = "Temporada de prueba"
+    enroll(scene.learner, paced)
+    db.session.commit()
     login(client, scene.learner)
     page = client.get("/dashboard").get_data(as_text=True)
-    assert f"/discussions/cohorts/{scene.cohort.id}" in page
+    boards = page.split('id="discussions-heading"')[1].split("</section>")[0]
+    cohort = scene.cohort.id
+    assert f'<a href="/discussions/cohorts/{cohort}">Curso talk · A</a>' in boards
+    assert f'<a href="/discussions/cohorts/{cohort}/questions">' in boards
+    paced_board = f'<a href="/discussions/courses/{offering_for(paced).id}">'
+    assert f"{paced_board}A su ritmo · Temporada de prueba</a>" in boards
     assert f"/discussions/cohorts/{scene.other_cohort.id}" not in page
 
 
