@@ -33,7 +33,7 @@ from app.certificates.models import (
 )
 from app.certificates.notification_kinds import READY, REVOKED
 from app.core import jobs
-from app.core.db import equals_written, insert_or_ignore, utcnow
+from app.core.db import equals_written, insert_or_ignore, read_rows, utcnow
 from app.core.i18n import country_name, localise
 from app.core.mail import send_template_mail
 from app.core.models import Job
@@ -730,34 +730,62 @@ def edition_languages(certificate: Certificate) -> list[str]:
     return [language for language in LANGUAGES if language in printed]
 
 
+@dataclass(frozen=True, slots=True)
+class HeldCertificate:
+    """A learner's certificate as their dashboard lists it: the columns it shows, read as
+    plain values (no ORM object built on every dashboard), with the model's own properties."""
+
+    id: int
+    code: str
+    language: str
+    course_title: str
+    learner_name: str
+    season_name: str
+    cohort_name: str | None
+    issued_at: datetime
+    status: CertificateStatus
+    revoked_at: datetime | None
+    printed: dict
+
+    grouped_code = Certificate.grouped_code
+    season_name_in = Certificate.season_name_in
+    revoked = Certificate.revoked
+
+
 # Built once: every dashboard runs it.
 _CERTIFICATES_OF = (
     select(
-        Certificate,
+        *(getattr(Certificate, name) for name in HeldCertificate.__dataclass_fields__),
         select(CertificateDocument.id)
         .where(
             CertificateDocument.certificate_id == Certificate.id,
             CertificateDocument.edition == Certificate.edition,
             CertificateDocument.language == Certificate.language,
         )
-        .exists(),
+        .exists()
+        .label("ready"),
         select(NameCorrectionRequest.requested_name)
         .where(
             NameCorrectionRequest.certificate_id == Certificate.id,
             equals_written(NameCorrectionRequest.status, NameRequestStatus.PENDING),
         )
-        .scalar_subquery(),
+        .scalar_subquery()
+        .label("waiting"),
     )
     .where(Certificate.user_id == bindparam("user"))
     .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
 )
+_HELD = len(HeldCertificate.__dataclass_fields__)
 
 
-def certificates_of(user: User) -> list[tuple[Certificate, bool, str | None]]:
+def certificates_of(user: User) -> list[tuple[HeldCertificate, bool, str | None]]:
     """The learner's certificates, newest first, each with whether its PDF is ready and the
-    name of a correction waiting for an answer (None: none waits); one query."""
-    rows = db.session.execute(_CERTIFICATES_OF, {"user": user.id}).all()
-    return [(certificate, bool(is_ready), waiting) for certificate, is_ready, waiting in rows]
+    name of a correction waiting for an answer (None: none waits); one query, read as
+    committed (`read_rows`)."""
+    return [
+        (HeldCertificate(*row[:_HELD]), bool(row.ready), row.waiting)
+        for row in read_rows(_CERTIFICATES_OF, {"user": user.id})
+    ]
 
 
 # Administrators' reading ----------------------------------------------------------------------

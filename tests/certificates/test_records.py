@@ -381,3 +381,26 @@ def test_a_certificate_issued_before_records_were_frozen_still_prints(client, ho
     certificate = certificate_of_id(certificate.id)
     text = pdf_text(stored_pdf(certificate))
     assert "Título como se emitió" in text and "Rosa Quispe" in text
+
+
+def test_the_dashboards_certificates_read_as_the_certificates(app, client, holder, small_course):
+    """The dashboard lists plain values (services.HeldCertificate): every column and property
+    it shows reads as the Certificate's own, a revoked one too."""
+    from dataclasses import fields
+
+    first = certificate_of(complete(holder, small_course))
+    first.printed = {**(first.printed or {}), "season_names": {"pt": "Temporada P"}}
+    db.session.flush()
+    services.revoke(first, "Issued by mistake", services.PLATFORM)
+    db.session.commit()
+    held = services.certificates_of(holder)
+    assert len(held) == 1
+    (found, _ready, waiting), certificate = held[0], certificate_of_id(first.id)
+    assert waiting is None
+    for field in fields(found):
+        assert getattr(found, field.name) == getattr(certificate, field.name), field.name
+    assert found.revoked is certificate.revoked is True
+    assert found.grouped_code == certificate.grouped_code
+    for language in ("es", "pt", "en"):
+        assert found.season_name_in(language) == certificate.season_name_in(language)
+    assert found.season_name_in("pt") == "Temporada P"
