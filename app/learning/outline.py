@@ -16,6 +16,7 @@ come from a package has no version to key on: its outline is read and written on
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 from cachetools import LRUCache
 from flask import current_app, request, url_for
@@ -44,6 +45,11 @@ class OutlineItem:
 class Outline:
     modules: tuple[tuple[dict, tuple[OutlineItem, ...]], ...]  # (a module's title, its items)
     items: tuple[OutlineItem, ...]  # every item in study order
+
+    @cached_property
+    def required_ids(self) -> frozenset[int]:
+        """The items that count towards completion (kept with the outline)."""
+        return frozenset(item.id for item in self.items if item.required)
 
 
 @dataclass(frozen=True)

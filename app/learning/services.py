@@ -460,17 +460,17 @@ def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
     notes = notes_for(enrollments)
     rows = []
     for enrollment in enrollments:
-        items, own = outlines[enrollment.course_id].items, done[enrollment.id]
-        required = [i for i in items if i.required]
-        finished = sum(1 for i in required if i.id in own)
-        upcoming = next((i for i in items if i.id not in own), None)
+        outline, own = outlines[enrollment.course_id], done[enrollment.id]
+        required = len(outline.required_ids)
+        finished = len(outline.required_ids & own)
+        upcoming = next((i for i in outline.items if i.id not in own), None)
         rows.append(
             {
                 "enrollment": enrollment,
                 "course": enrollment.course,
                 "done": finished,
-                "required": len(required),
-                "percent": round(100 * finished / len(required)) if required else 0,
+                "required": required,
+                "percent": round(100 * finished / required) if required else 0,
                 "next": upcoming,  # the item the card leads to (slug, title)
                 "opens_on": opens_on(enrollment),
                 "message": messages.get(enrollment.cohort_id),
