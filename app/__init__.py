@@ -290,7 +290,7 @@ def _init_templates(app: Flask) -> None:
     from app.core.i18n import (
         LANGUAGE_NAMES,
         country_name,
-        current_locale,
+        current_language,
         format_date,
         format_datetime,
         install_template_gettext,
@@ -336,7 +336,7 @@ def _init_templates(app: Flask) -> None:
         csrf_field=csrf_field,  # one-button forms' token field (app/core/forms.py)
         asset_url=asset_url,
         fixed_url=fixed_url,
-        country_name=lambda code: country_name(code, str(current_locale())),
+        country_name=lambda code: country_name(code, current_language()),
         tr=lambda texts, course: localise(texts, course.language),
         localise=localise,
     )
@@ -347,4 +347,4 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        return {"current_locale": str(current_locale())}
+        return {"current_locale": current_language()}

@@ -138,15 +138,12 @@ class Localised(str):
 
 def reader_language() -> str:
     """The language pages are shown in now (the default one outside a request)."""
-    from flask_babel import get_locale
-
-    locale = get_locale() if has_app_context() else None  # also inside force_locale()
-    return str(locale) if locale else "es"
+    return (current_language() if has_app_context() else None) or "es"
 
 
 def localise(texts: dict[str, str] | None, main_language: str, locale: str | None = None):
     """Pick the text for the current language, falling back to the main language."""
-    locale = locale or str(current_locale())
+    locale = locale or current_language()
     texts = texts or {}
     if texts.get(locale):
         chosen, language = texts[locale], locale
@@ -189,6 +186,21 @@ def current_locale():
     context = _babel_context()
     found = getattr(context, "babel_locale", None)
     return found if found is not None else flask_babel.get_locale()
+
+
+def current_language() -> str | None:
+    """The code of `current_locale()` ("es", "pt_BR"; None without one), written once per
+    request and locale: babel writes it afresh on each `str()`, and a page asks dozens of
+    times (each title localised, each kept part's key)."""
+    context = _babel_context()
+    locale = getattr(context, "babel_locale", None)
+    if locale is None:
+        found = current_locale()  # Flask-Babel finds it and keeps it for the request
+        return str(found) if found is not None else None
+    cached = getattr(context, "aula_language", None)
+    if cached is None or cached[0] is not locale:
+        cached = context.aula_language = (locale, str(locale))
+    return cached[1]
 
 
 def translations():

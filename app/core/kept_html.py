@@ -25,7 +25,7 @@ from flask import current_app, request
 from markupsafe import Markup
 from sqlalchemy.engine import Row
 
-from app.core.i18n import reader_dates
+from app.core.i18n import current_language, reader_dates
 
 # Parts of every page, language and zone in one store; a part is a few hundred bytes. When it
 # is full the oldest go first.
@@ -40,8 +40,8 @@ def _value(value):
 def kept_rows(template: str, macro: str, calls: Iterable[tuple]) -> Markup:
     """The HTML of `macro` in `template` called with each tuple of `calls` (hashable
     values), in order: each kept under its values and the reader's way of reading."""
-    locale, zone = reader_dates()
-    where = (template, macro, request.script_root, str(locale), str(zone))
+    _locale, zone = reader_dates()
+    where = (template, macro, request.script_root, current_language(), str(zone))
     calls = list(calls)
     keys = [(where, tuple(_value(value) for value in args)) for args in calls]
     store, lock = current_app.extensions["kept_html"]

@@ -23,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.core.forms import csrf_field
-from app.core.i18n import current_locale
+from app.core.i18n import current_language
 
 # Written where each part goes; never in a header otherwise (a NUL is not HTML text).
 _CSRF = Markup("\x00header-csrf\x00")
@@ -36,7 +36,7 @@ _KINDS = 64
 def site_header() -> Markup:
     """The header for this request's reader (the layout calls it)."""
     signed_in = bool(current_user.is_authenticated)
-    language = str(current_locale())
+    language = current_language()
     reader = (signed_in, signed_in and current_user.is_tutor, signed_in and current_user.is_admin)
     key = (request.script_root, language, reader)
     store, lock, unread_count = current_app.extensions["site_header"]

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from app.catalog.models import Item, Module
-from app.core.i18n import current_locale, localise, text_html
+from app.core.i18n import current_language, localise, text_html
 from app.extensions import db
 
 _KEPT = 512  # outlines and their links in three languages, for a few seasons' courses
@@ -111,7 +111,7 @@ def _key(course):
 
 def course_outline(course) -> tuple[OutlineLinks, ...]:
     """The course's modules with each item's link, in the reader's language."""
-    key = ("links", course.id, course.package_hash, str(current_locale()), request.script_root)
+    key = ("links", course.id, course.package_hash, current_language(), request.script_root)
     return _kept(key, course, _written)
 
 

@@ -55,6 +55,25 @@ def test_templates_translate_with_the_requests_catalog_and_follow_force_locale(a
         assert format_datetime(MOMENTS[2], "long").startswith("3 de dezembro de 2026")
 
 
+def test_the_language_is_the_locales_and_follows_force_locale(app):
+    """`current_language()` (kept once per request and locale) says what `str(get_locale())`
+    says: the request's, the forced one inside `force_locale()`, the request's again after;
+    localised texts and a season's name follow it."""
+    from app.core.i18n import current_language, localise, reader_language
+
+    texts = {"es": "Hola", "pt": "Olá", "en": "Hello"}
+    with app.test_request_context(headers={"Accept-Language": "pt"}):
+        for _ in range(2):  # the second time from what was kept
+            assert current_language() == str(flask_babel.get_locale()) == "pt"
+            assert reader_language() == "pt" and localise(texts, "es") == "Olá"
+        with flask_babel.force_locale("en"):
+            assert current_language() == reader_language() == "en"
+            assert localise(texts, "es") == "Hello"
+        assert current_language() == "pt" and localise(texts, "es") == "Olá"
+    with app.app_context():
+        assert current_language() == str(flask_babel.get_locale())
+
+
 def test_outside_a_request_the_default_language_is_used(app):
     with app.app_context():
         assert format_date(date(2026, 12, 3), "long") == flask_babel.format_date(
