@@ -6,8 +6,8 @@ dashboard renders them in registration order and never names one.
 
 They may also register a course note: what they know about each of the learner's courses
 (the capstone's state, the certificate), shown in the course's card on the dashboard and on
-the course's home page. Its loader gets every enrolment shown at once and answers in a fixed
-number of queries.
+the course's home page. Its loader gets every enrolment shown at once (as plain values on the
+dashboard: seasons.enrollments.Place) and answers in a fixed number of queries.
 """
 
 from collections.abc import Callable
@@ -26,7 +26,8 @@ class DashboardSection:
 class CourseNote:
     name: str
     template: str  # gets `note`: what `load` returned for the enrolment, and `course`
-    # (enrolments, with course, season and cohort loaded) -> {enrolment id: what to show}
+    # (places: seasons.enrollments.Place on the dashboard, an Enrollment with its course, season
+    # and cohort on a course's home; both read the same) -> {enrolment id: what to show}
     load: Callable[[list], dict[int, Any]]
 
 

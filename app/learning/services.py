@@ -445,10 +445,11 @@ def dashboard_rows(user: User) -> list[dict]:
 
 
 def course_statuses(enrollments: list[Enrollment]) -> list[dict]:
-    """For each enrolment (course, season and cohort loaded): its progress through the
-    required items (done, of, percent), the next item, the day it opens if not yet, the
-    latest message of the cohort's tutors and the notes other areas register (capstone,
-    certificate): the same few queries for one enrolment or two hundred."""
+    """For each enrolment (a seasons.enrollments.Place, or an Enrollment with its course,
+    season and cohort loaded): its progress through the required items (done, of, percent),
+    the next item, the day it opens if not yet, the latest message of the cohort's tutors and
+    the notes other areas register (capstone, certificate): the same few queries for one
+    enrolment or two hundred."""
     if not enrollments:
         return []
     outlines = outlines_of({e.course_id: e.course for e in enrollments}.values())
