@@ -11,6 +11,7 @@ from app.capstones.models import Submission, SubmissionState
 from app.catalog.models import Item
 from app.core.db import read_rows, utcnow
 from app.learning.dashboard import CourseNote, register_course_note
+from app.seasons.models import Enrollment
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,22 @@ class CapstoneNote:
         return None if self.due_on is None else (self.due_on - utcnow().date()).days
 
 
-# Built once: every dashboard and course home page runs it. Each course's capstone item, with
-# the learners' projects on it beside.
+# Built once: every dashboard and course home page runs it. Each place whose course has a
+# capstone item, with the learner's project on it beside (None before one was saved).
 _CAPSTONES_OF_PLACES = (
     select(
-        Item.course_id,
+        Enrollment.id.label("enrollment_id"),
         Item.slug,
-        Submission.enrollment_id,
+        Submission.id.label("submission_id"),
         Submission.state,
         Submission.extended_until,
     )
+    .join(Item, (Item.course_id == Enrollment.course_id) & (Item.kind == CAPSTONE))
     .outerjoin(
         Submission,
-        (Submission.item_id == Item.id)
-        & Submission.enrollment_id.in_(bindparam("places", expanding=True)),
+        (Submission.item_id == Item.id) & (Submission.enrollment_id == Enrollment.id),
     )
-    .where(Item.course_id.in_(bindparam("courses", expanding=True)), Item.kind == CAPSTONE)
+    .where(Enrollment.id.in_(bindparam("places", expanding=True)))
 )
 
 
@@ -52,26 +53,21 @@ def capstone_notes(enrollments: list) -> dict[int, CapstoneNote]:
     placed = [e for e in enrollments if e.cohort_id is not None]
     if not placed:
         return {}
-    items, submissions = {}, {}
-    for row in read_rows(
-        _CAPSTONES_OF_PLACES,
-        {"places": [e.id for e in placed], "courses": sorted({e.course_id for e in placed})},
-    ):
-        items[row.course_id] = row.slug
-        if row.enrollment_id is not None:
-            submissions[row.enrollment_id] = row
+    found = {
+        row.enrollment_id: row
+        for row in read_rows(_CAPSTONES_OF_PLACES, {"places": [e.id for e in placed]})
+    }
     notes = {}
     for enrollment in placed:
-        slug = items.get(enrollment.course_id)
-        if slug is None or not enrollment.cohort.is_open_for_work:
+        row = found.get(enrollment.id)
+        if row is None or not enrollment.cohort.is_open_for_work:
             continue  # no capstone, or not open yet: the card says when the course opens
-        found = submissions.get(enrollment.id)
         due = enrollment.cohort.capstone_due_on
-        if found is not None and found.extended_until is not None:
-            due = max(due, found.extended_until) if due else found.extended_until
+        if row.extended_until is not None:
+            due = max(due, row.extended_until) if due else row.extended_until
         notes[enrollment.id] = CapstoneNote(
-            item_slug=slug,
-            state=found.state if found is not None else SubmissionState.DRAFT,
+            item_slug=row.slug,
+            state=row.state if row.submission_id is not None else SubmissionState.DRAFT,
             due_on=due,
         )
     return notes

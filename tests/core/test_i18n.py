@@ -243,3 +243,27 @@ def test_the_registration_country_list_is_in_dictionary_order(client, language, 
     names = [html.unescape(name) for name in options]
     assert before in names and after in names
     assert names.index(before) < names.index(after)
+
+
+def test_text_html_writes_what_the_text_macro_writes(app):
+    """A localised text written in Python (kept parts, the tutor queue's titles) is the same
+    markup the templates' `text` macro writes: a fallback marked with its language, both
+    escaped."""
+    from flask import render_template_string
+
+    from app.core.i18n import localise, text_html
+
+    texts = [
+        ({"es": "Seguridad <y> salud & \"trabajo\" 'ya'"}, "es"),
+        ({"pt": "Só em <português>"}, "pt"),
+        ({"en": "Only English"}, "en"),
+        ({}, "es"),
+    ]
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        for value, main in texts:
+            shown = localise(value, main)
+            written = render_template_string(
+                '{% from "macros.html" import text %}{{ text(value) }}', value=shown
+            )
+            assert text_html(shown) == written, value
+        assert str(text_html(localise({"pt": "<b>"}, "pt"))) == '<span lang="pt">&lt;b&gt;</span>'
