@@ -1,6 +1,6 @@
 """The learner's certificates as a section of their dashboard (app/learning/dashboard.py)."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.certificates.forms import LanguageChoiceForm, NameCorrectionForm
 from app.certificates.models import Certificate, CertificateDocument
@@ -31,7 +31,10 @@ def _certificates(user) -> list:
 
 register_section(
     DashboardSection(
-        name="certificates", template="certificates/_dashboard.html", load=_certificates
+        name="certificates",
+        template="certificates/_dashboard.html",
+        load=_certificates,
+        present=select(Certificate.id).where(Certificate.user_id == bindparam("user")).exists(),
     )
 )
 

@@ -1,6 +1,9 @@
 """A coordinator's institution as a section of their dashboard (app/learning/dashboard.py)."""
 
+from sqlalchemy import bindparam, select
+
 from app.accounts.models import Institution
+from app.coordinators.models import InstitutionCoordinator
 from app.coordinators.services import coordinated_institution_id
 from app.extensions import db
 from app.learning.dashboard import DashboardSection, register_section
@@ -12,5 +15,12 @@ def _institution(user) -> Institution | None:
 
 
 register_section(
-    DashboardSection(name="coordinator", template="coordinators/_dashboard.html", load=_institution)
+    DashboardSection(
+        name="coordinator",
+        template="coordinators/_dashboard.html",
+        load=_institution,
+        present=select(InstitutionCoordinator.user_id)
+        .where(InstitutionCoordinator.user_id == bindparam("user"))
+        .exists(),
+    )
 )

@@ -14,12 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
+from app.core.db import read_rows
+
 
 @dataclass(frozen=True)
 class DashboardSection:
     name: str
     template: str  # gets `section`: what `load` returned
     load: Callable[[Any], Any]  # (user) -> what the template shows; falsy: nothing to show
+    # Optional: an SQL EXISTS over the person (`bindparam("user")`) saying whether `load` may
+    # find anything. The dashboard asks every section's in one statement and loads only those
+    # that may: most learners hold no certificate and coordinate nothing, and each area that
+    # adds a section would otherwise add a statement to every learner's dashboard.
+    present: Any = None
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,32 @@ def register_course_note(note: CourseNote) -> CourseNote:
 
 
 def sections_for(user) -> list[tuple[str, Any]]:
-    """(template, what it shows) for each registered section that has something to show."""
+    """(template, what it shows) for each registered section that has something to show: one
+    statement asks the sections that say how (`present`), then those that may are loaded."""
+    asked = _present(user)
     shown = []
     for section in _SECTIONS.values():
+        if section.name in asked and not asked[section.name]:
+            continue
         found = section.load(user)
         if found:
             shown.append((section.template, found))
     return shown
+
+
+_ASKED: dict[tuple[str, ...], Any] = {}  # the statement for each set of sections, built once
+
+
+def _present(user) -> dict[str, bool]:
+    """{section name: whether it may have something} for the sections that say how."""
+    names = tuple(name for name, section in _SECTIONS.items() if section.present is not None)
+    if not names:
+        return {}
+    statement = _ASKED.get(names)
+    if statement is None:
+        statement = _ASKED[names] = select(*(_SECTIONS[name].present.label(name) for name in names))
+    row = read_rows(statement, {"user": user.id}).one()
+    return {name: bool(value) for name, value in zip(names, row, strict=True)}
 
 
 def notes_for(enrollments: list) -> dict[int, list[tuple[CourseNote, Any]]]:

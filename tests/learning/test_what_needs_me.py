@@ -251,3 +251,58 @@ def add_tutored_courses(learner, first, last):
             place.completed_at = utcnow()
             db.session.flush()
             issue_certificate(place.id, render=False)
+
+
+def test_sections_say_in_one_statement_whether_they_have_anything(
+    client, login_as, institutions, monkeypatch
+):
+    """The dashboard asks every section that says how (`present`) in one statement and loads
+    only those that may show something: a learner with no certificate who coordinates nothing
+    pays one statement for both, and another such section adds none. Once they coordinate,
+    the coordinator's section is loaded and shown on the next request."""
+    from dataclasses import replace
+
+    from sqlalchemy import bindparam, select
+
+    from app.coordinators import services as coordinators
+    from app.learning import dashboard as registry
+    from app.notifications.models import Notification
+
+    learner = login_as(Role.LEARNER, locale="en")
+    loaded = []
+    for name in ("certificates", "coordinator"):
+        section = registry._SECTIONS[name]
+
+        def counted(user, load=section.load, name=name):
+            loaded.append(name)
+            return load(user)
+
+        monkeypatch.setitem(registry._SECTIONS, name, replace(section, load=counted))
+
+    def statements():
+        with counting_queries() as found:
+            page = dashboard(client)
+        return len(found), page
+
+    dashboard(client)
+    count, page = statements()
+    assert loaded == [] and "You coordinate" not in page
+
+    extra = registry.DashboardSection(
+        name="test-extra",
+        template="never-rendered.html",
+        load=lambda user: loaded.append("test-extra"),
+        present=select(Notification.id).where(Notification.user_id == bindparam("user")).exists(),
+    )
+    monkeypatch.setitem(registry._SECTIONS, extra.name, extra)
+    assert statements()[0] == count
+    assert loaded == []
+
+    institution = institutions[0]
+    learner.institution_id = institution.id
+    db.session.flush()
+    coordinators.grant_coordinator(learner, institution, learner)
+    db.session.commit()
+    _count, page = statements()
+    assert loaded == ["coordinator"]
+    assert f"You coordinate {institution.acronym}" in unescape(page)
