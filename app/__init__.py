@@ -133,6 +133,7 @@ def _register_contributions() -> None:
     import app.learning.gradebook
     import app.learning.item_kinds
     import app.learning.person_section
+    import app.learning.waiting_lists
     import app.offline.packs
     import app.seasons.notification_kinds
     import app.seasons.offers

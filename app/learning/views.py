@@ -26,7 +26,7 @@ from app.learning.item_kinds import page as quiz_page
 from app.learning.outline import OutlineItem, course_outline, init_outlines, outline_of
 from app.seasons import enrollments
 from app.seasons.models import Enrollment
-from app.seasons.services import can_withdraw, waiting_for
+from app.seasons.services import can_withdraw
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 bp.record_once(init_outlines)
@@ -270,6 +270,5 @@ def dashboard():
     return render_template(
         "learning/dashboard.html",
         rows=[kept_parts(row) for row in services.dashboard_rows(current_user)],
-        waiting=waiting_for(current_user),
         sections=sections_for(current_user),
     )
