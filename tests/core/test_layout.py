@@ -161,3 +161,35 @@ def test_there_is_a_favicon_and_every_page_names_it(client):
     ]
     svg = client.get(href)
     assert svg.status_code == 200 and svg.get_data().startswith(b"<svg")
+
+
+def test_the_shared_macros_read_only_globals_and_are_imported_without_context(app):
+    """templates/macros.html reads only what every template has (`_`, `ngettext`,
+    `language_names`, `url_for`, filters), so it is imported without the page's context: an
+    import `with context` builds the whole module again on every page (a lesson page did it
+    twice). Its macros write the same without a page's context as with one."""
+    from pathlib import Path
+
+    from flask import render_template_string
+
+    from app.core.i18n import localise
+
+    root = Path(app.root_path)
+    importing = re.compile(r'{%-?\s*(from|import)\s+"macros\.html".*?with context', re.S)
+    found = [
+        str(p.relative_to(root)) for p in root.rglob("*.html") if importing.search(p.read_text())
+    ]
+    assert found == []
+    call = '{% from "macros.html" import text, fallback_note, course_facts %}'
+    call += "{{ text(value) }}{{ fallback_note(value) }}{{ course_facts(course) }}"
+    course = {"kind": "tutor_led", "hours": 3, "languages": ["es", "pt"]}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        value = localise({"pt": "Só <b>"}, "pt")
+        plain = render_template_string(call, value=value, course=course)
+        with_context = render_template_string(
+            call.replace("course_facts %}", "course_facts with context %}"),
+            value=value,
+            course=course,
+        )
+    assert plain == with_context
+    assert '<span lang="pt">Só &lt;b&gt;</span>' in plain and "3 hours" in plain
