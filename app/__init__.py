@@ -296,6 +296,7 @@ def _init_templates(app: Flask) -> None:
         format_datetime,
         install_template_gettext,
         localise,
+        text_html,
     )
     from app.core.kept_html import init_kept_html
     from app.core.site_header import init_site_header
@@ -340,6 +341,7 @@ def _init_templates(app: Flask) -> None:
         country_name=lambda code: country_name(code, current_language()),
         tr=lambda texts, course: localise(texts, course.language),
         localise=localise,
+        text_html=text_html,  # what the `text` macro writes
     )
     # The layout's header, kept per kind of reader, with the header's unread count.
     init_site_header(app, unread_count)

@@ -1,10 +1,7 @@
 """A coordinator's institution as a section of their dashboard (app/learning/dashboard.py)."""
 
-from sqlalchemy import bindparam, select
-
 from app.accounts.models import Institution
-from app.coordinators.models import InstitutionCoordinator
-from app.coordinators.services import coordinated_institution_id
+from app.coordinators.services import COORDINATED_BY, coordinated_institution_id
 from app.extensions import db
 from app.learning.dashboard import DashboardSection, register_section
 
@@ -19,8 +16,6 @@ register_section(
         name="coordinator",
         template="coordinators/_dashboard.html",
         load=_institution,
-        present=select(InstitutionCoordinator.user_id)
-        .where(InstitutionCoordinator.user_id == bindparam("user"))
-        .exists(),
+        present=COORDINATED_BY.exists(),
     )
 )

@@ -31,8 +31,8 @@ class CoordinatorError(Refusal):
 # The role ------------------------------------------------------------------------------
 
 
-# Built once: every dashboard (and every coordinator's page) asks it.
-_COORDINATED_BY = select(InstitutionCoordinator.institution_id).where(
+# Built once: every coordinator's page asks it (the dashboard asks whether it finds a row).
+COORDINATED_BY = select(InstitutionCoordinator.institution_id).where(
     InstitutionCoordinator.user_id == bindparam("user")
 )
 
@@ -44,7 +44,7 @@ def coordinated_institution_id(user) -> int | None:
     cache = g.setdefault("coordinated_institution", {}) if has_request_context() else {}
     if user.id not in cache:
         # A role granted or removed is flushed at once (grant_coordinator): read_rows sees it.
-        cache[user.id] = read_rows(_COORDINATED_BY, {"user": user.id}).scalar()
+        cache[user.id] = read_rows(COORDINATED_BY, {"user": user.id}).scalar()
     return cache[user.id]
 
 

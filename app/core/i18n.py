@@ -157,9 +157,9 @@ def localise(texts: dict[str, str] | None, main_language: str, locale: str | Non
 
 
 def text_html(value: Localised) -> Markup:
-    """`value` as the `text` macro writes it (templates/macros.html: a fallback is marked with
-    its language), for a page that writes one text many times or keeps it written: written
-    here directly, a seventh of the macro's call (a test holds both to the same output)."""
+    """`value` as HTML, a fallback marked with its language: what the templates' `text` macro
+    writes (templates/macros.html calls this), for Python that writes one text many times or
+    keeps it written."""
     if value.fallback:
         return Markup('<span lang="{}">{}</span>').format(value.language, value)
     return escape(value)
