@@ -41,11 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
     _init_templates(app)
     _register_cli(app)
 
+    from app.core.rate_limits import run_only_where_limited
     from app.core.security import init_security_headers
     from app.core.views import register_error_handlers
 
     init_security_headers(app)
     register_error_handlers(app)
+    run_only_where_limited(app, limiter)  # once every blueprint (and its limits) is in
 
     if app.config.get("SCHEDULE_IN_PROCESS") and app.config["JOBS_BACKEND"] != "rq":
 
