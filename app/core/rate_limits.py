@@ -5,8 +5,8 @@ wrapper checks it when the view runs. Flask-Limiter also checks every request in
 `before_request` hook, for limits that apply to many routes at once (application-wide,
 default, blueprint, meta and in-memory fallback limits), and reads and clears its per-request
 state in an `after_request` and a `teardown_request` hook. Aula sets none of those limits, so
-on every other request the three hooks work out that nothing applies: about a tenth of the
-processor time of a page served from the page cache (bench/profile.py).
+on every other request the three hooks work out that nothing applies: about a sixth of the
+processor time of a page served from the page cache (README, Performance, 2026-12-06).
 
 `run_only_where_limited` leaves the first hook out while no such limit is set, and runs the
 other two only in a request whose view asked the limiter (a limited view; its headers and
