@@ -3,7 +3,7 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, bindparam
 from sqlalchemy.types import TypeDecorator
 
 # The table option of tables whose rows are deleted while their ids travel in URLs and forms
@@ -129,8 +129,6 @@ def equals_written(column, value):
     statement with the value bound is prepared again on every run: the dashboard's
     certificates took 83 µs with none found, 34 written. Only for fixed values of the code,
     never for what a request brings."""
-    from sqlalchemy import bindparam
-
     return column == bindparam(None, value, type_=column.type, literal_execute=True)
 
 

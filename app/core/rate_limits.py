@@ -49,10 +49,8 @@ def run_only_where_limited(app: Flask, limiter: Limiter) -> None:
     if check not in before:
         return  # hooks not as this version of Flask-Limiter puts them: keep them all
     before.remove(check)
-    after = app.after_request_funcs.get(None, [])
-    teardown = app.teardown_request_funcs.get(None, [])
-    after[:] = [_if_asked(hook) if _is_limiters(hook, limiter) else hook for hook in after]
-    teardown[:] = [_if_asked(hook) if _is_limiters(hook, limiter) else hook for hook in teardown]
+    for hooks in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        hooks[:] = [_if_asked(hook) if _is_limiters(hook, limiter) else hook for hook in hooks]
 
 
 def _is_limiters(hook, limiter: Limiter) -> bool:
@@ -66,10 +64,8 @@ def _if_asked(hook):
     """`hook`, run only when something in the request asked the limiter: it reads and clears
     the state that asking made. Otherwise an after-request hook hands the response on."""
 
+    @functools.wraps(hook)
     def run(value=None):
-        if hasattr(request_ctx._get_current_object(), _STATE):
-            return hook(value)
-        return value
+        return hook(value) if hasattr(request_ctx, _STATE) else value
 
-    run.__wrapped__ = hook
     return run

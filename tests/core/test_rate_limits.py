@@ -3,10 +3,12 @@ views still refuse, say so in their headers and deduct only what they should; li
 apply beyond a view keep every hook. Each test builds its own Flask app and Limiter (counts in
 memory): Aula's limiter is shared by every app of the run, and these set limits it has not."""
 
+from types import SimpleNamespace
+
 from flask import Blueprint, Flask
 from flask_limiter import Limiter
 
-from app.core.rate_limits import run_only_where_limited
+from app.core.rate_limits import limits_beyond_views, run_only_where_limited
 from app.extensions import limiter as aulas_limiter
 from tests.conftest import post_form
 
@@ -81,6 +83,27 @@ def test_limits_beyond_views_keep_every_hook():
     run_only_where_limited(app, limiter)
     client = app.test_client()
     assert [client.get("/area").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_meta_and_fallback_limits_keep_the_check():
+    for limits in ({"meta_limits": ["2 per hour"]}, {"in_memory_fallback": ["2 per minute"]}):
+        app, limiter = small_app(**limits)
+        run_only_where_limited(app, limiter)
+        assert limiter._check_request_limit in app.before_request_funcs[None], limits
+
+
+def test_what_cannot_be_read_keeps_every_hook():
+    # Flask-Limiter's state under other names (another version): taken as limits beyond views.
+    assert limits_beyond_views(SimpleNamespace(limit_manager=SimpleNamespace()))
+
+    # Its check not where this version puts it: the later hooks are left as they are.
+    app, limiter = small_app()
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    after = list(app.after_request_funcs[None])
+    teardown = list(app.teardown_request_funcs[None])
+    run_only_where_limited(app, limiter)
+    assert app.after_request_funcs[None] == after
+    assert app.teardown_request_funcs[None] == teardown
 
 
 def test_aulas_app_checks_limits_only_in_its_limited_views(app, client):
